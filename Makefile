@@ -1,0 +1,48 @@
+# The two commands of README.md: `make run` and `make test`.
+# Both install what they need (apt-get as root, or through sudo), build once
+# and are safe to run again.
+
+BUILD      ?= build
+WASM_BUILD ?= build-wasm
+JOBS       ?= $(shell nproc)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
+                lammps python3 python3-numpy python3-ase emscripten nodejs
+
+.PHONY: run test deps build wasm bench clean
+
+run: build
+	$(BUILD)/strider energy demos/structures/lj-binary-100.xyz
+
+test: build wasm
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Installs the Debian packages that are missing (none on a second run).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSTRIDER_WASM_BUILD=$(abspath $(WASM_BUILD))
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The engine compiled to WebAssembly with Debian's Emscripten (see web/). Eigen3_DIR:
+# the Emscripten toolchain looks for packages only inside its sysroot. Debian ships
+# Emscripten's system libraries prebuilt (a frozen cache in /usr/share/emscripten/cache):
+# nothing is built or written there, also on a first run or as a user other than root.
+wasm: deps
+	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  -DEigen3_DIR=/usr/share/eigen3/cmake
+	NODE_PATH=/usr/share/nodejs cmake --build $(WASM_BUILD) -j $(JOBS)
+
+# Speed against LAMMPS (not part of the tests).
+bench: build
+	tests/benchmarks/energy_vs_lammps.sh $(BUILD)/strider
+
+clean:
+	rm -rf $(BUILD) $(WASM_BUILD)

@@ -1,0 +1,33 @@
+#pragma once
+// The subcommands of `strider`, one file each, and what they share.
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+#include "strider/error.hpp"
+#include "strider/frame.hpp"
+#include "strider/potential.hpp"
+
+namespace strider::cli {
+
+// A registered subcommand: its spec (for parsing and --help) and its body,
+// which returns the process exit status.
+struct Command {
+  const CommandSpec& spec;
+  int (*run)(const ParsedArgs&);
+};
+const std::vector<Command>& commands();
+
+extern const CommandSpec energy_spec;
+int run_energy(const ParsedArgs& args);
+extern const CommandSpec convert_spec;
+int run_convert(const ParsedArgs& args);
+
+// The --system / --shift / --cutoff options every command that evaluates energies takes.
+std::vector<OptionSpec> potential_options();
+PotentialOptions potential_options_from(const ParsedArgs& args);
+
+// The system key for a frame: --system if given, else the file's own, else InputError.
+std::string system_key_for(const Frame& frame, const ParsedArgs& args, const std::string& path);
+
+}  // namespace strider::cli

@@ -1,0 +1,86 @@
+// `strider`: every job from the terminal. Dispatches to one subcommand per file.
+#include <cstdio>
+#include <iostream>
+
+#include "commands.hpp"
+#include "strider/error.hpp"
+
+namespace strider::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table{{energy_spec, run_energy}, {convert_spec, run_convert}};
+  return table;
+}
+
+std::vector<OptionSpec> potential_options() {
+  return {{"--system", "KEY", "the system, overriding the file's system= key: lj-binary, sw-si, csh, lj"},
+          {"--shift", "", "shift pair energies to zero at the cutoff (default: unshifted, as the paper)"},
+          {"--cutoff", "RC", "lj only: cutoff in sigma (default: none, for free clusters)"}};
+}
+
+PotentialOptions potential_options_from(const ParsedArgs& args) {
+  PotentialOptions options;
+  options.shift = args.flag("--shift");
+  if (auto rc = args.number("--cutoff")) {
+    if (*rc <= 0.0) throw InputError("--cutoff must be positive");
+    options.cutoff = *rc;
+  }
+  return options;
+}
+
+std::string system_key_for(const Frame& frame, const ParsedArgs& args, const std::string& path) {
+  if (auto key = args.value("--system")) return *key;
+  if (frame.system_key) return *frame.system_key;
+  throw InputError(path + ": names no system (no system= key); pass --system KEY");
+}
+
+namespace {
+
+void print_usage() {
+  std::printf(
+      "usage: strider COMMAND [options]   (strider COMMAND --help for details)\n\n"
+      "strider finds low-energy atomic structures; these commands work on structure files.\n\n"
+      "commands:\n");
+  for (const Command& c : commands()) std::printf("  %-10s %s\n", c.spec.name.c_str(), c.spec.summary.c_str());
+  std::printf("\nsystems (--system KEY):\n");
+  for (const SystemInfo& s : known_systems()) {
+    std::printf("  %-10s %s\n  %-10s units: %s\n", s.key.c_str(), s.description.c_str(), "", s.units.c_str());
+  }
+  std::printf(
+      "\nfiles: extended XYZ (.xyz, .extxyz, as ASE writes it; a multi-frame file is a\n"
+      "trajectory) and LAMMPS data files (.data, .lmp, .lammps; atom_style atomic).\n"
+      "\n  --help      show this help\n  --version   print the version\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("strider %s\n", STRIDER_VERSION);
+    return 0;
+  }
+  for (const Command& command : commands()) {
+    if (command.spec.name != args[0]) continue;
+    try {
+      auto parsed = parse(command.spec, std::vector<std::string>(args.begin() + 1, args.end()));
+      return parsed ? command.run(*parsed) : 0;
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "strider %s: error: %s\n", args[0].c_str(), e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "strider %s: internal error: %s\n", args[0].c_str(), e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "strider: unknown command '%s' (see strider --help)\n", args[0].c_str());
+  return 2;
+}
+
+}  // namespace strider::cli
+
+int main(int argc, char** argv) { return strider::cli::main(argc, argv); }

@@ -1,0 +1,32 @@
+#pragma once
+// A potential together with the neighbour list it needs: the one object
+// optimisers and front ends call to get energies and forces.
+#include <memory>
+
+#include "strider/neighbor_list.hpp"
+#include "strider/potential.hpp"
+
+namespace strider {
+
+class Evaluator {
+ public:
+  // skin: Verlet skin (length unit); negative picks 10% of the cutoff.
+  // The neighbour list is rebuilt only when an atom moved more than skin/2.
+  explicit Evaluator(std::unique_ptr<Potential> potential, double skin = -1.0);
+
+  // Energy, forces and per-atom energies of `system`; the reference stays
+  // valid until the next call.
+  const Evaluation& evaluate(const System& system);
+
+  const Potential& potential() const { return *potential_; }
+  const NeighborList& neighbor_list() const { return list_; }
+  long evaluations() const { return evaluations_; }
+
+ private:
+  std::unique_ptr<Potential> potential_;
+  NeighborList list_;
+  Evaluation result_;
+  long evaluations_ = 0;
+};
+
+}  // namespace strider

@@ -1,0 +1,46 @@
+#pragma once
+// The interface every interatomic potential implements, and the registry of
+// the four systems strider knows.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strider/neighbor_list.hpp"
+#include "strider/system.hpp"
+
+namespace strider {
+
+class Potential {
+ public:
+  virtual ~Potential() = default;
+  // Largest interaction range (length unit); infinite for an untruncated cluster.
+  virtual double cutoff() const = 0;
+  // Species names in file order: index k of System::species is species_names()[k].
+  virtual const std::vector<std::string>& species_names() const = 0;
+  // Mass per species (the system's mass unit), same order as species_names().
+  virtual std::vector<double> masses() const = 0;
+  // Fills out (energy, forces 3 x N, per-atom energies N). The neighbour
+  // list must be up to date for `system` with a cutoff >= cutoff().
+  virtual void compute(const System& system, const NeighborList& list, Evaluation& out) const = 0;
+};
+
+// Options shared by the potentials that accept them.
+struct PotentialOptions {
+  bool shift = false;        // shift pair energies to zero at the cutoff
+  double cutoff = 0.0;       // `lj` only: cutoff in sigma; 0 means none (free clusters)
+};
+
+// The systems: key, what it is and its units, for --help and error messages.
+struct SystemInfo {
+  std::string key, description, units;
+};
+const std::vector<SystemInfo>& known_systems();
+
+// A potential by system key ("lj-binary", "sw-si", "csh", "lj").
+// Throws InputError naming the known keys for an unknown one.
+std::unique_ptr<Potential> make_potential(const std::string& key, const PotentialOptions& options = {});
+
+// Species index of `name` in potential's list; throws InputError if absent.
+int species_index(const Potential& potential, const std::string& name);
+
+}  // namespace strider

@@ -1,0 +1,111 @@
+#pragma once
+// Pair potentials of the Mie (2n, n) family, V(r) = 4 eps [(sigma/r)^(2n) - (sigma/r)^n],
+// truncated at a cutoff per species pair: Lennard-Jones is n = 6, the C-S-H
+// colloid model is n = 14. Shared by lj-binary, csh and lj.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "strider/potential.hpp"
+
+namespace strider {
+
+// One species pair: energy scale, length scale, cutoff (infinite: none).
+struct MieCoefficients {
+  double epsilon, sigma, cutoff;
+};
+
+template <int N>
+class MiePairPotential : public Potential {
+ public:
+  // coefficients: S x S symmetric table for S species (row-major), energies
+  // shifted to zero at each cutoff when `shift` is set.
+  MiePairPotential(std::vector<std::string> names, std::vector<double> masses,
+                   const std::vector<MieCoefficients>& coefficients, bool shift)
+      : names_(std::move(names)), masses_(std::move(masses)) {
+    for (const MieCoefficients& c : coefficients) {
+      Pair p;
+      p.cutoff2 = c.cutoff * c.cutoff;
+      p.repulsion = 4.0 * c.epsilon * power_n(c.sigma * c.sigma) * power_n(c.sigma * c.sigma);
+      p.attraction = 4.0 * c.epsilon * power_n(c.sigma * c.sigma);
+      p.offset = 0.0;
+      if (shift && std::isfinite(c.cutoff)) {
+        double sn = power_n(1.0 / p.cutoff2);
+        p.offset = sn * (p.repulsion * sn - p.attraction);
+      }
+      cutoff_ = std::max(cutoff_, c.cutoff);
+      pairs_.push_back(p);
+    }
+  }
+
+  double cutoff() const override { return cutoff_; }
+  const std::vector<std::string>& species_names() const override { return names_; }
+  std::vector<double> masses() const override { return masses_; }
+
+  void compute(const System& system, const NeighborList& list, Evaluation& out) const override {
+    const int n = system.size();
+    const int species = static_cast<int>(names_.size());
+    out.reset(n);
+    const Eigen::Matrix3Xd y = list.shifted(system.positions);
+    const double* yp = y.data();
+    const double* images = list.images().data();
+    double* f = out.forces.data();
+    double* e_atom = out.per_atom.data();
+    const int* partner = list.partner().data();
+    const int* image = list.image().data();
+    double energy = 0.0;
+    for (int i = 0; i < n; ++i) {
+      const double xi = yp[3 * i], yi = yp[3 * i + 1], zi = yp[3 * i + 2];
+      const Pair* row = &pairs_[static_cast<size_t>(system.species[i]) * species];
+      double fx = 0.0, fy = 0.0, fz = 0.0, ei = 0.0;
+      for (int k = list.first()[i]; k < list.first()[i + 1]; ++k) {
+        const int j = partner[k];
+        const double* s = images + 3 * image[k];
+        const double dx = yp[3 * j] - xi + s[0];
+        const double dy = yp[3 * j + 1] - yi + s[1];
+        const double dz = yp[3 * j + 2] - zi + s[2];
+        const double r2 = dx * dx + dy * dy + dz * dz;
+        const Pair& p = row[system.species[j]];
+        if (r2 >= p.cutoff2) continue;
+        const double r2inv = 1.0 / r2;
+        const double sn = power_n(r2inv);
+        // V = sn (rep sn - att) - offset;  -dV/dr / r = sn (2n rep sn - n att) / r^2
+        const double e = sn * (p.repulsion * sn - p.attraction) - p.offset;
+        const double fpair = sn * (2 * N * p.repulsion * sn - N * p.attraction) * r2inv;
+        fx -= fpair * dx;
+        fy -= fpair * dy;
+        fz -= fpair * dz;
+        f[3 * j] += fpair * dx;
+        f[3 * j + 1] += fpair * dy;
+        f[3 * j + 2] += fpair * dz;
+        ei += 0.5 * e;
+        e_atom[j] += 0.5 * e;
+        energy += e;
+      }
+      f[3 * i] += fx;
+      f[3 * i + 1] += fy;
+      f[3 * i + 2] += fz;
+      e_atom[i] += ei;
+    }
+    out.energy = energy;
+  }
+
+ private:
+  struct Pair {
+    double cutoff2, repulsion, attraction, offset;
+  };
+  // x^(N/2) for x = (sigma/r)^2, by multiplication.
+  static double power_n(double x) {
+    double result = 1.0;
+    for (int k = 0; k < N / 2; ++k) result *= x;
+    return result;
+  }
+
+  std::vector<std::string> names_;
+  std::vector<double> masses_;
+  std::vector<Pair> pairs_;
+  double cutoff_ = 0.0;
+};
+
+}  // namespace strider

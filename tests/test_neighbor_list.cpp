@@ -1,0 +1,109 @@
+// The cell-list neighbour list against the brute-force all-images oracle.
+#include <algorithm>
+#include <random>
+#include <tuple>
+
+#include <catch2/catch.hpp>
+
+#include "strider/error.hpp"
+#include "strider/neighbor_list.hpp"
+#include "support.hpp"
+
+using namespace strider;
+
+namespace {
+
+using Key = std::tuple<int, int, long, long, long>;
+
+Key key_of(int i, int j, const Eigen::Vector3d& d) {
+  if (j < i) return key_of(j, i, -d);  // the oracle lists i <= j
+  return {i, j, std::lround(d[0] * 1e7), std::lround(d[1] * 1e7), std::lround(d[2] * 1e7)};
+}
+
+// Every listed pair closer than the cutoff, as sorted keys.
+std::vector<Key> listed_pairs(const System& system, const NeighborList& list, double cutoff) {
+  std::vector<Key> keys;
+  const Eigen::Matrix3Xd y = list.shifted(system.positions);
+  for (int i = 0; i < system.size(); ++i) {
+    for (int k = list.first()[i]; k < list.first()[i + 1]; ++k) {
+      const int j = list.partner()[k];
+      const Eigen::Vector3d d = y.col(j) - y.col(i) + list.images().col(list.image()[k]);
+      if (d.norm() < cutoff) keys.push_back(key_of(i, j, d));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+std::vector<Key> oracle_pairs(const System& system, double cutoff) {
+  std::vector<Key> keys;
+  for (const BrutePair& p : brute_force_pairs(system, cutoff)) keys.push_back(key_of(p.i, p.j, p.d));
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// Moves every atom by up to `step` per axis, many times, checking the list
+// (with its skin, rebuilt only when needed) against the oracle after each move.
+void check_random_walk(System system, double cutoff, double skin, double step, int moves, unsigned seed) {
+  NeighborList list(cutoff, skin);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> noise(-step, step);
+  for (int move = 0; move <= moves; ++move) {
+    list.update(system);
+    REQUIRE(listed_pairs(system, list, cutoff) == oracle_pairs(system, cutoff));
+    for (int i = 0; i < system.size(); ++i) system.positions.col(i) += Eigen::Vector3d(noise(rng), noise(rng), noise(rng));
+  }
+  CHECK(list.builds() > 1);          // atoms did travel past the skin
+  CHECK(list.builds() < moves + 1);  // and the skin saved rebuilds
+}
+
+}  // namespace
+
+TEST_CASE("neighbour list matches the oracle in a box larger than twice the cutoff") {
+  System system = test::random_system(120, Box::cubic(7.0), 0, 0.8, 0.2, 1);
+  check_random_walk(system, 2.5, 0.3, 0.05, 40, 2);
+}
+
+TEST_CASE("neighbour list counts every image when the cutoff exceeds half the box") {
+  // N = 25 binary LJ at density 1.2: L = 2.752 < 2 x 2.5.
+  System system = test::random_system(25, Box::cubic(2.752), 0, 0.8, 0.2, 3);
+  check_random_walk(system, 2.5, 0.3, 0.05, 30, 4);
+}
+
+TEST_CASE("neighbour list handles a box smaller than the cutoff itself") {
+  System system = test::random_system(3, Box::orthorhombic({1.1, 1.7, 2.3}), 0, 0.5, 0.0, 5);
+  check_random_walk(system, 2.5, 0.2, 0.05, 20, 6);
+}
+
+TEST_CASE("neighbour list in an orthorhombic box with atoms far outside it") {
+  System system = test::random_system(60, Box::orthorhombic({4.0, 5.5, 7.0}), 0, 0.7, 0.0, 7);
+  system.box.lo = Eigen::Vector3d(-1.0, 2.0, 0.5);
+  system.positions.row(0).array() += 3 * 4.0;   // unwrapped by several box lengths
+  system.positions.row(2).array() -= 2 * 7.0;
+  check_random_walk(system, 2.2, 0.25, 0.04, 20, 8);
+}
+
+TEST_CASE("neighbour list for a free cluster and for mixed periodicity") {
+  System cluster = test::random_system(40, Box::free(), 4.0, 0.8, 0.0, 9);
+  check_random_walk(cluster, 1.5, 0.2, 0.05, 20, 10);
+  Box slab = Box::orthorhombic({4.0, 4.0, 0.0});
+  slab.periodic[2] = false;
+  System film = test::random_system(40, slab, 3.0, 0.8, 0.0, 11);
+  check_random_walk(film, 2.5, 0.2, 0.05, 20, 12);
+}
+
+TEST_CASE("an infinite cutoff lists all pairs of a free cluster and refuses a periodic box") {
+  System cluster = test::random_system(13, Box::free(), 3.0, 0.8, 0.0, 13);
+  NeighborList list(std::numeric_limits<double>::infinity(), 0.3);
+  list.build(cluster);
+  CHECK(list.pairs() == 13 * 12 / 2);
+  System periodic = test::random_system(5, Box::cubic(3.0), 0, 0.5, 0.0, 14);
+  CHECK_THROWS_AS(list.build(periodic), InputError);
+}
+
+TEST_CASE("neighbour list refuses non-finite coordinates") {
+  System system = test::random_system(5, Box::cubic(3.0), 0, 0.5, 0.0, 15);
+  system.positions(1, 3) = std::numeric_limits<double>::quiet_NaN();
+  NeighborList list(1.0, 0.1);
+  CHECK_THROWS_AS(list.build(system), InputError);
+}
