@@ -22,6 +22,8 @@ extern const CommandSpec energy_spec;
 int run_energy(const ParsedArgs& args);
 extern const CommandSpec convert_spec;
 int run_convert(const ParsedArgs& args);
+extern const CommandSpec bench_spec;
+int run_bench(const ParsedArgs& args);
 
 // The --system / --shift / --cutoff options every command that evaluates energies takes.
 std::vector<OptionSpec> potential_options();

@@ -8,7 +8,7 @@
 namespace strider::cli {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table{{energy_spec, run_energy}, {convert_spec, run_convert}};
+  static const std::vector<Command> table{{energy_spec, run_energy}, {convert_spec, run_convert}, {bench_spec, run_bench}};
   return table;
 }
 

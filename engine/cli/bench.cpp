@@ -1,0 +1,76 @@
+// `strider bench FILE`: wall time of energy + forces on one structure.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "strider/evaluator.hpp"
+#include "strider/io.hpp"
+
+namespace strider::cli {
+
+const CommandSpec bench_spec{
+    "bench",
+    "FILE [--repeat K] [--system KEY] [--json]",
+    "Time energy + forces + per-atom energies of the structure in FILE (one thread).",
+    {"FILE"},
+    [] {
+      std::vector<OptionSpec> options = potential_options();
+      options.push_back({"--repeat", "K", "evaluations to time (default 100)"});
+      options.push_back({"--skin", "S", "Verlet skin (length unit; default 10% of the cutoff)"});
+      options.push_back({"--json", "", "print one JSON object: n_atoms, pairs, repeat, seconds_per_evaluation,"
+                                       " neighbor_build_seconds, energy"});
+      return options;
+    }(),
+    "The neighbour list is built once before timing (its time is reported\n"
+    "apart); the positions do not move, so the timed loop is the force kernel,\n"
+    "as LAMMPS reports it in its 'Pair' row. tests/benchmarks/ compares this\n"
+    "with LAMMPS on the same structures.\n"};
+
+int run_bench(const ParsedArgs& args) {
+  using Clock = std::chrono::steady_clock;
+  const std::string& path = args.positionals[0];
+  const PotentialOptions options = potential_options_from(args);
+  const double repeat_value = args.number("--repeat").value_or(100);
+  if (repeat_value < 1 || repeat_value > 1e9 || repeat_value != static_cast<long>(repeat_value)) {
+    throw InputError("--repeat must be a whole number >= 1");
+  }
+  const long repeat = static_cast<long>(repeat_value);
+  const double skin = args.number("--skin").value_or(-1.0);
+  if (args.value("--skin") && skin < 0.0) throw InputError("--skin must be >= 0");
+
+  std::vector<std::string> species_order;
+  if (auto key = args.value("--system")) species_order = make_potential(*key, options)->species_names();
+  const Frame frame = read_structure_file(path, species_order);
+  Evaluator evaluator(make_potential(system_key_for(frame, args, path), options), skin);
+  const System system = to_system(frame, evaluator.potential());
+
+  const auto t0 = Clock::now();
+  double energy = evaluator.evaluate(system).energy;  // builds the list
+  const auto t1 = Clock::now();
+  for (long k = 0; k < repeat; ++k) energy = evaluator.evaluate(system).energy;
+  const auto t2 = Clock::now();
+  const double first = std::chrono::duration<double>(t1 - t0).count();
+  const double per_evaluation = std::chrono::duration<double>(t2 - t1).count() / repeat;
+
+  const int pairs = evaluator.neighbor_list().pairs();
+  if (args.flag("--json")) {
+    nlohmann::json out{{"file", path},
+                       {"n_atoms", system.size()},
+                       {"pairs", pairs},
+                       {"repeat", repeat},
+                       {"seconds_per_evaluation", per_evaluation},
+                       {"neighbor_build_seconds", first - per_evaluation},
+                       {"energy", energy}};
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("atoms %d, listed pairs %d, energy %.12g\n", system.size(), pairs, energy);
+    std::printf("energy + forces: %.6g ms per evaluation (%ld timed)\n", per_evaluation * 1e3, repeat);
+    std::printf("neighbour list build: about %.6g ms\n", (first - per_evaluation) * 1e3);
+  }
+  return 0;
+}
+
+}  // namespace strider::cli
