@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The `strider` command line end to end: help, energies against the LAMMPS
+# references, conversions that LAMMPS itself reads back, and every error path
+# a user can hit (clear message, exit status 2, nothing written).
+# usage: test_cli.sh path/to/strider
+set -u
+STRIDER=$1
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+REFS=$HERE/references
+PY=/usr/bin/python3
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME COMMAND...: passes when the command succeeds
+  local name=$1
+  shift
+  if "$@" >"$WORK/out" 2>"$WORK/err"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $name"
+    sed 's/^/  | /' "$WORK/out" "$WORK/err" | head -20
+  fi
+}
+
+# refuses NAME PATTERN ARGS...: strider exits 2 and stderr matches PATTERN.
+refuses() {
+  local name=$1 pattern=$2
+  shift 2
+  "$STRIDER" "$@" >"$WORK/out" 2>"$WORK/err"
+  local status=$?
+  if [ "$status" = 2 ] && grep -Eq -- "$pattern" "$WORK/err"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $name (exit $status, stderr below, expected /$pattern/)"
+    sed 's/^/  | /' "$WORK/err" | head -5
+  fi
+}
+
+# same_energy JSON_OUTPUT_FILE REFERENCE_ENERGY: |E - ref| <= 1e-9 max(|ref|, 1)
+same_energy() {
+  $PY -c 'import json,sys; e=json.load(open(sys.argv[1]))["energy"]; r=float(sys.argv[2]);
+sys.exit(0 if abs(e-r) <= 1e-9*max(abs(r),1) else 1)' "$1" "$2"
+}
+
+reference_energy() { $PY -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))["energy"]))' "$1"; }
+
+# --- help -------------------------------------------------------------------
+check "strider --help lists the commands" bash -c "'$STRIDER' --help | grep -q 'energy' && '$STRIDER' --help | grep -q 'convert'"
+check "strider energy --help explains units" bash -c "'$STRIDER' energy --help | grep -q 'kcal/mol'"
+check "strider --version" bash -c "'$STRIDER' --version | grep -q '^strider '"
+
+# --- energies against LAMMPS, JSON output ------------------------------------
+for name in lj-binary-n100 sw-si-hot64 csh-n152; do
+  "$STRIDER" energy "$REFS/$name.xyz" --json --forces --per-atom >"$WORK/$name.json"
+  check "energy --json of $name equals LAMMPS" same_energy "$WORK/$name.json" "$(reference_energy "$REFS/$name.json")"
+  check "energy --json of $name has forces and per-atom energies" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1])); n=o["n_atoms"]
+assert len(o["forces"])==n and len(o["per_atom_energy"])==n and abs(o["energy_per_atom"]*n-o["energy"])<1e-9*abs(o["energy"])' "$WORK/$name.json"
+done
+check "energy text output names the energy per atom" bash -c "'$STRIDER' energy '$REFS/lj-binary-n100.xyz' | grep -q 'energy per atom'"
+
+# --- conversions: LAMMPS reads our data files and finds the same energy -------
+lammps_energy() {  # lammps_energy DATA_FILE SYSTEM: LAMMPS's pe of our data file
+  local data=$1 system=$2 setup
+  case $system in
+    sw-si) setup="units metal
+boundary p p p
+atom_style atomic
+read_data $data
+pair_style sw
+pair_coeff * * /usr/share/lammps/potentials/Si.sw Si" ;;
+    lj-binary) setup="units lj
+boundary p p p
+atom_style atomic
+read_data $data
+pair_style lj/cut 2.5
+pair_coeff 1 1 1.0 1.0 2.5
+pair_coeff 1 2 1.5 0.8 2.0
+pair_coeff 2 2 0.5 0.88 2.2" ;;
+  esac
+  printf '%s\nthermo_modify norm no\nrun 0\nprint "PE $(pe:%%.17g)"\n' "$setup" >"$WORK/in.lmp"
+  (cd "$WORK" && lmp -in in.lmp -log none 2>/dev/null | sed -n 's/^PE //p')
+}
+for pair in "sw-si-hot64 sw-si" "lj-binary-n25 lj-binary"; do
+  set -- $pair
+  "$STRIDER" convert "$REFS/$1.xyz" "$WORK/$1.data" 2>/dev/null
+  check "LAMMPS reads our $1 data file and gets the reference energy" \
+    $PY -c 'import sys; e=float(sys.argv[1]); r=float(sys.argv[2]); sys.exit(0 if abs(e-r)<=1e-9*max(abs(r),1) else 1)' \
+    "$(lammps_energy "$WORK/$1.data" "$2")" "$(reference_energy "$REFS/$1.json")"
+  "$STRIDER" convert "$WORK/$1.data" "$WORK/$1-back.xyz" 2>/dev/null
+  "$STRIDER" energy "$WORK/$1-back.xyz" --json >"$WORK/back.json"
+  check "xyz -> data -> xyz keeps $1's energy" same_energy "$WORK/back.json" "$(reference_energy "$REFS/$1.json")"
+done
+"$STRIDER" convert "$REFS/lj-cluster13.xyz" "$WORK/cluster.data" 2>/dev/null
+"$STRIDER" convert "$WORK/cluster.data" "$WORK/cluster.xyz" 2>/dev/null
+"$STRIDER" energy "$WORK/cluster.xyz" --json >"$WORK/cluster.json"
+check "a free cluster survives xyz -> data -> xyz" same_energy "$WORK/cluster.json" "$(reference_energy "$REFS/lj-cluster13.json")"
+
+# --- errors: a clear message, status 2, nothing written ------------------------
+refuses "missing file" "nowhere.xyz" energy "$WORK/nowhere.xyz"
+refuses "unknown system" "unknown system 'argon'.*lj-binary" energy "$REFS/lj-binary-n100.xyz" --system argon
+refuses "unknown option" "unknown option --frobnicate" energy "$REFS/lj-binary-n100.xyz" --frobnicate
+refuses "unknown command" "unknown command" frobnicate
+refuses "missing argument" "expects FILE" energy
+refuses "species not in the system" "unknown species 'A'" energy "$REFS/lj-binary-n100.xyz" --system sw-si
+refuses "no system anywhere" "pass --system" energy "$HERE/cli/no-system.xyz"
+printf '2\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 pbc="T T T" system=lj\nX 0 0 0\nX 1.0 nan 0.5\n' >"$WORK/nan.xyz"
+refuses "NaN coordinate names file and line" "nan.xyz:4:" energy "$WORK/nan.xyz"
+printf '3\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 pbc="T T T" system=lj\nX 0 0 0\nX 1 1 1\n' >"$WORK/short.xyz"
+refuses "truncated file" "short.xyz" energy "$WORK/short.xyz"
+refuses "bad --cutoff" "--cutoff" energy "$REFS/lj-cluster13.xyz" --cutoff abc
+refuses "unknown output format" "extension|format" convert "$REFS/lj-cluster13.xyz" "$WORK/out.pdb"
+echo "keep me" >"$WORK/existing.data"
+refuses "convert of a broken file" "nan.xyz" convert "$WORK/nan.xyz" "$WORK/existing.data"
+check "a failed convert leaves the existing target untouched" grep -qx "keep me" "$WORK/existing.data"
+check "a failed convert leaves no temporary file" bash -c "[ \$(ls '$WORK' | grep -c tmp) = 0 ]"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
