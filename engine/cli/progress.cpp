@@ -1,0 +1,63 @@
+#include "progress.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace strider::cli {
+
+namespace {
+
+std::string format_duration(double seconds) {
+  char text[32];
+  const long s = static_cast<long>(seconds + 0.5);
+  if (s >= 3600) {
+    std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
+  }
+  return text;
+}
+
+}  // namespace
+
+Progress::Progress(long total, std::string label)
+    : total_(std::max(total, 1L)),
+      label_(std::move(label)),
+      enabled_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
+
+Progress::~Progress() { finish(); }
+
+void Progress::update(long done, const std::string& note) {
+  last_done_ = done;
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
+  last_draw_ = now;
+  draw(done, note);
+}
+
+void Progress::finish() {
+  if (!enabled_ || finished_) return;
+  finished_ = true;
+  draw(last_done_, "");
+  std::fputc('\n', stderr);
+}
+
+void Progress::draw(long done, const std::string& note) {
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double fraction = std::clamp(static_cast<double>(done) / total_, 0.0, 1.0);
+  const int width = 30;
+  const int filled = static_cast<int>(fraction * width);
+  const double rate = elapsed > 0 ? done / elapsed : 0.0;
+  const std::string eta = rate > 0 ? format_duration((total_ - done) / rate) : "?";
+  std::fprintf(stderr, "\r[%s%s] %ld/%ld %s  %.1f/s  ETA %s  %s\033[K", std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), done, total_, label_.c_str(), rate, eta.c_str(),
+               note.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace strider::cli
