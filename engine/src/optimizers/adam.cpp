@@ -1,0 +1,44 @@
+// Adam on the positions (gradient -F), per coordinate, as optax.adam:
+// bias-corrected moments, eps added outside the square root.
+#include <cmath>
+
+#include "common.hpp"
+#include "strider/optimizers.hpp"
+
+namespace strider {
+
+Adam::Adam(const AdamParameters& parameters) : parameters_(parameters) {
+  optimizers::require_positive("adam", "learning_rate", parameters_.learning_rate);
+  optimizers::require_open_unit("adam", "beta1", parameters_.beta1);
+  optimizers::require_open_unit("adam", "beta2", parameters_.beta2);
+  optimizers::require_positive("adam", "epsilon", parameters_.epsilon);
+}
+
+StepReport Adam::init(System& system, Evaluator& evaluator) {
+  evaluations_start_ = evaluator.evaluations();
+  const Evaluation& e = evaluator.evaluate(system);
+  state_.forces = e.forces;
+  state_.m.setZero(3, system.size());
+  state_.v.setZero(3, system.size());
+  state_.t = 0;
+  return optimizers::make_report(0, e.energy, state_.forces, evaluator, evaluations_start_);
+}
+
+StepReport Adam::step(System& system, Evaluator& evaluator) {
+  const AdamParameters& p = parameters_;
+  AdamState& s = state_;
+  ++s.t;
+  // g = -F: m tracks -F, v tracks F^2.
+  s.m = p.beta1 * s.m - (1.0 - p.beta1) * s.forces;
+  s.v = p.beta2 * s.v + (1.0 - p.beta2) * s.forces.cwiseAbs2();
+  const double c1 = 1.0 - std::pow(p.beta1, static_cast<double>(s.t));
+  const double c2 = 1.0 - std::pow(p.beta2, static_cast<double>(s.t));
+  const Eigen::Matrix3Xd step =
+      -p.learning_rate * ((s.m / c1).array() / ((s.v / c2).array().sqrt() + p.epsilon)).matrix();
+  optimizers::displace(system, step);
+  const Evaluation& e = evaluator.evaluate(system);
+  s.forces = e.forces;
+  return optimizers::make_report(s.t, e.energy, s.forces, evaluator, evaluations_start_);
+}
+
+}  // namespace strider

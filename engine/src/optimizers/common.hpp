@@ -1,0 +1,29 @@
+#pragma once
+// What every optimiser file shares: moving atoms (wrapping periodic axes),
+// filling a StepReport, and checking parameters.
+#include <string>
+
+#include "strider/optimizer.hpp"
+
+namespace strider::optimizers {
+
+// positions += displacement (3 x N, length), then every atom wrapped into the
+// box along its periodic axes; free axes are never wrapped.
+void displace(System& system, const Eigen::Matrix3Xd& displacement);
+
+// The report after `step` steps: energy, max |F_i| of forces (3 x N) and the
+// evaluations made since evaluations_start (the evaluator's count at init).
+StepReport make_report(long step, double energy, const Eigen::Matrix3Xd& forces, const Evaluator& evaluator,
+                       long evaluations_start);
+
+// Throws InputError("OPTIMIZER: NAME must be ...") unless the value is finite and
+// in range: positive (> 0), non-negative (>= 0), a fraction in (0, 1) or
+// [lo, hi), a whole count >= minimum, a flag 0 or 1.
+void require_positive(const std::string& optimizer, const std::string& name, double value);
+void require_non_negative(const std::string& optimizer, const std::string& name, double value);
+void require_open_unit(const std::string& optimizer, const std::string& name, double value);
+void require_count(const std::string& optimizer, const std::string& name, double value, long minimum);
+void require_flag(const std::string& optimizer, const std::string& name, double value);
+void require_at_least(const std::string& optimizer, const std::string& name, double value, double minimum);
+
+}  // namespace strider::optimizers

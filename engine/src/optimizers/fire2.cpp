@@ -1,0 +1,105 @@
+// FIRE 2.0 (Guenole, Noehring, Vaid, Houlle, Xie, Prakash, Bitzek, Comput.
+// Mater. Sci. 175, 109584 (2020)) as LAMMPS's `min_style fire` with its
+// defaults (integrator eulerimplicit, halfstepback yes, initialdelay yes),
+// unit mass. One evaluation per step, two after a half step back.
+#include <algorithm>
+#include <cmath>
+
+#include "common.hpp"
+#include "strider/error.hpp"
+#include "strider/optimizers.hpp"
+
+namespace strider {
+
+Fire2::Fire2(const Fire2Parameters& parameters) : parameters_(parameters) {
+  const Fire2Parameters& p = parameters_;
+  optimizers::require_positive("fire2", "dt_start", p.dt_start);
+  optimizers::require_at_least("fire2", "t_max", p.t_max, 1.0);
+  optimizers::require_positive("fire2", "t_min", p.t_min);
+  if (p.t_min > p.t_max) throw InputError("fire2: t_min must not exceed t_max");
+  optimizers::require_positive("fire2", "dmax", p.dmax);
+  optimizers::require_count("fire2", "n_delay", p.n_delay, 0);
+  optimizers::require_at_least("fire2", "f_inc", p.f_inc, 1.0);
+  optimizers::require_open_unit("fire2", "f_dec", p.f_dec);
+  optimizers::require_open_unit("fire2", "alpha_start", p.alpha_start);
+  optimizers::require_open_unit("fire2", "f_alpha", p.f_alpha);
+  optimizers::require_flag("fire2", "half_step_back", p.half_step_back);
+  optimizers::require_flag("fire2", "initial_delay", p.initial_delay);
+}
+
+StepReport Fire2::init(System& system, Evaluator& evaluator) {
+  evaluations_start_ = evaluator.evaluations();
+  const Evaluation& e = evaluator.evaluate(system);
+  energy_ = e.energy;
+  state_.forces = e.forces;
+  state_.velocities.setZero(3, system.size());
+  state_.dt = parameters_.dt_start;
+  state_.alpha = parameters_.alpha_start;
+  state_.iteration = 0;
+  state_.last_negative = 0;
+  state_.velocities_reset = true;
+  return optimizers::make_report(0, energy_, state_.forces, evaluator, evaluations_start_);
+}
+
+StepReport Fire2::step(System& system, Evaluator& evaluator) {
+  const Fire2Parameters& p = parameters_;
+  Fire2State& s = state_;
+  const long it = ++s.iteration;
+  const double dt_max = p.t_max * p.dt_start;
+  const double dt_min = p.t_min * p.dt_start;
+
+  const double power = s.velocities.cwiseProduct(s.forces).sum();
+  double keep = 1.0, mix = 0.0;  // V <- keep V + mix F after the kick when power > 0
+  if (power > 0.0) {
+    const double ff = s.forces.squaredNorm();
+    keep = 1.0 - s.alpha;
+    mix = ff <= 1e-20 ? 0.0 : s.alpha * std::sqrt(s.velocities.squaredNorm() / ff);
+    if (it - s.last_negative > static_cast<long>(p.n_delay)) {
+      s.dt = std::min(s.dt * p.f_inc, dt_max);
+      s.alpha *= p.f_alpha;
+    }
+  } else {
+    s.last_negative = it;
+    const bool delayed = p.initial_delay != 0.0 && it < static_cast<long>(p.n_delay);
+    if (!delayed) {
+      s.alpha = p.alpha_start;
+      if (s.dt * p.f_dec >= dt_min) s.dt *= p.f_dec;
+    }
+    // Half a step back along the velocity that overshot; the forces there are new.
+    if (p.half_step_back != 0.0 && (s.velocities.array() != 0.0).any()) {
+      optimizers::displace(system, (-0.5 * s.dt) * s.velocities);
+      const Evaluation& e = evaluator.evaluate(system);
+      energy_ = e.energy;
+      s.forces = e.forces;
+    }
+    s.velocities.setZero();
+    s.velocities_reset = true;
+  }
+
+  // The step: dt, cut so that no velocity component times dt exceeds dmax
+  // (right after a reset LAMMPS judges the velocity dt F).
+  double dtv = s.dt;
+  const Eigen::VectorXd vmax =
+      (s.velocities_reset ? Eigen::Matrix3Xd(s.dt * s.forces) : s.velocities).cwiseAbs().colwise().maxCoeff().transpose();
+  for (Eigen::Index i = 0; i < vmax.size(); ++i) {
+    if (dtv * vmax[i] > p.dmax) dtv = p.dmax / vmax[i];
+  }
+
+  s.velocities += dtv * s.forces;
+  if (power > 0.0) s.velocities = keep * s.velocities + mix * s.forces;
+  optimizers::displace(system, dtv * s.velocities);
+  const Evaluation& e = evaluator.evaluate(system);
+  energy_ = e.energy;
+  s.forces = e.forces;
+  s.velocities_reset = false;
+  return optimizers::make_report(it, energy_, s.forces, evaluator, evaluations_start_);
+}
+
+double lammps_equivalent_dt(const std::string& system_key, double dt_lammps, double mass) {
+  double ftm2v = 1.0;                                       // lj
+  if (system_key == "sw-si") ftm2v = 1.0 / 1.0364269e-4;    // metal: eV/A/amu -> A/ps^2
+  if (system_key == "csh") ftm2v = 1.0 / 48.88821291 / 48.88821291;  // real: kcal/mol/A/(g/mol) -> A/fs^2
+  return dt_lammps * std::sqrt(ftm2v / mass);
+}
+
+}  // namespace strider
