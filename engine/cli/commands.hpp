@@ -24,6 +24,8 @@ extern const CommandSpec convert_spec;
 int run_convert(const ParsedArgs& args);
 extern const CommandSpec bench_spec;
 int run_bench(const ParsedArgs& args);
+extern const CommandSpec minimize_spec;
+int run_minimize(const ParsedArgs& args);
 
 // The --system / --shift / --cutoff options every command that evaluates energies takes.
 std::vector<OptionSpec> potential_options();

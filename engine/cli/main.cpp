@@ -8,7 +8,8 @@
 namespace strider::cli {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table{{energy_spec, run_energy}, {convert_spec, run_convert}, {bench_spec, run_bench}};
+  static const std::vector<Command> table{{energy_spec, run_energy}, {convert_spec, run_convert}, {bench_spec, run_bench},
+                                          {minimize_spec, run_minimize}};
   return table;
 }
 

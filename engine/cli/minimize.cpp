@@ -1,0 +1,292 @@
+// `strider minimize FILE`: a local optimiser (gd, adam, fire, fire2, lbfgs) on one structure.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "strider/evaluator.hpp"
+#include "strider/io.hpp"
+#include "strider/optimizers.hpp"
+
+namespace strider::cli {
+
+const CommandSpec minimize_spec{
+    "minimize",
+    "FILE --optimizer NAME [--preset paper] [--steps N] [--fmax F] [--set NAME=VALUE,...]\n"
+    "                        [--out OUT.xyz] [--trajectory TRAJ.xyz [--every K]] [--system KEY] [--json]",
+    "Relax the structure in FILE with a local optimiser (one thread).",
+    {"FILE"},
+    [] {
+      std::vector<OptionSpec> options = potential_options();
+      options.push_back({"--optimizer", "NAME", "gd, adam, fire (the paper's, as jax-md), fire2 (FIRE 2.0, as LAMMPS"
+                                                " min_style fire) or lbfgs (required)"});
+      options.push_back({"--preset", "NAME", "parameter preset: paper (Table 6 of the paper, per system; the default)"});
+      options.push_back({"--steps", "N", "largest number of steps (default: the paper's, 1000; 2000 for csh)"});
+      options.push_back({"--fmax", "F", "stop once every atom's force |F_i| <= F (energy unit / length unit;"
+                                        " default 0: run all steps)"});
+      options.push_back({"--set", "NAME=VALUE,...", "override optimizer parameters (see the list below)"});
+      options.push_back({"--out", "OUT.xyz", "write the final structure (extxyz with energy, forces, per-atom energies)"});
+      options.push_back({"--trajectory", "TRAJ.xyz", "write the structure every K steps, first and last included"});
+      options.push_back({"--every", "K", "trajectory interval in steps (default 1)"});
+      options.push_back({"--json", "", "print one JSON object: initial_energy, final_energy, energy_per_atom, steps,"
+                                       " evaluations, max_force, converged, optimizer, parameters, ..."});
+      return options;
+    }(),
+    "Each step moves the atoms once and evaluates the energy once (fire2: twice\n"
+    "after a half step back; lbfgs may undo an overshooting step); evaluations\n"
+    "counts them all, the first one included. Periodic axes stay wrapped in the\n"
+    "box; free clusters are never wrapped.\n"
+    "\n"
+    "A run whose energy stops being finite or grows past 1000 times its initial\n"
+    "size ends with exit status 3 (diverged: the steps are too large for the\n"
+    "structure). The paper's FIRE preset (dt_max 0.4) does that on liquid\n"
+    "lj-binary and csh structures: try --set dt_max=0.02.\n"
+    "\n"
+    "Parameters (--set NAME=VALUE) and their paper-preset values for lj-binary\n"
+    "(lj the same; sw-si and csh differ: `strider minimize FILE --json` lists them):\n"
+    "  gd     learning_rate (5e-4; sw-si 1e-3, csh 5e-4)\n"
+    "  adam   learning_rate (0.05; sw-si 0.1, csh 1.0), beta1 0.9, beta2 0.999, epsilon 1e-8\n"
+    "  fire   dt_start (0.01; sw-si 0.5, csh 5e-3), dt_max 0.4, n_min 5, f_inc 1.1,\n"
+    "         f_dec 0.5, alpha_start 0.1, f_alpha 0.99\n"
+    "  fire2  dt_start (0.003; sw-si 0.05, csh 0.002), t_max 10, t_min 0.02, dmax (0.1; csh 2.5),\n"
+    "         n_delay 20, f_inc 1.1, f_dec 0.5, alpha_start 0.25, f_alpha 0.99,\n"
+    "         half_step_back 1, initial_delay 1\n"
+    "  lbfgs  memory 10, max_step (0.2; csh 5), first_step (0.02; csh 0.5)\n"
+    "Time steps are for unit mass (dt^2 F is a length). fire2 with dt_start = dt_L\n"
+    "sqrt(ftm2v / m) is LAMMPS min_style fire with timestep dt_L.\n"};
+
+namespace {
+
+// "a=1,b=2" -> {a: 1, b: 2}; InputError for anything else.
+ParameterOverrides parse_overrides(const std::string& text) {
+  ParameterOverrides out;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto eq = item.find('=');
+    if (item.empty() || eq == std::string::npos || eq == 0) {
+      throw InputError("--set needs NAME=VALUE[,NAME=VALUE...], got '" + text + "'");
+    }
+    const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+    char* end = nullptr;
+    const double x = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !std::isfinite(x)) {
+      throw InputError("--set " + name + " needs a finite number, got '" + value + "'");
+    }
+    out[name] = x;
+  }
+  return out;
+}
+
+// A whole number >= minimum from option `name`, or fallback when absent.
+long count_option(const ParsedArgs& args, const std::string& name, long fallback, long minimum) {
+  const auto value = args.number(name);
+  if (!value) return fallback;
+  if (*value < minimum || *value > 1e12 || *value != std::floor(*value)) {
+    throw InputError(name + " must be a whole number >= " + std::to_string(minimum));
+  }
+  return static_cast<long>(*value);
+}
+
+// Refuses an output path strider cannot write as extxyz, before any work is done.
+void check_output_path(const std::string& option, const std::string& path) {
+  if (format_from_path(path) != FileFormat::ExtXYZ) {
+    throw InputError(option + " " + path + ": must be an extended XYZ file (.xyz or .extxyz)");
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+    throw InputError(option + " " + path + ": no such directory " + parent.string());
+  }
+}
+
+// A multi-frame extxyz written as the run goes, into a temporary file that
+// replaces `path` only when the run finished.
+class TrajectoryWriter {
+ public:
+  explicit TrajectoryWriter(std::string path)
+      : path_(std::move(path)), temporary_(path_ + ".tmp-" + std::to_string(::getpid())) {
+    out_.open(temporary_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw InputError(path_ + ": cannot write");
+  }
+  ~TrajectoryWriter() {
+    if (!done_) {
+      out_.close();
+      std::remove(temporary_.c_str());
+    }
+  }
+  void write(const Frame& frame) {
+    write_extxyz(out_, frame);
+    ++frames_;
+  }
+  void finish() {
+    out_.close();
+    if (!out_ || std::rename(temporary_.c_str(), path_.c_str()) != 0) throw InputError(path_ + ": cannot write");
+    done_ = true;
+  }
+  long frames() const { return frames_; }
+
+ private:
+  std::string path_, temporary_;
+  std::ofstream out_;
+  long frames_ = 0;
+  bool done_ = false;
+};
+
+Frame frame_of(const System& system, const Potential& potential, const std::string& key, double energy) {
+  Frame frame = to_frame(system, potential);
+  frame.system_key = key;
+  frame.energy = energy;
+  return frame;
+}
+
+}  // namespace
+
+int run_minimize(const ParsedArgs& args) {
+  using Clock = std::chrono::steady_clock;
+  const std::string& path = args.positionals[0];
+  const PotentialOptions options = potential_options_from(args);
+  const auto optimizer_option = args.value("--optimizer");
+  if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
+  const std::string optimizer_name = *optimizer_option;
+  const std::string preset = args.value("--preset").value_or("paper");
+  if (preset != "paper") throw InputError("unknown preset '" + preset + "' (known: paper)");
+  const ParameterOverrides overrides = args.value("--set") ? parse_overrides(*args.value("--set")) : ParameterOverrides{};
+  const double fmax = args.number("--fmax").value_or(0.0);
+  if (fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
+  const long every = count_option(args, "--every", 1, 1);
+  if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
+  const auto out_path = args.value("--out");
+  const auto trajectory_path = args.value("--trajectory");
+  if (out_path) check_output_path("--out", *out_path);
+  if (trajectory_path) check_output_path("--trajectory", *trajectory_path);
+
+  std::vector<std::string> species_order;
+  if (auto key = args.value("--system")) species_order = make_potential(*key, options)->species_names();
+  const Frame frame = read_structure_file(path, species_order);
+  const std::string key = system_key_for(frame, args, path);
+  Evaluator evaluator(make_potential(key, options));
+  System system;
+  try {
+    system = to_system(frame, evaluator.potential());
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
+  // The optimiser and the step budget are checked before anything runs.
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(optimizer_name, key, overrides);
+  const std::vector<OptimizerParameter> parameters = optimizer_parameters(optimizer_name, key, overrides);
+  const long steps = count_option(args, "--steps", paper_steps(key), 0);
+
+  std::unique_ptr<TrajectoryWriter> trajectory;
+  if (trajectory_path) trajectory = std::make_unique<TrajectoryWriter>(*trajectory_path);
+
+  const bool json = args.flag("--json");
+  Progress progress(steps, "steps");
+  auto done = [&](const StepReport& r) { return r.step >= steps || (fmax > 0.0 && r.max_force <= fmax); };
+  auto record = [&](const StepReport& r) {
+    if (trajectory && (r.step % every == 0 || done(r))) {
+      trajectory->write(frame_of(system, evaluator.potential(), key, r.energy));
+    }
+    char note[96];
+    std::snprintf(note, sizeof note, "E %.10g  max|F| %.3g", r.energy, r.max_force);
+    progress.update(r.step, note);
+  };
+  // The loop of strider::minimize, watching for a run that blows up.
+  const auto t0 = Clock::now();
+  const StepReport first = optimizer->init(system, evaluator);
+  record(first);
+  StepReport last = first;
+  std::string diverged;
+  while (!done(last)) {
+    try {
+      const StepReport next = optimizer->step(system, evaluator);
+      if (!std::isfinite(next.energy) || !std::isfinite(next.max_force)) {
+        diverged = "the energy is no longer finite at step " + std::to_string(next.step);
+        break;
+      }
+      if (next.energy > first.energy + 1e3 * std::max(std::abs(first.energy), 1.0)) {
+        diverged = "the energy rose above 1000 times its initial size at step " + std::to_string(next.step);
+        break;
+      }
+      last = next;
+    } catch (const InputError& e) {  // non-finite coordinates
+      diverged = std::string(e.what()) + " at step " + std::to_string(last.step + 1);
+      break;
+    }
+    record(last);
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  progress.finish();
+  if (trajectory) trajectory->finish();
+  if (!diverged.empty()) {
+    std::fprintf(stderr,
+                 "strider minimize: error: %s diverged: %s (energy %.12g at step %ld before); its step is too "
+                 "large for this structure: see --help\n",
+                 optimizer_name.c_str(), diverged.c_str(), last.energy, last.step);
+    return 3;
+  }
+
+  const bool converged = fmax > 0.0 && last.max_force <= fmax;
+  if (out_path) {
+    // One more evaluation (not counted) for the forces and per-atom energies of the final structure.
+    Evaluator final_evaluator(make_potential(key, options));
+    const Evaluation& e = final_evaluator.evaluate(system);
+    Frame out = frame_of(system, evaluator.potential(), key, e.energy);
+    out.forces = e.forces;
+    out.per_atom_energy = e.per_atom;
+    write_extxyz_file(*out_path, {out});
+  }
+
+  const int n = system.size();
+  const std::string stop_reason = converged ? "fmax" : "steps";
+  if (json) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const OptimizerParameter& p : parameters) params[p.name] = p.value;
+    nlohmann::json result{{"file", path},
+                          {"system", key},
+                          {"n_atoms", n},
+                          {"optimizer", optimizer_name},
+                          {"preset", preset},
+                          {"parameters", params},
+                          {"initial_energy", first.energy},
+                          {"final_energy", last.energy},
+                          {"energy_per_atom", n > 0 ? last.energy / n : 0.0},
+                          {"initial_max_force", first.max_force},
+                          {"max_force", last.max_force},
+                          {"steps", last.step},
+                          {"evaluations", last.evaluations},
+                          {"fmax", fmax},
+                          {"converged", converged},
+                          {"stop_reason", stop_reason},
+                          {"seconds", seconds}};
+    if (out_path) result["out"] = *out_path;
+    if (trajectory) {
+      result["trajectory"] = *trajectory_path;
+      result["trajectory_frames"] = trajectory->frames();
+    }
+    std::cout << result.dump() << "\n";
+  } else {
+    std::printf("file:             %s\n", path.c_str());
+    std::printf("system:           %s, %d atoms\n", key.c_str(), n);
+    std::printf("optimizer:        %s (preset %s):", optimizer_name.c_str(), preset.c_str());
+    for (const OptimizerParameter& p : parameters) std::printf(" %s=%g", p.name.c_str(), p.value);
+    std::printf("\ninitial energy:   %.12g (max |F_i| %.6g)\n", first.energy, first.max_force);
+    std::printf("final energy:     %.12g (max |F_i| %.6g)\n", last.energy, last.max_force);
+    std::printf("energy per atom:  %.12g\n", n > 0 ? last.energy / n : 0.0);
+    std::printf("steps:            %ld (%s), %ld evaluations, %.3g s\n", last.step,
+                converged ? "force tolerance reached" : "step budget used", last.evaluations, seconds);
+    if (out_path) std::printf("final structure:  %s\n", out_path->c_str());
+    if (trajectory) std::printf("trajectory:       %s (%ld frames)\n", trajectory_path->c_str(), trajectory->frames());
+  }
+  return 0;
+}
+
+}  // namespace strider::cli
