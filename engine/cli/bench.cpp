@@ -32,7 +32,6 @@ const CommandSpec bench_spec{
 int run_bench(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
   const std::string& path = args.positionals[0];
-  const PotentialOptions options = potential_options_from(args);
   const double repeat_value = args.number("--repeat").value_or(100);
   if (repeat_value < 1 || repeat_value > 1e9 || repeat_value != static_cast<long>(repeat_value)) {
     throw InputError("--repeat must be a whole number >= 1");
@@ -41,11 +40,9 @@ int run_bench(const ParsedArgs& args) {
   const double skin = args.number("--skin").value_or(-1.0);
   if (args.value("--skin") && skin < 0.0) throw InputError("--skin must be >= 0");
 
-  std::vector<std::string> species_order;
-  if (auto key = args.value("--system")) species_order = make_potential(*key, options)->species_names();
-  const Frame frame = read_structure_file(path, species_order);
-  Evaluator evaluator(make_potential(system_key_for(frame, args, path), options), skin);
-  const System system = to_system(frame, evaluator.potential());
+  LoadedStructure loaded = load_structure(args, path);
+  Evaluator evaluator(std::move(loaded.potential), skin);
+  const System& system = loaded.system;
 
   const auto t0 = Clock::now();
   double energy = evaluator.evaluate(system).energy;  // builds the list

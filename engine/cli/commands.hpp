@@ -1,5 +1,6 @@
 #pragma once
 // The subcommands of `strider`, one file each, and what they share.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,14 @@ int run_minimize(const ParsedArgs& args);
 std::vector<OptionSpec> potential_options();
 PotentialOptions potential_options_from(const ParsedArgs& args);
 
-// The system key for a frame: --system if given, else the file's own, else InputError.
-std::string system_key_for(const Frame& frame, const ParsedArgs& args, const std::string& path);
+// A structure file resolved against its system: where every command that
+// evaluates energies starts. The system is --system if given, else the
+// file's system= key; errors name the file.
+struct LoadedStructure {
+  std::string key;                       // system key
+  System system;                         // species resolved against the potential
+  std::unique_ptr<Potential> potential;  // with --shift / --cutoff applied
+};
+LoadedStructure load_structure(const ParsedArgs& args, const std::string& path);
 
 }  // namespace strider::cli

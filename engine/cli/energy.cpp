@@ -81,18 +81,10 @@ void print_json(const std::string& path, const std::string& key, const Evaluatio
 
 int run_energy(const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
-  const PotentialOptions options = potential_options_from(args);
-  std::vector<std::string> species_order;
-  if (auto key = args.value("--system")) species_order = make_potential(*key, options)->species_names();
-  const Frame frame = read_structure_file(path, species_order);
-  const std::string key = system_key_for(frame, args, path);
-  Evaluator evaluator(make_potential(key, options));
-  System system;
-  try {
-    system = to_system(frame, evaluator.potential());
-  } catch (const InputError& e) {
-    throw InputError(path + ": " + e.what());
-  }
+  LoadedStructure loaded = load_structure(args, path);
+  const std::string key = loaded.key;
+  Evaluator evaluator(std::move(loaded.potential));
+  const System& system = loaded.system;
   const Evaluation& result = evaluator.evaluate(system);
   if (args.flag("--json")) {
     print_json(path, key, result, args.flag("--forces"), args.flag("--per-atom"));

@@ -13,28 +13,6 @@ const std::vector<Command>& commands() {
   return table;
 }
 
-std::vector<OptionSpec> potential_options() {
-  return {{"--system", "KEY", "the system, overriding the file's system= key: lj-binary, sw-si, csh, lj"},
-          {"--shift", "", "shift pair energies to zero at the cutoff (default: unshifted, as the paper)"},
-          {"--cutoff", "RC", "lj only: cutoff in sigma (default: none, for free clusters)"}};
-}
-
-PotentialOptions potential_options_from(const ParsedArgs& args) {
-  PotentialOptions options;
-  options.shift = args.flag("--shift");
-  if (auto rc = args.number("--cutoff")) {
-    if (*rc <= 0.0) throw InputError("--cutoff must be positive");
-    options.cutoff = *rc;
-  }
-  return options;
-}
-
-std::string system_key_for(const Frame& frame, const ParsedArgs& args, const std::string& path) {
-  if (auto key = args.value("--system")) return *key;
-  if (frame.system_key) return *frame.system_key;
-  throw InputError(path + ": names no system (no system= key); pass --system KEY");
-}
-
 namespace {
 
 void print_usage() {

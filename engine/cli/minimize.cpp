@@ -153,7 +153,6 @@ Frame frame_of(const System& system, const Potential& potential, const std::stri
 int run_minimize(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
   const std::string& path = args.positionals[0];
-  const PotentialOptions options = potential_options_from(args);
   const auto optimizer_option = args.value("--optimizer");
   if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
   const std::string optimizer_name = *optimizer_option;
@@ -169,17 +168,10 @@ int run_minimize(const ParsedArgs& args) {
   if (out_path) check_output_path("--out", *out_path);
   if (trajectory_path) check_output_path("--trajectory", *trajectory_path);
 
-  std::vector<std::string> species_order;
-  if (auto key = args.value("--system")) species_order = make_potential(*key, options)->species_names();
-  const Frame frame = read_structure_file(path, species_order);
-  const std::string key = system_key_for(frame, args, path);
-  Evaluator evaluator(make_potential(key, options));
-  System system;
-  try {
-    system = to_system(frame, evaluator.potential());
-  } catch (const InputError& e) {
-    throw InputError(path + ": " + e.what());
-  }
+  LoadedStructure loaded = load_structure(args, path);
+  const std::string key = loaded.key;
+  Evaluator evaluator(std::move(loaded.potential));
+  System system = std::move(loaded.system);
   // The optimiser and the step budget are checked before anything runs.
   std::unique_ptr<Optimizer> optimizer = make_optimizer(optimizer_name, key, overrides);
   const std::vector<OptimizerParameter> parameters = optimizer_parameters(optimizer_name, key, overrides);
@@ -237,7 +229,7 @@ int run_minimize(const ParsedArgs& args) {
   const bool converged = fmax > 0.0 && last.max_force <= fmax;
   if (out_path) {
     // One more evaluation (not counted) for the forces and per-atom energies of the final structure.
-    Evaluator final_evaluator(make_potential(key, options));
+    Evaluator final_evaluator(make_potential(key, potential_options_from(args)));
     const Evaluation& e = final_evaluator.evaluate(system);
     Frame out = frame_of(system, evaluator.potential(), key, e.energy);
     out.forces = e.forces;

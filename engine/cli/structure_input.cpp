@@ -1,0 +1,48 @@
+// What every command that evaluates energies shares: the potential options
+// and reading a structure file into a System of a known system.
+#include "commands.hpp"
+#include "strider/io.hpp"
+
+namespace strider::cli {
+
+std::vector<OptionSpec> potential_options() {
+  return {{"--system", "KEY", "the system, overriding the file's system= key: lj-binary, sw-si, csh, lj"},
+          {"--shift", "", "shift pair energies to zero at the cutoff (default: unshifted, as the paper)"},
+          {"--cutoff", "RC", "lj only: cutoff in sigma (default: none, for free clusters)"}};
+}
+
+PotentialOptions potential_options_from(const ParsedArgs& args) {
+  PotentialOptions options;
+  options.shift = args.flag("--shift");
+  if (auto rc = args.number("--cutoff")) {
+    if (*rc <= 0.0) throw InputError("--cutoff must be positive");
+    options.cutoff = *rc;
+  }
+  return options;
+}
+
+LoadedStructure load_structure(const ParsedArgs& args, const std::string& path) {
+  const PotentialOptions options = potential_options_from(args);
+  const auto chosen = args.value("--system");
+  // A LAMMPS data file without strider's title needs the species order of the system.
+  std::vector<std::string> species_order;
+  if (chosen) species_order = make_potential(*chosen, options)->species_names();
+  const Frame frame = read_structure_file(path, species_order);
+  LoadedStructure loaded;
+  if (chosen) {
+    loaded.key = *chosen;
+  } else if (frame.system_key) {
+    loaded.key = *frame.system_key;
+  } else {
+    throw InputError(path + ": names no system (no system= key); pass --system KEY");
+  }
+  loaded.potential = make_potential(loaded.key, options);
+  try {
+    loaded.system = to_system(frame, *loaded.potential);
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
+  return loaded;
+}
+
+}  // namespace strider::cli
