@@ -25,6 +25,8 @@ extern const CommandSpec convert_spec;
 int run_convert(const ParsedArgs& args);
 extern const CommandSpec bench_spec;
 int run_bench(const ParsedArgs& args);
+extern const CommandSpec search_spec;
+int run_search(const ParsedArgs& args);
 extern const CommandSpec minimize_spec;
 int run_minimize(const ParsedArgs& args);
 

@@ -8,8 +8,10 @@
 namespace strider::cli {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table{{energy_spec, run_energy}, {convert_spec, run_convert}, {bench_spec, run_bench},
-                                          {minimize_spec, run_minimize}};
+  static const std::vector<Command> table{
+      {energy_spec, run_energy},     {minimize_spec, run_minimize}, {search_spec, run_search},
+      {convert_spec, run_convert},   {bench_spec, run_bench},
+  };
   return table;
 }
 

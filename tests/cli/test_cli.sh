@@ -46,7 +46,8 @@ same_energy() {
 sys.exit(0 if abs(e-r) <= 1e-9*max(abs(r),1) else 1)' "$1" "$2"
 }
 
-reference_energy() { $PY -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))["energy"]))' "$1"; }
+# reference_energy JSON_FILE [KEY]: the number under KEY (default "energy")
+reference_energy() { $PY -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$1" "${2:-energy}"; }
 
 # --- help -------------------------------------------------------------------
 check "strider --help lists the commands" bash -c "'$STRIDER' --help | grep -q 'energy' && '$STRIDER' --help | grep -q 'convert'"
@@ -99,6 +100,20 @@ done
 "$STRIDER" convert "$WORK/cluster.data" "$WORK/cluster.xyz" 2>/dev/null
 "$STRIDER" energy "$WORK/cluster.xyz" --json >"$WORK/cluster.json"
 check "a free cluster survives xyz -> data -> xyz" same_energy "$WORK/cluster.json" "$(reference_energy "$REFS/lj-cluster13.json")"
+
+# --- basin hopping -------------------------------------------------------------
+"$STRIDER" search "$REFS/lj-cluster13.xyz" --method basin-hopping --budget 4000 --seed 3 --json --out "$WORK/best.xyz" >"$WORK/search.json"
+check "search finds LJ13's global minimum -44.326801" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1])); assert abs(o["final_energy"]+44.326801)<1e-5 and o["evaluations"]<=4001' "$WORK/search.json"
+"$STRIDER" energy "$WORK/best.xyz" --json >"$WORK/best.json"
+check "search --out writes the best minimum" same_energy "$WORK/best.json" "$(reference_energy "$WORK/search.json" final_energy)"
+"$STRIDER" search "$REFS/lj-cluster13.xyz" --budget 1500 --seed 5 --json >"$WORK/s1.json"
+"$STRIDER" search "$REFS/lj-cluster13.xyz" --budget 1500 --seed 5 --json >"$WORK/s2.json"
+check "search with one seed repeats itself" cmp "$WORK/s1.json" "$WORK/s2.json"
+refuses "search: unknown method" "unknown method" search "$REFS/lj-cluster13.xyz" --method annealing
+refuses "search: NaN temperature" "--temperature" search "$REFS/lj-cluster13.xyz" --temperature nan
+refuses "search: negative budget" "--budget" search "$REFS/lj-cluster13.xyz" --budget -5
+refuses "search: unknown local optimiser" "unknown optimi" search "$REFS/lj-cluster13.xyz" --local newton
 
 # --- errors: a clear message, status 2, nothing written ------------------------
 refuses "missing file" "nowhere.xyz" energy "$WORK/nowhere.xyz"

@@ -1,0 +1,89 @@
+// Basin hopping finds the known global minimum of a small Lennard-Jones cluster.
+#include <catch2/catch.hpp>
+
+#include "strider/basin_hopping.hpp"
+#include "strider/error.hpp"
+#include "strider/optimizers.hpp"
+#include "support.hpp"
+
+using namespace strider;
+
+namespace {
+
+// LJ13's global minimum, the Mackay icosahedron (Wales & Doye 1997; Cambridge Cluster Database).
+constexpr double kLj13Minimum = -44.326801;
+
+struct Outcome {
+  double best;
+  long evaluations, hops;
+};
+
+Outcome search(const System& start, std::uint64_t seed, long budget, double temperature = 0.8) {
+  BasinHoppingOptions options;
+  options.seed = seed;
+  options.temperature = temperature;
+  BasinHopping hopping(make_optimizer("lbfgs", "lj"), options);
+  Evaluator evaluator(make_potential("lj"));
+  System system = start;
+  HopReport report = hopping.init(system, evaluator);
+  double best = report.best_energy;
+  while (report.evaluations < budget) {
+    report = hopping.hop(system, evaluator, budget);
+    REQUIRE(report.best_energy <= best);  // the best never gets worse
+    REQUIRE(report.best_energy <= report.energy);
+    best = report.best_energy;
+  }
+  // The kept best structure really has the reported energy.
+  Evaluator check(make_potential("lj"));
+  REQUIRE(check.evaluate(hopping.best()).energy == Approx(report.best_energy).epsilon(1e-12));
+  return {report.best_energy, report.evaluations, report.hop};
+}
+
+}  // namespace
+
+TEST_CASE("basin hopping finds the LJ13 global minimum from random starts within 20000 evaluations") {
+  for (unsigned start_seed : {41u, 42u, 43u}) {
+    DYNAMIC_SECTION("start " << start_seed) {
+      const System start = test::random_system(13, Box::free(), 2.6, 0.95, 0.0, start_seed);
+      Evaluator evaluator(make_potential("lj"));
+      REQUIRE(evaluator.evaluate(start).energy > -30.0);  // a genuinely random start
+      const Outcome outcome = search(start, start_seed, 20000);
+      CHECK(outcome.best == Approx(kLj13Minimum).margin(1e-5));
+      CHECK(outcome.evaluations <= 20000 + 1);
+    }
+  }
+}
+
+TEST_CASE("basin hopping is reproducible for a seed and differs between seeds") {
+  const System start = test::random_system(13, Box::free(), 2.6, 0.95, 0.0, 44);
+  const Outcome a = search(start, 7, 3000), b = search(start, 7, 3000), c = search(start, 8, 3000);
+  CHECK(a.best == b.best);
+  CHECK(a.evaluations == b.evaluations);
+  CHECK(a.hops == b.hops);
+  CHECK((c.hops != a.hops || c.best != a.best));
+}
+
+TEST_CASE("basin hopping at zero temperature accepts only downhill hops") {
+  const System start = test::random_system(13, Box::free(), 2.6, 0.95, 0.0, 45);
+  BasinHoppingOptions options;
+  options.temperature = 0.0;
+  BasinHopping hopping(make_optimizer("lbfgs", "lj"), options);
+  Evaluator evaluator(make_potential("lj"));
+  System system = start;
+  HopReport report = hopping.init(system, evaluator);
+  for (int k = 0; k < 30; ++k) {
+    const double before = report.energy;
+    report = hopping.hop(system, evaluator);
+    CHECK(report.accepted == (report.trial_energy <= before));
+    CHECK(report.energy <= before);
+  }
+}
+
+TEST_CASE("basin hopping refuses bad options") {
+  BasinHoppingOptions bad;
+  bad.temperature = std::nan("");
+  CHECK_THROWS_AS(BasinHopping(make_optimizer("fire", "lj"), bad), InputError);
+  bad = BasinHoppingOptions{};
+  bad.step_size = -1.0;
+  CHECK_THROWS_AS(BasinHopping(make_optimizer("fire", "lj"), bad), InputError);
+}
