@@ -101,6 +101,44 @@ done
 "$STRIDER" energy "$WORK/cluster.xyz" --json >"$WORK/cluster.json"
 check "a free cluster survives xyz -> data -> xyz" same_energy "$WORK/cluster.json" "$(reference_energy "$REFS/lj-cluster13.json")"
 
+# --- minimize ------------------------------------------------------------------
+"$STRIDER" minimize "$REFS/lj-cluster13.xyz" --optimizer lbfgs --fmax 1e-6 --json --out "$WORK/min.xyz" \
+  --trajectory "$WORK/traj.xyz" --every 5 >"$WORK/min.json"
+check "minimize --json has its keys, final < initial" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1]))
+for k in ("initial_energy","final_energy","steps","evaluations","max_force","optimizer","system","energy_per_atom"): assert k in o, k
+assert o["final_energy"] < o["initial_energy"] and o["converged"] and o["max_force"] <= 1e-6' "$WORK/min.json"
+check "minimize lbfgs reaches LAMMPS's minimum of lj-cluster13" $PY -c '
+import json,sys; e=json.load(open(sys.argv[1]))["final_energy"]; r=json.load(open(sys.argv[2]))["energy"]
+sys.exit(0 if abs(e-r) <= 1e-9*abs(r) else 1)' "$WORK/min.json" "$REFS/minimize/lj-cluster13.json"
+"$STRIDER" energy "$WORK/min.xyz" --json >"$WORK/min-energy.json"
+check "minimize --out writes the final structure" same_energy "$WORK/min-energy.json" "$(reference_energy "$WORK/min.json" final_energy)"
+check "minimize --trajectory --every 5 writes steps 0, 5, ... and the last" $PY -c '
+import json,sys; steps=json.load(open(sys.argv[1]))["steps"]; frames=open(sys.argv[2]).read().count("Properties=")
+sys.exit(0 if frames == steps // 5 + 1 + (steps % 5 != 0) else 1)' "$WORK/min.json" "$WORK/traj.xyz"
+for opt in gd adam fire fire2 lbfgs; do
+  "$STRIDER" minimize "$REFS/sw-si-diamond64.xyz" --optimizer $opt --set "$([ $opt = fire ] && echo dt_start=0.05 || echo)" \
+    --steps 50 --json >"$WORK/min-$opt.json" 2>/dev/null
+  check "minimize --optimizer $opt lowers the energy of sw-si-diamond64" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1])); assert o["final_energy"] < o["initial_energy"] and o["steps"] == 50' "$WORK/min-$opt.json"
+done
+"$STRIDER" minimize "$REFS/lj-binary-n100.xyz" --optimizer fire >/dev/null 2>"$WORK/diverged.err"
+status=$?
+check "minimize reports a diverging run (the paper's FIRE preset on a liquid) with exit status 3" \
+  bash -c "[ $status = 3 ] && grep -q 'diverged' '$WORK/diverged.err'"
+refuses "minimize: no optimizer" "--optimizer is required" minimize "$REFS/lj-cluster13.xyz"
+refuses "minimize: unknown optimizer" "unknown optimizer 'newton'.*lbfgs" minimize "$REFS/lj-cluster13.xyz" --optimizer newton
+refuses "minimize: negative steps" "--steps" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --steps -5
+refuses "minimize: NaN steps" "--steps" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --steps nan
+refuses "minimize: fractional steps" "--steps" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --steps 2.5
+refuses "minimize: negative fmax" "--fmax" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --fmax -1
+refuses "minimize: NaN fmax" "--fmax" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --fmax nan
+refuses "minimize: unknown parameter" "unknown parameter 'dt'.*dt_start" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --set dt=0.1
+refuses "minimize: NaN parameter" "dt_start" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --set dt_start=nan
+refuses "minimize: unknown preset" "unknown preset" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --preset fast
+refuses "minimize: --out not extxyz" "extended XYZ" minimize "$REFS/lj-cluster13.xyz" --optimizer fire --out "$WORK/out.data"
+check "a refused minimize writes nothing" bash -c "[ ! -e '$WORK/out.data' ]"
+
 # --- basin hopping -------------------------------------------------------------
 "$STRIDER" search "$REFS/lj-cluster13.xyz" --method basin-hopping --budget 4000 --seed 3 --json --out "$WORK/best.xyz" >"$WORK/search.json"
 check "search finds LJ13's global minimum -44.326801" $PY -c '
