@@ -43,6 +43,7 @@ wasm: deps
 # Speed against LAMMPS (not part of the tests).
 bench: build
 	tests/benchmarks/energy_vs_lammps.sh $(BUILD)/strider
+	tests/benchmarks/fire_vs_lammps.sh $(BUILD)/strider
 
 clean:
 	rm -rf $(BUILD) $(WASM_BUILD)
