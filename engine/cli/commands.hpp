@@ -29,6 +29,10 @@ extern const CommandSpec search_spec;
 int run_search(const ParsedArgs& args);
 extern const CommandSpec minimize_spec;
 int run_minimize(const ParsedArgs& args);
+extern const CommandSpec md_spec;
+int run_md(const ParsedArgs& args);
+extern const CommandSpec generate_spec;
+int run_generate(const ParsedArgs& args);
 
 // The --system / --shift / --cutoff options every command that evaluates energies takes.
 std::vector<OptionSpec> potential_options();

@@ -10,6 +10,7 @@ namespace strider::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table{
       {energy_spec, run_energy},     {minimize_spec, run_minimize}, {search_spec, run_search},
+      {md_spec, run_md},             {generate_spec, run_generate},
       {convert_spec, run_convert},   {bench_spec, run_bench},
   };
   return table;

@@ -153,6 +153,48 @@ refuses "search: NaN temperature" "--temperature" search "$REFS/lj-cluster13.xyz
 refuses "search: negative budget" "--budget" search "$REFS/lj-cluster13.xyz" --budget -5
 refuses "search: unknown local optimiser" "unknown optimi" search "$REFS/lj-cluster13.xyz" --local newton
 
+# --- md and generate: seeded runs repeat byte for byte; bad options refused ----
+check "md --help gives metal time in ps" bash -c "'$STRIDER' md --help | grep -q 'ps'"
+for run in 1 2; do
+  "$STRIDER" md "$REFS/lj-binary-n100.xyz" --temperature 2.0 --steps 300 --dt 0.003 --seed 4 --every 50 \
+    --trajectory "$WORK/md$run.xyz" --json >"$WORK/md$run.json"
+done
+check "md with one seed writes the same trajectory twice" cmp "$WORK/md1.xyz" "$WORK/md2.xyz"
+check "md trajectory has steps 0, 50, ..., 300" bash -c "[ \$(grep -c '^100\$' '$WORK/md1.xyz') = 7 ]"
+check "md --json reports the run" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert o["steps"]==300 and o["thermostat"]=="nh" and abs(o["mean_temperature"]-2.0)<0.5' "$WORK/md1.json"
+"$STRIDER" md "$REFS/sw-si-hot64.xyz" --temperature 3500 --steps 200 --thermostat none --json >"$WORK/nve.json"
+check "md NVE conserves sw-si energy" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert abs(o["conserved_drift"]) < 1e-3*abs(o["initial_energy"])' "$WORK/nve.json"
+refuses "md: negative steps" "--steps" md "$REFS/lj-binary-n100.xyz" --temperature 1 --steps -5
+refuses "md: NaN temperature" "--temperature" md "$REFS/lj-binary-n100.xyz" --temperature nan --steps 10
+refuses "md: negative temperature" "--temperature" md "$REFS/lj-binary-n100.xyz" --temperature -1 --steps 10
+refuses "md: zero time step" "--dt" md "$REFS/lj-binary-n100.xyz" --temperature 1 --steps 10 --dt 0
+refuses "md: unknown thermostat" "unknown thermostat" md "$REFS/lj-binary-n100.xyz" --temperature 1 --steps 10 --thermostat berendsen
+refuses "md: no temperature" "--temperature is required" md "$REFS/lj-binary-n100.xyz" --steps 10
+for run in 1 2; do
+  "$STRIDER" generate --system lj-binary --n 25 --count 3 --equilibration 200 --interval 50 --seed 7 \
+    --out "$WORK/gen$run" >/dev/null
+  "$STRIDER" generate --system csh --n 40 --count 2 --equilibration 20 --seed 7 --out "$WORK/csh$run" >/dev/null
+done
+check "generate with one seed writes the same files twice" diff -r "$WORK/gen1" "$WORK/gen2"
+check "generate csh with one seed writes the same files twice" diff -r "$WORK/csh1" "$WORK/csh2"
+check "generate writes 000.xyz ... and a manifest" test -f "$WORK/gen1/002.xyz" -a -f "$WORK/gen1/manifest.json"
+check "generated structures evaluate to the manifest's energies" $PY -c '
+import json,subprocess,sys; d=sys.argv[2]; m=json.load(open(d+"/manifest.json"))
+assert m["system"]=="lj-binary" and m["seed"]==7 and len(m["structures"])==3 and m["version"]
+for s in m["structures"]:
+    e=json.loads(subprocess.check_output([sys.argv[1],"energy",d+"/"+s["file"],"--json"]))["energy"]
+    assert abs(e-s["energy"])<=1e-9*abs(e), (e, s)' "$STRIDER" "$WORK/gen1"
+"$STRIDER" generate --system lj-binary --n 25 --count 3 --equilibration 200 --interval 50 --seed 8 --out "$WORK/gen3" >/dev/null
+check "generate with another seed writes other structures" bash -c "! cmp -s '$WORK/gen1/000.xyz' '$WORK/gen3/000.xyz'"
+refuses "generate: unknown system" "unknown system 'argon'" generate --system argon --out "$WORK/x"
+refuses "generate: sw-si N not 8 k^3" "8 k\^3" generate --system sw-si --n 65 --out "$WORK/x"
+refuses "generate: zero count" "--count" generate --system lj --count 0 --out "$WORK/x"
+refuses "generate: NaN temperature" "--temperature" generate --system lj --temperature nan --out "$WORK/x"
+refuses "generate: no --out" "--out" generate --system lj
+check "refused generate runs made no folder" test ! -e "$WORK/x"
+
 # --- errors: a clear message, status 2, nothing written ------------------------
 refuses "missing file" "nowhere.xyz" energy "$WORK/nowhere.xyz"
 refuses "unknown system" "unknown system 'argon'.*lj-binary" energy "$REFS/lj-binary-n100.xyz" --system argon

@@ -1,0 +1,210 @@
+// `strider generate --system KEY --out DIR`: a dataset of starting structures by the paper's protocol.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "strider/dataset.hpp"
+#include "strider/io.hpp"
+#include "strider/md.hpp"
+
+namespace strider::cli {
+
+const CommandSpec generate_spec{
+    "generate",
+    "--system KEY --out DIR [--n N] [--count K] [--seed S] [--temperature T] [--interval I]\n"
+    "                        [--equilibration E] [--dt DT] [--chemical-potential MU] [--json]",
+    "Make a dataset of structures by the paper's protocol: DIR/000.xyz ... and DIR/manifest.json.",
+    {},
+    [] {
+      std::vector<OptionSpec> options;
+      options.push_back({"--system", "KEY", "lj-binary, sw-si, csh or lj (required)"});
+      options.push_back({"--out", "DIR", "output folder, made if missing (required)"});
+      options.push_back({"--n", "N", "atoms: lj-binary 100, sw-si 64 (must be 8 k^3), lj 38; csh: the count GCMC"
+                                     " stops at, 152 (0: run to saturation)"});
+      options.push_back({"--count", "K", "structures (default 100)"});
+      options.push_back({"--seed", "S", "seed (default 1); the same seed gives the same files, byte for byte"});
+      options.push_back({"--temperature", "T", "NVT temperature: lj-binary 2.0, sw-si 3500 K, csh 1000 K, lj 0.25"});
+      options.push_back({"--interval", "I", "MD steps between structures (default 1000; csh: unused)"});
+      options.push_back({"--equilibration", "E", "MD steps before the first structure (default 10000; csh: before"
+                                                 " each structure, after its GCMC)"});
+      options.push_back({"--dt", "DT", "MD time step, LAMMPS units: lj-binary 0.003 tau, sw-si 0.001 ps (1 fs),"
+                                       " csh 10 fs, lj 0.005 tau"});
+      options.push_back({"--chemical-potential", "MU", "csh: GCMC chemical potential, kcal/mol (default 0;"
+                                                       " see below)"});
+      options.push_back({"--json", "", "print one JSON object: out, system, count, energies (mean, min, max), seconds"});
+      return options;
+    }(),
+    "Protocols (SPEC section 1; NVT is a Nose-Hoover chain, as LAMMPS fix nvt):\n"
+    "  lj-binary  80:20 A:B at number density 1.2, random start with overlaps\n"
+    "             relaxed, NVT at T = 2.0; equilibrate, then a structure every I steps.\n"
+    "  sw-si      diamond lattice (a = 5.431 A), NVT at 3500 K; equilibrate, sample.\n"
+    "  csh        per structure: grand-canonical Monte Carlo at 300 K from the empty\n"
+    "             300 A box (insert, delete, displace) until the count reaches N or\n"
+    "             saturates, then E steps of NVT at 1000 K. One GCMC per structure:\n"
+    "             at 1000 K k_B T is 7e-4 of the well depth, so MD cannot decorrelate.\n"
+    "             mu = 0 kcal/mol (LAMMPS fix gcmc convention) nucleates and fills the\n"
+    "             box; left to saturate (--n 0) it plateaus near N = 175-185, above\n"
+    "             the authors' 152, so --n 152 (default) stops there on the way.\n"
+    "  lj         free clusters: random start in a sphere at density 0.9, overlaps\n"
+    "             relaxed, NVT at T = 0.25; equilibrate, sample.\n"
+    "Each file holds one structure with its potential energy; manifest.json holds\n"
+    "the system, parameters, seed, per-structure energies and the engine version.\n"};
+
+namespace {
+
+long whole(const ParsedArgs& args, const std::string& name, long fallback, long minimum, long maximum) {
+  const auto value = args.number(name);
+  if (!value) return fallback;
+  if (*value < minimum || *value > maximum || *value != std::floor(*value)) {
+    throw InputError(name + " must be a whole number from " + std::to_string(minimum) + " to " +
+                     std::to_string(maximum));
+  }
+  return static_cast<long>(*value);
+}
+
+std::string file_name(int index, int count) {
+  int width = 3;
+  for (int c = count - 1; c >= 1000; c /= 10) ++width;
+  char name[32];
+  std::snprintf(name, sizeof name, "%0*d.xyz", width, index);
+  return name;
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw InputError(path + ": cannot write");
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw InputError(path + ": cannot write");
+  }
+}
+
+}  // namespace
+
+int run_generate(const ParsedArgs& args) {
+  using Clock = std::chrono::steady_clock;
+  const auto key = args.value("--system");
+  if (!key) throw InputError("--system is required (lj-binary, sw-si, csh, lj)");
+  const auto out_option = args.value("--out");
+  if (!out_option) throw InputError("--out DIR is required");
+  DatasetSettings settings = paper_dataset_settings(*key);
+  settings.atoms = static_cast<int>(whole(args, "--n", settings.atoms, 0, 1000000));
+  settings.count = static_cast<int>(whole(args, "--count", settings.count, 1, 1000000));
+  settings.seed = static_cast<std::uint64_t>(whole(args, "--seed", 1, 0, 1L << 53));
+  settings.interval = whole(args, "--interval", settings.interval, 0, 1L << 40);
+  settings.equilibration = whole(args, "--equilibration", settings.equilibration, 0, 1L << 40);
+  if (auto t = args.number("--temperature")) settings.temperature = *t;
+  if (auto dt = args.number("--dt")) settings.dt = *dt;
+  if (auto mu = args.number("--chemical-potential")) {
+    if (*key != "csh") throw InputError("--chemical-potential is for --system csh only");
+    settings.chemical_potential = *mu;
+  }
+  validate(settings);
+
+  const std::filesystem::path out(*out_option);
+  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
+    throw InputError("--out " + out.string() + ": exists and is not a folder");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  if (error) throw InputError("--out " + out.string() + ": cannot make the folder: " + error.message());
+
+  const Units& units = units_for_system(*key);
+  nlohmann::json structures = nlohmann::json::array();
+  double energy_sum = 0.0, energy_min = INFINITY, energy_max = -INFINITY;
+  const bool per_structure = *key == "csh";
+  const long md_total = settings.equilibration + static_cast<long>(settings.count - 1) * settings.interval;
+  Progress progress(per_structure ? settings.count : md_total, per_structure ? "structures" : "steps");
+  const auto t0 = Clock::now();
+
+  const std::unique_ptr<Potential> potential = make_potential(*key);
+  auto on_sample = [&](const DatasetSample& sample) {
+    Frame frame = to_frame(sample.system, *potential);
+    frame.system_key = *key;
+    frame.energy = sample.energy;
+    const std::string name = file_name(sample.index, settings.count);
+    write_extxyz_file((out / name).string(), {frame});
+    const int n = sample.system.size();
+    nlohmann::json entry{{"file", name},
+                         {"n_atoms", n},
+                         {"energy", sample.energy},
+                         {"energy_per_atom", sample.energy / n},
+                         {"temperature", sample.temperature},
+                         {"md_step", sample.md_step}};
+    if (per_structure) {
+      const GcmcReport& g = sample.gcmc;
+      entry["gcmc"] = {{"moves", g.moves},         {"particles", g.particles},
+                       {"saturated", g.saturated}, {"reached_target", g.reached_target},
+                       {"inserts", g.inserts},     {"insert_attempts", g.insert_attempts},
+                       {"deletes", g.deletes},     {"delete_attempts", g.delete_attempts},
+                       {"displaces", g.displaces}, {"displace_attempts", g.displace_attempts}};
+      char note[64];
+      std::snprintf(note, sizeof note, "N %d  E %.8g", n, sample.energy);
+      progress.update(sample.index + 1, note);
+    }
+    structures.push_back(entry);
+    energy_sum += sample.energy;
+    energy_min = std::min(energy_min, sample.energy);
+    energy_max = std::max(energy_max, sample.energy);
+  };
+  auto on_progress = [&](long done, long total) {
+    if (!per_structure) progress.update(std::min(done, total));
+  };
+  generate_dataset(settings, on_sample, on_progress);
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // The manifest holds nothing that changes between runs (no times, no paths).
+  nlohmann::json parameters{{"n", settings.atoms},
+                            {"count", settings.count},
+                            {"temperature", settings.temperature},
+                            {"dt", settings.dt},
+                            {"equilibration", settings.equilibration},
+                            {"interval", settings.interval},
+                            {"thermostat", "Nose-Hoover chain (3), damping 100 dt"}};
+  if (*key == "lj-binary" || *key == "lj") parameters["density"] = settings.density;
+  if (per_structure) {
+    parameters["gcmc_temperature"] = settings.gcmc_temperature;
+    parameters["chemical_potential"] = settings.chemical_potential;
+    parameters["gcmc_max_moves"] = settings.gcmc_max_moves;
+    parameters["box"] = 300.0;
+  }
+  nlohmann::json manifest{{"engine", "strider"},
+                          {"version", STRIDER_VERSION},
+                          {"system", *key},
+                          {"units", units.name},
+                          {"seed", settings.seed},
+                          {"parameters", parameters},
+                          {"structures", structures}};
+  write_text_atomically((out / "manifest.json").string(), manifest.dump(1) + "\n");
+
+  const double mean = energy_sum / settings.count;
+  if (args.flag("--json")) {
+    nlohmann::json result{{"out", out.string()},     {"system", *key},         {"count", settings.count},
+                          {"seed", settings.seed},   {"energy_mean", mean},    {"energy_min", energy_min},
+                          {"energy_max", energy_max}, {"seconds", seconds}};
+    std::cout << result.dump() << "\n";
+  } else {
+    std::printf("wrote %d %s structures to %s (manifest.json), seed %llu, %.3g s\n", settings.count, key->c_str(),
+                out.string().c_str(), static_cast<unsigned long long>(settings.seed), seconds);
+    std::printf("energy (%s): mean %.10g, min %.10g, max %.10g\n", units.energy.c_str(), mean, energy_min, energy_max);
+  }
+  return 0;
+}
+
+}  // namespace strider::cli
