@@ -218,3 +218,43 @@ TEST_CASE("bad MD settings are refused", "[md]") {
   s.thermostat = Thermostat::None;
   CHECK_NOTHROW(MolecularDynamics(units_named("lj"), s));
 }
+
+TEST_CASE("NVT trajectories equal LAMMPS fix nvt step for step in lj, metal and real units", "[md]") {
+  // Reference: LAMMPS 2022-01-06 (Debian), started from the same positions and
+  // from strider's seed-1 velocities (written to a data file with a Velocities
+  // section at %.17g), `fix 1 all nvt temp T T 100dt` (chain 3, tloop 1),
+  // `thermo_modify norm no format float %.12g`; pe and ke at steps 50 ... 200.
+  struct Case {
+    std::string file, key;
+    double temperature, dt;
+    double pe[4], ke[4];
+  };
+  const Case cases[] = {
+      {"lj-binary-n100.xyz", "lj-binary", 2.0, 0.003,
+       {-549.147407375, -521.331258919, -536.103486614, -519.755787222},
+       {302.057145923, 278.304805156, 302.811077019, 311.410226246}},
+      {"sw-si-hot64.xyz", "sw-si", 3500.0, 0.001,
+       {-224.50547939, -223.958683595, -221.662499793, -219.605816782},
+       {28.4544335739, 29.1930716153, 29.8397971008, 31.3726173013}},
+      {"csh-n152.xyz", "csh", 1000.0, 10.0,
+       {-946440.93163, -954039.921325, -962937.355906, -971410.82871},
+       {3021.51940275, 6259.15302446, 6447.61329698, 5744.22269733}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.key);
+    Loaded loaded = load(c.file, c.key);
+    MdSettings settings;
+    settings.dt = c.dt;
+    settings.temperature = c.temperature;
+    settings.seed = 1;
+    MolecularDynamics md(units_for_system(c.key), settings);
+    md.init(loaded.system, *loaded.evaluator);
+    for (int k = 1; k <= 200; ++k) {
+      const MdReport r = md.step(loaded.system, *loaded.evaluator);
+      if (k % 50 != 0) continue;
+      INFO("step " << k);
+      CHECK(r.potential_energy == Approx(c.pe[k / 50 - 1]).epsilon(1e-10));
+      CHECK(r.kinetic_energy == Approx(c.ke[k / 50 - 1]).epsilon(1e-10));
+    }
+  }
+}
