@@ -34,8 +34,25 @@ bool NeighborList::update(const System& system) {
   bool stale = builds_ == 0 || system.size() != atoms() || system.box.lo != reference_box_.lo ||
                system.box.length != reference_box_.length || system.box.periodic != reference_box_.periodic;
   if (!stale && std::isfinite(cutoff_)) {
-    double limit2 = 0.25 * skin_ * skin_;
-    stale = ((system.positions - reference_).colwise().squaredNorm().array() > limit2).any();
+    // An atom wrapped back into the box since the build jumped by box lengths
+    // along periodic axes: fold the jump into its wrap shift (x + wrap stays
+    // continuous, so the listed pair offsets stay right) and count only its
+    // real displacement. Optimisers and MD wrap every step; without this every
+    // face crossing would force a rebuild.
+    const double limit2 = 0.25 * skin_ * skin_;
+    const Box& box = system.box;
+    for (int i = 0; i < system.size() && !stale; ++i) {
+      Eigen::Vector3d d = system.positions.col(i) - reference_.col(i);
+      for (int a = 0; a < 3; ++a) {
+        if (!box.periodic[a]) continue;
+        const double jumps = std::round(d[a] / box.length[a]);
+        if (jumps == 0.0 || !std::isfinite(jumps)) continue;
+        d[a] -= jumps * box.length[a];
+        wrap_(a, i) -= jumps * box.length[a];
+        reference_(a, i) += jumps * box.length[a];
+      }
+      stale = !(d.squaredNorm() <= limit2);  // NaN: rebuild, which reports the bad coordinate
+    }
   }
   if (stale) build(system);
   return stale;
