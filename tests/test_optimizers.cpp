@@ -327,6 +327,28 @@ TEST_CASE("FIRE 2.0 and L-BFGS reach the minima LAMMPS reaches") {
   }
 }
 
+TEST_CASE("wrapping atoms back into the box every step forces no neighbour list rebuilds") {
+  // A rigid translation of the whole crystal, wrapped after every move as the
+  // optimisers do: the energy must not change, and the list must be rebuilt
+  // only when atoms really moved half a skin, not at every face crossing.
+  Loaded s = load("sw-si-diamond64.xyz", "sw-si");
+  const double e0 = s.evaluator->evaluate(s.system).energy;
+  const int builds0 = s.evaluator->neighbor_list().builds();
+  const Eigen::Matrix3Xd step = Eigen::Vector3d(0.011, -0.007, 0.005).replicate(1, s.system.size());
+  int crossings = 0;
+  for (int k = 0; k < 100; ++k) {
+    const Eigen::Matrix3Xd before = s.system.positions;
+    s.system.positions += step;
+    for (int i = 0; i < s.system.size(); ++i) s.system.positions.col(i) = s.system.box.wrap(s.system.positions.col(i));
+    crossings += static_cast<int>(((s.system.positions - before).cwiseAbs().array() > 1.0).count());
+    REQUIRE(s.evaluator->evaluate(s.system).energy == Approx(e0).epsilon(1e-12));
+  }
+  const double moved = 100 * Eigen::Vector3d(0.011, -0.007, 0.005).norm();
+  const double half_skin = 0.5 * s.evaluator->neighbor_list().skin();
+  CHECK(crossings > 5);
+  CHECK(s.evaluator->neighbor_list().builds() - builds0 <= static_cast<int>(moved / half_skin) + 1);
+}
+
 TEST_CASE("free clusters are never wrapped") {
   Loaded s = load("lj-cluster13.xyz", "lj");
   s.system.positions.row(0).array() += 50.0;  // far from the origin, as a free cluster may be
