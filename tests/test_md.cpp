@@ -8,6 +8,7 @@
 #include "strider/error.hpp"
 #include "strider/io.hpp"
 #include "strider/md.hpp"
+#include "../engine/src/md/portable_math.hpp"
 
 using namespace strider;
 
@@ -66,6 +67,20 @@ TEST_CASE("unit styles carry LAMMPS's constants", "[md]") {
   CHECK(units_for_system("csh").boltzmann == 0.0019872067);
   CHECK(units_for_system("csh").mvv2e == 48.88821291 * 48.88821291);
   CHECK_THROWS_AS(units_for_system("argon"), InputError);
+}
+
+TEST_CASE("portable exp and cbrt agree with the C library to a few ulp", "[md]") {
+  for (double x : {-700.0, -30.5, -1.0, -0.1234, -1e-8, 0.0, 3e-9, 0.05, 0.693, 1.0, 2.5, 40.0, 700.0}) {
+    INFO(x);
+    CHECK(portable::exp(x) == Approx(std::exp(x)).epsilon(4e-16));
+  }
+  CHECK(portable::exp(-800.0) == 0.0);
+  CHECK(std::isinf(portable::exp(710.0)));
+  for (double x : {1e-300, 1e-9, 0.001, 0.5, 1.0, 8.0, 27.0, 83.33333333333333, 2.0, 1e10, 1e300}) {
+    INFO(x);
+    CHECK(portable::cbrt(x) == Approx(std::cbrt(x)).epsilon(4e-16));
+  }
+  CHECK(portable::cbrt(27.0) == 3.0);
 }
 
 TEST_CASE("Maxwell-Boltzmann velocities: exact temperature, zero momentum, seeded", "[md]") {

@@ -8,6 +8,7 @@
 #include "strider/md.hpp"
 #include "strider/optimizer.hpp"
 #include "strider/random.hpp"
+#include "portable_math.hpp"
 
 namespace strider {
 
@@ -57,7 +58,7 @@ void require(bool ok, const std::string& message) {
 bool finite_positive(double x) { return std::isfinite(x) && x > 0.0; }
 
 int diamond_cells(int atoms) {
-  const int k = static_cast<int>(std::lround(std::cbrt(atoms / 8.0)));
+  const int k = static_cast<int>(std::lround(portable::cbrt(atoms / 8.0)));
   return (k >= 1 && 8 * k * k * k == atoms) ? k : 0;
 }
 
@@ -199,7 +200,7 @@ void sample_nvt(System system, Evaluator& evaluator, std::uint64_t velocity_seed
 
 void generate_lj_binary(const DatasetSettings& s, const Sampler& run) {
   Random random(s.seed);
-  const double L = std::cbrt(s.atoms / s.density);
+  const double L = portable::cbrt(s.atoms / s.density);
   System system = random_packing(s.atoms, Box::cubic(L), 0.75, 0.2, random);
   Evaluator evaluator(make_potential("lj-binary"));
   relax_overlaps(system, evaluator, 0.02, 20.0, 500);
@@ -215,7 +216,7 @@ void generate_sw_si(const DatasetSettings& s, const Sampler& run) {
 
 void generate_lj_cluster(const DatasetSettings& s, const Sampler& run) {
   Random random(s.seed);
-  const double radius = std::cbrt(3.0 * s.atoms / (4.0 * M_PI * s.density));
+  const double radius = portable::cbrt(3.0 * s.atoms / (4.0 * M_PI * s.density));
   System system = place_randomly(s.atoms, Box::free(), 0.85, 0.0, random, [radius](Random& r) {
     for (;;) {  // uniform in the ball, by rejection from the cube
       const Eigen::Vector3d x(2.0 * r.uniform() - 1.0, 2.0 * r.uniform() - 1.0, 2.0 * r.uniform() - 1.0);

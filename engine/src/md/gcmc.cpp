@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "strider/error.hpp"
+#include "portable_math.hpp"
 
 namespace strider {
 
@@ -12,7 +13,8 @@ PairFunction csh_pair_function(bool shift) {
   // The same numbers as make_csh (engine/src/potentials/csh.cpp); test_gcmc checks they agree.
   const double epsilon = 2660.77425533, sigma = 50.0, cutoff = 150.0;
   const double s2 = sigma * sigma;
-  const double s14 = std::pow(s2, 7);
+  double s14 = 1.0;
+  for (int k = 0; k < 7; ++k) s14 *= s2;  // sigma^14, multiplied out as the potential does
   const double repulsion = 4.0 * epsilon * s14 * s14, attraction = 4.0 * epsilon * s14;
   auto raw = [=](double r2) {
     const double inv = 1.0 / r2;
@@ -152,7 +154,7 @@ namespace {
 bool accept(double log_ratio, Random& random) {
   if (log_ratio >= 0.0) return true;
   if (!(log_ratio > -745.0)) return false;  // exp underflows to 0 (or NaN)
-  return random.uniform() < std::exp(log_ratio);
+  return random.uniform() < portable::exp(log_ratio);
 }
 
 }  // namespace

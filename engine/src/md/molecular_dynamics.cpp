@@ -12,6 +12,7 @@
 #include "strider/error.hpp"
 #include "strider/md.hpp"
 #include "strider/random.hpp"
+#include "portable_math.hpp"
 
 namespace strider {
 
@@ -137,12 +138,12 @@ void MolecularDynamics::chain_half_step() {
     if (k == m - 1) {
       vxi[k] += h2 * force(k);
     } else {
-      const double s = std::exp(-h4 * vxi[k + 1]);
+      const double s = portable::exp(-h4 * vxi[k + 1]);
       vxi[k] = (vxi[k] * s + h2 * force(k)) * s;
     }
   }
   // Scale the particle velocities and advance the chain positions.
-  const double scale = std::exp(-h * vxi[0]);
+  const double scale = portable::exp(-h * vxi[0]);
   state_.velocities *= scale;
   twice_ke *= scale * scale;
   for (int k = 0; k < m; ++k) xi[k] += h * vxi[k];
@@ -151,7 +152,7 @@ void MolecularDynamics::chain_half_step() {
     if (k == m - 1) {
       vxi[k] += h2 * force(k);
     } else {
-      const double s = std::exp(-h4 * vxi[k + 1]);
+      const double s = portable::exp(-h4 * vxi[k + 1]);
       vxi[k] = (vxi[k] * s + h2 * force(k)) * s;
     }
   }
