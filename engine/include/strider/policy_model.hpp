@@ -1,0 +1,37 @@
+#pragma once
+// What the learning code (rollouts, estimators, training, adaptation) needs of
+// a policy: per-atom mean displacements for a structure, and the gradient of a
+// scalar through them. The StriderNET GNN (policy.hpp) is one such model;
+// tests use small ones whose answers are known in closed form.
+#include <Eigen/Core>
+
+#include "strider/system.hpp"
+
+namespace strider {
+
+class PolicyModel {
+ public:
+  virtual ~PolicyModel() = default;
+
+  // Mean displacement mu (3 x N, length unit, displacement scale included) of
+  // every atom of `system`, whose energies are `evaluation` (per-atom energies
+  // are node features). training: batch norm uses this call's statistics (and
+  // updates its running ones); otherwise the running statistics.
+  // Remembers what backward() needs, until the next forward().
+  virtual Eigen::Matrix3Xd forward(const System& system, const Evaluation& evaluation, bool training) = 0;
+
+  // Adds d(loss)/d(parameters) to the gradient, given d(loss)/d(mu) (3 x N)
+  // for the last forward(). Structure inputs are treated as constants.
+  virtual void backward(const Eigen::Matrix3Xd& grad_mu) = 0;
+
+  // All trainable parameters as one flat vector, and their accumulated gradient (same layout).
+  virtual Eigen::VectorXd parameters() const = 0;
+  virtual void set_parameters(const Eigen::VectorXd& values) = 0;
+  virtual const Eigen::VectorXd& gradient() const = 0;
+  virtual void zero_gradient() = 0;
+
+  // The policy's variance alpha: actions are a_v ~ N(mu_v, alpha I) (length^2).
+  virtual double variance() const = 0;
+};
+
+}  // namespace strider
