@@ -258,7 +258,8 @@ int run_minimize(const ParsedArgs& args) {
                           {"fmax", fmax},
                           {"converged", converged},
                           {"stop_reason", stop_reason},
-                          {"seconds", seconds}};
+                          {"seconds", seconds},
+                          {"neighbor_builds", evaluator.neighbor_list().builds()}};
     if (out_path) result["out"] = *out_path;
     if (trajectory) {
       result["trajectory"] = *trajectory_path;
