@@ -40,14 +40,15 @@ struct Binding {
 // lists the resulting values.
 std::vector<OptimizerParameter> apply(const std::string& optimizer, const std::vector<Binding>& bindings,
                                       const ParameterOverrides& overrides) {
-  for (const auto& [name, value] : overrides) {
+  for (const auto& override : overrides) {
+    const std::string& name = override.first;
     auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });
     if (it == bindings.end()) {
       std::string known;
       for (const Binding& b : bindings) known += (known.empty() ? "" : ", ") + std::string(b.name);
       throw InputError("unknown parameter '" + name + "' for optimizer " + optimizer + " (known: " + known + ")");
     }
-    *it->value = value;
+    *it->value = override.second;
   }
   std::vector<OptimizerParameter> out;
   for (const Binding& b : bindings) out.push_back({b.name, *b.value, b.help});
