@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "strider/dataset.hpp"
 #include "strider/system.hpp"
 
 namespace strider::test {
@@ -44,23 +45,10 @@ inline System random_system(int n, const Box& box, double extent, double min_dis
 // Cubic diamond silicon: cells^3 conventional cells of edge a (Angstrom), each
 // atom displaced by a uniform random vector in [-jitter, jitter]^3.
 inline System diamond(int cells, double a, double jitter, unsigned seed) {
-  static const double basis[8][3] = {{0, 0, 0},       {0, 0.5, 0.5},     {0.5, 0, 0.5},     {0.5, 0.5, 0},
-                                     {0.25, 0.25, 0.25}, {0.25, 0.75, 0.75}, {0.75, 0.25, 0.75}, {0.75, 0.75, 0.25}};
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> noise(-jitter, jitter);
-  System system;
-  system.box = Box::cubic(cells * a);
-  const int n = 8 * cells * cells * cells;
-  system.positions.resize(3, n);
-  system.species.assign(n, 0);
-  int i = 0;
-  for (int x = 0; x < cells; ++x)
-    for (int y = 0; y < cells; ++y)
-      for (int z = 0; z < cells; ++z)
-        for (const auto& b : basis) {
-          system.positions.col(i++) = a * Eigen::Vector3d(x + b[0], y + b[1], z + b[2]) +
-                                      Eigen::Vector3d(noise(rng), noise(rng), noise(rng));
-        }
+  System system = diamond_lattice(cells, a);
+  for (int i = 0; i < system.size(); ++i) system.positions.col(i) += Eigen::Vector3d(noise(rng), noise(rng), noise(rng));
   return system;
 }
 

@@ -32,11 +32,7 @@ const CommandSpec bench_spec{
 int run_bench(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
   const std::string& path = args.positionals[0];
-  const double repeat_value = args.number("--repeat").value_or(100);
-  if (repeat_value < 1 || repeat_value > 1e9 || repeat_value != static_cast<long>(repeat_value)) {
-    throw InputError("--repeat must be a whole number >= 1");
-  }
-  const long repeat = static_cast<long>(repeat_value);
+  const long repeat = args.whole("--repeat", 100, 1);
   const double skin = args.number("--skin").value_or(-1.0);
   if (args.value("--skin") && skin < 0.0) throw InputError("--skin must be >= 0");
 

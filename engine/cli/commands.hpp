@@ -33,6 +33,12 @@ extern const CommandSpec md_spec;
 int run_md(const ParsedArgs& args);
 extern const CommandSpec generate_spec;
 int run_generate(const ParsedArgs& args);
+extern const CommandSpec train_spec;
+int run_train(const ParsedArgs& args);
+extern const CommandSpec adapt_spec;
+int run_adapt(const ParsedArgs& args);
+extern const CommandSpec rollout_spec;
+int run_rollout(const ParsedArgs& args);
 
 // The --system / --shift / --cutoff options every command that evaluates energies takes.
 std::vector<OptionSpec> potential_options();
@@ -47,5 +53,9 @@ struct LoadedStructure {
   std::unique_ptr<Potential> potential;  // with --shift / --cutoff applied
 };
 LoadedStructure load_structure(const ParsedArgs& args, const std::string& path);
+
+// Refuses, before any work is done, an output path (of option `option`) that
+// is not extended XYZ or whose folder does not exist.
+void check_xyz_output(const std::string& option, const std::string& path);
 
 }  // namespace strider::cli

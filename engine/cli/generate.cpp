@@ -61,38 +61,12 @@ const CommandSpec generate_spec{
 
 namespace {
 
-long whole(const ParsedArgs& args, const std::string& name, long fallback, long minimum, long maximum) {
-  const auto value = args.number(name);
-  if (!value) return fallback;
-  if (*value < minimum || *value > maximum || *value != std::floor(*value)) {
-    throw InputError(name + " must be a whole number from " + std::to_string(minimum) + " to " +
-                     std::to_string(maximum));
-  }
-  return static_cast<long>(*value);
-}
-
 std::string file_name(int index, int count) {
   int width = 3;
   for (int c = count - 1; c >= 1000; c /= 10) ++width;
   char name[32];
   std::snprintf(name, sizeof name, "%0*d.xyz", width, index);
   return name;
-}
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw InputError(path + ": cannot write");
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw InputError(path + ": cannot write");
-  }
 }
 
 }  // namespace
@@ -104,11 +78,11 @@ int run_generate(const ParsedArgs& args) {
   const auto out_option = args.value("--out");
   if (!out_option) throw InputError("--out DIR is required");
   DatasetSettings settings = paper_dataset_settings(*key);
-  settings.atoms = static_cast<int>(whole(args, "--n", settings.atoms, 0, 1000000));
-  settings.count = static_cast<int>(whole(args, "--count", settings.count, 1, 1000000));
-  settings.seed = static_cast<std::uint64_t>(whole(args, "--seed", 1, 0, 1L << 53));
-  settings.interval = whole(args, "--interval", settings.interval, 0, 1L << 40);
-  settings.equilibration = whole(args, "--equilibration", settings.equilibration, 0, 1L << 40);
+  settings.atoms = static_cast<int>(args.whole("--n", settings.atoms, 0, 1000000));
+  settings.count = static_cast<int>(args.whole("--count", settings.count, 1, 1000000));
+  settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));
+  settings.interval = args.whole("--interval", settings.interval, 0, 1L << 40);
+  settings.equilibration = args.whole("--equilibration", settings.equilibration, 0, 1L << 40);
   if (auto t = args.number("--temperature")) settings.temperature = *t;
   if (auto dt = args.number("--dt")) settings.dt = *dt;
   if (auto mu = args.number("--chemical-potential")) {
@@ -192,7 +166,7 @@ int run_generate(const ParsedArgs& args) {
                           {"seed", settings.seed},
                           {"parameters", parameters},
                           {"structures", structures}};
-  write_text_atomically((out / "manifest.json").string(), manifest.dump(1) + "\n");
+  io::write_file_atomically((out / "manifest.json").string(), manifest.dump(1) + "\n");
 
   const double mean = energy_sum / settings.count;
   if (args.flag("--json")) {

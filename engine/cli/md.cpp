@@ -50,29 +50,6 @@ const CommandSpec md_spec{
     "the thermostat's (NVT); its drift measures the integration error. A run\n"
     "whose energy stops being finite ends with exit status 3 (dt too large).\n"};
 
-namespace {
-
-long whole_option(const ParsedArgs& args, const std::string& name, long fallback, long minimum) {
-  const auto value = args.number(name);
-  if (!value) return fallback;
-  if (*value < minimum || *value > 1e15 || *value != std::floor(*value)) {
-    throw InputError(name + " must be a whole number >= " + std::to_string(minimum));
-  }
-  return static_cast<long>(*value);
-}
-
-void check_xyz_path(const std::string& option, const std::string& path) {
-  if (format_from_path(path) != FileFormat::ExtXYZ) {
-    throw InputError(option + " " + path + ": must be an extended XYZ file (.xyz or .extxyz)");
-  }
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-    throw InputError(option + " " + path + ": no such directory " + parent.string());
-  }
-}
-
-}  // namespace
-
 int run_md(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
   const std::string& path = args.positionals[0];
@@ -80,16 +57,16 @@ int run_md(const ParsedArgs& args) {
   if (!temperature) throw InputError("--temperature is required (reduced units, or K for sw-si and csh)");
   if (*temperature < 0.0) throw InputError("--temperature must be >= 0");
   if (!args.value("--steps")) throw InputError("--steps is required");
-  const long steps = whole_option(args, "--steps", 0, 0);
-  const std::uint64_t seed = static_cast<std::uint64_t>(whole_option(args, "--seed", 1, 0));
-  const long every = whole_option(args, "--every", 100, 1);
+  const long steps = args.whole("--steps", 0, 0);
+  const std::uint64_t seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
+  const long every = args.whole("--every", 100, 1);
   if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
   const std::string thermostat = args.value("--thermostat").value_or("nh");
   if (thermostat != "nh" && thermostat != "none") throw InputError("unknown thermostat '" + thermostat + "' (known: nh, none)");
   const auto out_path = args.value("--out");
   const auto trajectory_path = args.value("--trajectory");
-  if (out_path) check_xyz_path("--out", *out_path);
-  if (trajectory_path) check_xyz_path("--trajectory", *trajectory_path);
+  if (out_path) check_xyz_output("--out", *out_path);
+  if (trajectory_path) check_xyz_output("--trajectory", *trajectory_path);
 
   LoadedStructure loaded = load_structure(args, path);
   const std::string key = loaded.key;

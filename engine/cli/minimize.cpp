@@ -87,27 +87,6 @@ ParameterOverrides parse_overrides(const std::string& text) {
   return out;
 }
 
-// A whole number >= minimum from option `name`, or fallback when absent.
-long count_option(const ParsedArgs& args, const std::string& name, long fallback, long minimum) {
-  const auto value = args.number(name);
-  if (!value) return fallback;
-  if (*value < minimum || *value > 1e12 || *value != std::floor(*value)) {
-    throw InputError(name + " must be a whole number >= " + std::to_string(minimum));
-  }
-  return static_cast<long>(*value);
-}
-
-// Refuses an output path strider cannot write as extxyz, before any work is done.
-void check_output_path(const std::string& option, const std::string& path) {
-  if (format_from_path(path) != FileFormat::ExtXYZ) {
-    throw InputError(option + " " + path + ": must be an extended XYZ file (.xyz or .extxyz)");
-  }
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-    throw InputError(option + " " + path + ": no such directory " + parent.string());
-  }
-}
-
 // A multi-frame extxyz written as the run goes, into a temporary file that
 // replaces `path` only when the run finished.
 class TrajectoryWriter {
@@ -161,12 +140,12 @@ int run_minimize(const ParsedArgs& args) {
   const ParameterOverrides overrides = args.value("--set") ? parse_overrides(*args.value("--set")) : ParameterOverrides{};
   const double fmax = args.number("--fmax").value_or(0.0);
   if (fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
-  const long every = count_option(args, "--every", 1, 1);
+  const long every = args.whole("--every", 1, 1);
   if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
   const auto out_path = args.value("--out");
   const auto trajectory_path = args.value("--trajectory");
-  if (out_path) check_output_path("--out", *out_path);
-  if (trajectory_path) check_output_path("--trajectory", *trajectory_path);
+  if (out_path) check_xyz_output("--out", *out_path);
+  if (trajectory_path) check_xyz_output("--trajectory", *trajectory_path);
 
   LoadedStructure loaded = load_structure(args, path);
   const std::string key = loaded.key;
@@ -175,7 +154,7 @@ int run_minimize(const ParsedArgs& args) {
   // The optimiser and the step budget are checked before anything runs.
   std::unique_ptr<Optimizer> optimizer = make_optimizer(optimizer_name, key, overrides);
   const std::vector<OptimizerParameter> parameters = optimizer_parameters(optimizer_name, key, overrides);
-  const long steps = count_option(args, "--steps", paper_steps(key), 0);
+  const long steps = args.whole("--steps", paper_steps(key), 0);
 
   std::unique_ptr<TrajectoryWriter> trajectory;
   if (trajectory_path) trajectory = std::make_unique<TrajectoryWriter>(*trajectory_path);

@@ -31,6 +31,16 @@ std::optional<double> ParsedArgs::number(const std::string& name) const {
   return x;
 }
 
+long ParsedArgs::whole(const std::string& name, long fallback, long minimum, long maximum) const {
+  const auto x = number(name);
+  if (!x) return fallback;
+  if (*x < minimum || *x > maximum || *x != std::floor(*x)) {
+    throw InputError(name + " must be a whole number from " + std::to_string(minimum) + " to " +
+                     std::to_string(maximum) + ", got '" + *value(name) + "'");
+  }
+  return static_cast<long>(*x);
+}
+
 std::optional<ParsedArgs> parse(const CommandSpec& spec, const std::vector<std::string>& args) {
   ParsedArgs parsed;
   for (size_t k = 0; k < args.size(); ++k) {

@@ -32,6 +32,8 @@ struct ParsedArgs {
   std::optional<std::string> value(const std::string& name) const;
   // A finite number, or InputError naming the option.
   std::optional<double> number(const std::string& name) const;
+  // A whole number in [minimum, maximum], or fallback when absent; InputError otherwise.
+  long whole(const std::string& name, long fallback, long minimum, long maximum = 1'000'000'000'000'000L) const;
 };
 
 // Parses args (after the command name). Throws InputError on an unknown

@@ -70,27 +70,20 @@ int run_search(const ParsedArgs& args) {
   if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
   options.step_size = positive_option(args, "--step", defaults.step);
   options.local_fmax = positive_option(args, "--fmax", defaults.fmax);
-  const double budget = positive_option(args, "--budget", 20000);
-  if (budget != static_cast<long>(budget) || budget > 1e12) throw InputError("--budget must be a whole number");
-  const double seed = args.number("--seed").value_or(1);
-  if (seed < 0 || seed != static_cast<double>(static_cast<std::uint64_t>(seed))) {
-    throw InputError("--seed must be a whole number >= 0");
-  }
-  options.seed = static_cast<std::uint64_t>(seed);
+  const long budget = args.whole("--budget", 20000, 1);
+  options.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
   const std::string local = args.value("--local").value_or("lbfgs");
   const auto out_path = args.value("--out");
-  if (out_path && format_from_path(*out_path) != FileFormat::ExtXYZ) {
-    throw InputError("--out " + *out_path + ": must be an extended XYZ file (.xyz or .extxyz)");
-  }
+  if (out_path) check_xyz_output("--out", *out_path);
 
   BasinHopping search(make_optimizer(local, loaded.key), options);
   Evaluator evaluator(std::move(loaded.potential));
   System system = loaded.system;
   const double initial_energy = evaluator.evaluate(system).energy;
-  Progress progress(static_cast<long>(budget), "evaluations");
+  Progress progress(budget, "evaluations");
   HopReport report = search.init(system, evaluator);
   while (report.evaluations < budget) {
-    report = search.hop(system, evaluator, static_cast<long>(budget));
+    report = search.hop(system, evaluator, budget);
     char note[96];
     std::snprintf(note, sizeof note, "best %.10g  hops %ld", report.best_energy, report.hop);
     progress.update(report.evaluations, note);

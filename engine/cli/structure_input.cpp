@@ -1,5 +1,7 @@
 // What every command that evaluates energies shares: the potential options
 // and reading a structure file into a System of a known system.
+#include <filesystem>
+
 #include "commands.hpp"
 #include "strider/io.hpp"
 
@@ -43,6 +45,16 @@ LoadedStructure load_structure(const ParsedArgs& args, const std::string& path) 
     throw InputError(path + ": " + e.what());
   }
   return loaded;
+}
+
+void check_xyz_output(const std::string& option, const std::string& path) {
+  if (format_from_path(path) != FileFormat::ExtXYZ) {
+    throw InputError(option + " " + path + ": must be an extended XYZ file (.xyz or .extxyz)");
+  }
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+    throw InputError(option + " " + path + ": no such directory " + parent.string());
+  }
 }
 
 }  // namespace strider::cli

@@ -52,3 +52,12 @@ void write_lammps_data_file(const std::string& path, const Frame& frame,
 Frame read_structure_file(const std::string& path, const std::vector<std::string>& species_order = {});
 
 }  // namespace strider
+
+namespace strider::io {
+
+// Writes `contents` to a new file PATH.tmp-XXXXXX beside `path`, then renames
+// it onto `path`. On any failure the temporary file is removed, `path` is left
+// as it was, and InputError("PATH: cannot write: why") is thrown.
+void write_file_atomically(const std::string& path, const std::string& contents);
+
+}  // namespace strider::io
