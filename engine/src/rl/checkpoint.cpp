@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "strider/error.hpp"
+#include "strider/io.hpp"
 #include "strider/rl_training.hpp"
 
 namespace strider::rl {
@@ -202,22 +202,9 @@ TrainerState read_checkpoint(std::istream& in, const std::string& source) {
 }
 
 void write_checkpoint_file(const std::string& path, const TrainerState& state) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path + ": cannot write");
-    write_checkpoint(out, state);
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(temporary.c_str());
-      throw InputError(path + ": cannot write");
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw InputError(path + ": cannot write");
-  }
+  std::ostringstream out;
+  write_checkpoint(out, state);
+  io::write_file_atomically(path, out.str());
 }
 
 TrainerState read_checkpoint_file(const std::string& path) {
