@@ -1,0 +1,113 @@
+#pragma once
+// The policy's view of a structure (paper section 3, SPEC section 3): nodes
+// are atoms, directed edges u -> v join every pair closer than the graph
+// cutoff delta_ab (every periodic image counts, as in the potentials), node
+// features follow paper eq. 3 and edge features eq. 4.
+//
+// Feature sets (GraphFeatures):
+//   paper   node: one-hot species | U_v | sum_{u->v} U_u | mean_{u->v} U_u   (S + 3 numbers)
+//           edge: x_v - x_u (3) | r_eq_ab - r_vu                              (4 numbers)
+//   authors node: U_v | sum | mean                                            (3 numbers)
+//           edge: x_v - x_u (3) | r_vu - sigma_ab                             (4 numbers)
+// (the authors' released code had no one-hot and used r - sigma; kept for ablation).
+// Lengths are divided by GraphSettings::length_scale and energies by
+// energy_scale, so features are O(1) in every system (csh energies are
+// ~1e3-1e4 kcal/mol); the presets are listed in shared/policy-weights.md.
+#include <Eigen/Core>
+#include <string>
+#include <vector>
+
+#include "strider/neighbor_list.hpp"
+#include "strider/system.hpp"
+
+namespace strider {
+
+enum class GraphFeatures { paper, authors };
+
+// "paper" / "authors"; the parser throws InputError naming both for anything else.
+std::string to_string(GraphFeatures features);
+GraphFeatures graph_features_from_string(const std::string& name);
+
+// Everything that defines a system's graph. Matrices are species x species
+// and symmetric; lengths in the system's length unit, energies in its energy unit.
+struct GraphSettings {
+  std::string system;                          // system key ("lj-binary", ...)
+  std::vector<std::string> species;            // species names, one-hot order
+  Eigen::MatrixXd cutoff;                      // graph cutoff delta_ab: an edge iff r < delta_ab
+  Eigen::MatrixXd r_eq;                        // equilibrium pair distance (paper edge feature)
+  Eigen::MatrixXd sigma;                       // sigma_ab (authors' edge feature r - sigma)
+  double length_scale = 1.0;                   // lengths in features are divided by this
+  double energy_scale = 1.0;                   // energies in features are divided by this
+  GraphFeatures features = GraphFeatures::paper;
+
+  int species_count() const { return static_cast<int>(species.size()); }
+  // Rows of Graph::node_features and Graph::edge_features.
+  int node_feature_count() const;
+  int edge_feature_count() const { return 4; }
+  // Largest delta_ab (the neighbour-list cutoff the builder uses).
+  double max_cutoff() const;
+  // Throws InputError when a matrix has the wrong shape, is not symmetric,
+  // or holds a non-positive or non-finite value, or a scale is not positive.
+  void validate() const;
+};
+
+// The documented preset of a system key (graph cutoff = first-neighbour shell):
+//   lj-binary  delta = 1.5 sigma_ab,   r_eq = 2^(1/6) sigma_ab, scales 1, 1
+//   lj         delta = 1.5,            r_eq = 2^(1/6),          scales 1, 1
+//   sw-si      delta = 3.0 A,          r_eq = 2^(1/6) sigma = 2.3517 A (the SW pair minimum,
+//              equal to the diamond nearest-neighbour distance), scales sigma = 2.0951 A, eps = 2.1683 eV
+//   csh        delta = 1.5 sigma = 75 A, r_eq = 2^(1/14) sigma = 52.53 A (Mie 28-14 minimum),
+//              scales sigma = 50 A, eps = 2660.77425533 kcal/mol
+// Throws InputError naming the known keys for any other key.
+GraphSettings graph_preset(const std::string& system_key, GraphFeatures features = GraphFeatures::paper);
+
+// A directed graph with its features. Edge k goes from sender[k] (u) to
+// receiver[k] (v); both directions of every neighbour pair are present, and a
+// pair closer than the cutoff through several periodic images has one edge
+// per image (an atom may be its own neighbour in a small box).
+struct Graph {
+  int nodes = 0;
+  std::vector<int> sender;                     // E
+  std::vector<int> receiver;                   // E
+  Eigen::Matrix3Xd displacement;               // 3 x E: x_v - x_u through the edge's image (length unit)
+  Eigen::MatrixXd node_features;               // F x N (eq. 3, scaled)
+  Eigen::MatrixXd edge_features;               // 4 x E (eq. 4, scaled)
+
+  int edges() const { return static_cast<int>(sender.size()); }
+};
+
+// Builds graphs of successive configurations of one system, reusing a
+// neighbour list with a Verlet skin between rebuilds (a policy step moves
+// atoms little).
+class GraphBuilder {
+ public:
+  // skin: Verlet skin (length unit); negative picks 10% of the largest cutoff.
+  explicit GraphBuilder(GraphSettings settings, double skin = -1.0);
+
+  // The graph of `system` whose per-atom energies (N, energy unit) are
+  // `per_atom`. Throws InputError for a species index outside the settings'
+  // species or a per_atom of the wrong length. The reference stays valid
+  // until the next call.
+  const Graph& build(const System& system, const Eigen::VectorXd& per_atom);
+
+  const GraphSettings& settings() const { return settings_; }
+  const NeighborList& neighbor_list() const { return list_; }
+  // The last graph built (empty before the first build).
+  const Graph& graph() const { return graph_; }
+
+ private:
+  GraphSettings settings_;
+  NeighborList list_;
+  Graph graph_;
+};
+
+// One graph, with a fresh neighbour list (no skin): the stateless form of GraphBuilder::build.
+Graph build_graph(const System& system, const Eigen::VectorXd& per_atom, const GraphSettings& settings);
+
+// Fills graph.node_features and graph.edge_features from its topology and
+// displacements (used by the builder; exposed for tests and tools).
+// species: N indices; per_atom: N energies.
+void compute_graph_features(Graph& graph, const std::vector<int>& species, const Eigen::VectorXd& per_atom,
+                            const GraphSettings& settings);
+
+}  // namespace strider

@@ -1,0 +1,50 @@
+// Policy configuration: validation and the per-system presets (SPEC section 3).
+#include <cmath>
+
+#include "strider/error.hpp"
+#include "strider/policy.hpp"
+
+namespace strider {
+
+void PolicyArchitecture::validate() const {
+  auto check = [](int value, int low, const char* name) {
+    if (value < low || value > 4096) {
+      throw InputError(std::string("policy architecture: ") + name + " must be between " + std::to_string(low) +
+                       " and 4096 (got " + std::to_string(value) + ")");
+    }
+  };
+  check(width, 1, "width");
+  check(node_embed_layers, 1, "node_embed_layers");
+  check(edge_embed_layers, 1, "edge_embed_layers");
+  check(message_passing_steps, 0, "message_passing_steps");
+  check(node_update_layers, 1, "node_update_layers");
+  check(edge_update_layers, 1, "edge_update_layers");
+  check(displacement_hidden_layers, 0, "displacement_hidden_layers");
+  if (!(leaky_relu_slope > 0.0 && leaky_relu_slope < 1.0)) {
+    throw InputError("policy architecture: leaky_relu_slope must be in (0, 1)");
+  }
+  if (!(batch_norm_momentum >= 0.0 && batch_norm_momentum <= 1.0)) {
+    throw InputError("policy architecture: batch_norm_momentum must be in [0, 1]");
+  }
+  if (!(batch_norm_eps > 0.0) || !std::isfinite(batch_norm_eps)) {
+    throw InputError("policy architecture: batch_norm_eps must be a finite positive number");
+  }
+}
+
+void PolicyConfig::validate() const {
+  graph.validate();
+  architecture.validate();
+  auto positive = [](double x) { return x > 0.0 && std::isfinite(x); };
+  if (!positive(displacement_scale)) throw InputError("policy: displacement_scale must be a finite positive number");
+  if (!positive(output_gain)) throw InputError("policy: output_gain must be a finite positive number");
+  if (!positive(variance)) throw InputError("policy: variance must be a finite positive number");
+}
+
+PolicyConfig policy_preset(const std::string& system_key, GraphFeatures features) {
+  PolicyConfig config;
+  config.graph = graph_preset(system_key, features);
+  config.displacement_scale = system_key == "csh" ? 5.0 : 2.0;
+  return config;
+}
+
+}  // namespace strider

@@ -1,0 +1,38 @@
+#pragma once
+// A fully connected layer, y = W x + b for every column x. Private to engine/src/policy.
+//
+// Parameters live in the policy's flat vector at offset(): W (out x in) in
+// row-major order (as torch.nn.Linear.weight is stored), then b (out).
+// The layer holds no activations: its owner passes the forward input back to
+// backward().
+#include <Eigen/Core>
+
+#include "strider/random.hpp"
+
+namespace strider::nn {
+
+class Linear {
+ public:
+  Linear(int in, int out, int offset) : in_(in), out_(out), offset_(offset) {}
+
+  int in() const { return in_; }
+  int out() const { return out_; }
+  int offset() const { return offset_; }
+  int size() const { return out_ * in_ + out_; }
+
+  // X: in x n  ->  Y: out x n.
+  void forward(const double* params, const Eigen::MatrixXd& X, Eigen::MatrixXd& Y) const;
+  // X: the forward input (in x n); dY: out x n. Adds dL/dW = dY X^T and
+  // dL/db = row sums of dY into grad (same layout as params); sets
+  // dX = W^T dY (in x n) when dX is not null.
+  void backward(const double* params, double* grad, const Eigen::MatrixXd& X, const Eigen::MatrixXd& dY,
+                Eigen::MatrixXd* dX) const;
+  // W and b uniform in (-1/sqrt(in), 1/sqrt(in)) (torch.nn.Linear's default),
+  // drawn in storage order.
+  void initialise(double* params, Random& rng) const;
+
+ private:
+  int in_, out_, offset_;
+};
+
+}  // namespace strider::nn

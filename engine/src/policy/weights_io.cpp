@@ -1,0 +1,435 @@
+// Policy weight files, version 1 (shared/policy-weights.md):
+//
+//   strider-policy-weights 1
+//   { JSON header: system, graph settings, architecture, policy constants,
+//     batch-norm running statistics, parameter blocks, training metadata }
+//   parameters COUNT
+//   one parameter per line, shortest round-trip decimal (COUNT lines)
+//   end
+#include <cmath>
+#include <istream>
+#include <iterator>
+#include <ostream>
+#include <sstream>
+
+#include "../io/files.hpp"
+#include "../io/text.hpp"
+#include "json.hpp"
+#include "strider/error.hpp"
+#include "strider/policy.hpp"
+
+#ifndef STRIDER_VERSION
+#define STRIDER_VERSION "unknown"
+#endif
+
+namespace strider {
+
+namespace {
+
+constexpr const char* kMagic = "strider-policy-weights";
+constexpr int kVersion = 1;
+
+using json::Value;
+
+// [SECTION] writing
+
+Value vector_value(const Eigen::VectorXd& v) {
+  Value out = Value::array();
+  for (Eigen::Index k = 0; k < v.size(); ++k) out.push(v[k]);
+  return out;
+}
+
+Value matrix_value(const Eigen::MatrixXd& m) {
+  Value out = Value::array();
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    Value row = Value::array();
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push(m(r, c));
+    out.push(std::move(row));
+  }
+  return out;
+}
+
+Value parse_training(const std::string& training) {
+  Value value;
+  try {
+    value = json::parse(training);
+  } catch (const json::ParseError& e) {
+    throw InputError("training metadata is not valid JSON: " + std::string(e.what()) + " at character " +
+                     std::to_string(e.offset + 1));
+  }
+  if (!value.is_object()) throw InputError("training metadata must be a JSON object");
+  return value;
+}
+
+Value header(const StriderPolicy& policy, const Value& training) {
+  const PolicyConfig& c = policy.config();
+  const GraphSettings& g = c.graph;
+  const PolicyArchitecture& a = c.architecture;
+
+  Value graph = Value::object();
+  graph.set("features", to_string(g.features));
+  Value species = Value::array();
+  for (const std::string& s : g.species) species.push(s);
+  graph.set("species", std::move(species));
+  graph.set("cutoff", matrix_value(g.cutoff));
+  graph.set("r_eq", matrix_value(g.r_eq));
+  graph.set("sigma", matrix_value(g.sigma));
+  graph.set("length_scale", g.length_scale);
+  graph.set("energy_scale", g.energy_scale);
+
+  Value arch = Value::object();
+  arch.set("width", a.width);
+  arch.set("node_features", g.node_feature_count());
+  arch.set("edge_features", g.edge_feature_count());
+  arch.set("node_embed_layers", a.node_embed_layers);
+  arch.set("edge_embed_layers", a.edge_embed_layers);
+  arch.set("message_passing_steps", a.message_passing_steps);
+  arch.set("node_update_layers", a.node_update_layers);
+  arch.set("edge_update_layers", a.edge_update_layers);
+  arch.set("displacement_hidden_layers", a.displacement_hidden_layers);
+  arch.set("activation", "leaky_relu");
+  arch.set("leaky_relu_slope", a.leaky_relu_slope);
+  arch.set("aggregation", "mean");
+  arch.set("batch_norm_momentum", a.batch_norm_momentum);
+  arch.set("batch_norm_eps", a.batch_norm_eps);
+  arch.set("center_mu", a.center_mu);
+
+  Value pol = Value::object();
+  pol.set("displacement_scale", c.displacement_scale);
+  pol.set("output_gain", c.output_gain);
+  pol.set("variance", c.variance);
+
+  Value running = Value::object();
+  running.set("mean", vector_value(policy.running_mean()));
+  running.set("var", vector_value(policy.running_var()));
+
+  Value blocks = Value::array();
+  for (const ParameterBlock& b : policy.parameter_blocks()) {
+    Value block = Value::object();
+    block.set("name", b.name);
+    block.set("rows", b.rows);
+    block.set("cols", b.cols);
+    blocks.push(std::move(block));
+  }
+
+  Value h = Value::object();
+  h.set("system", g.system);
+  h.set("created_by", std::string("strider ") + STRIDER_VERSION);
+  h.set("graph", std::move(graph));
+  h.set("architecture", std::move(arch));
+  h.set("policy", std::move(pol));
+  h.set("batch_norm_running", std::move(running));
+  h.set("parameter_count", policy.parameter_count());
+  h.set("parameter_blocks", std::move(blocks));
+  h.set("training", training);
+  return h;
+}
+
+std::string weights_text(const StriderPolicy& policy, const std::string& training) {
+  std::string out = std::string(kMagic) + " " + std::to_string(kVersion) + "\n";
+  out += json::dump(header(policy, parse_training(training)), 2);
+  out += "\nparameters " + std::to_string(policy.parameter_count()) + "\n";
+  const Eigen::VectorXd p = policy.parameters();
+  for (Eigen::Index k = 0; k < p.size(); ++k) {
+    if (!std::isfinite(p[k])) {
+      throw InputError("policy parameter " + std::to_string(k) + " is not finite: refusing to write weights");
+    }
+    out += io::format_double(p[k]);
+    out += '\n';
+  }
+  out += "end\n";
+  return out;
+}
+
+// [SECTION] reading
+
+class Reader {
+ public:
+  Reader(std::string text, std::string source) : text_(std::move(text)), source_(std::move(source)) {}
+
+  PolicyFile read() {
+    read_magic();
+    const Value h = read_header();
+    PolicyFile file;
+    file.policy = std::make_unique<StriderPolicy>(config(h), 0);
+    check_blocks(h, *file.policy);
+    const Value& running = object(h, "batch_norm_running");
+    try {
+      file.policy->set_running_statistics(vector(running, "mean"), vector(running, "var"));
+    } catch (const InputError& e) {
+      fail(header_line_, std::string("batch_norm_running: ") + e.what());
+    }
+    file.policy->set_parameters(read_parameters(file.policy->parameter_count()));
+    const Value* training = h.find("training");
+    if (training && !training->is_object()) fail(header_line_, "\"training\" must be a JSON object");
+    file.training = training ? json::dump(*training) : "{}";
+    return file;
+  }
+
+ private:
+  [[noreturn]] void fail(int line, const std::string& what) const { io::fail_at(source_, line, what); }
+
+  int line_at(std::size_t offset) const {
+    int line = 1;
+    for (std::size_t k = 0; k < offset && k < text_.size(); ++k) line += text_[k] == '\n';
+    return line;
+  }
+
+  // The next line from pos_ (without its newline); false at the end of the text.
+  bool next_line(std::string_view& line) {
+    if (pos_ >= text_.size()) return false;
+    std::size_t end = text_.find('\n', pos_);
+    if (end == std::string::npos) end = text_.size();
+    line = std::string_view(text_).substr(pos_, end - pos_);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos_ = end + 1;
+    ++line_;
+    return true;
+  }
+
+  void read_magic() {
+    std::string_view line;
+    const std::string expected = std::string("'") + kMagic + " " + std::to_string(kVersion) + "'";
+    if (!next_line(line)) fail(1, "empty file: not a strider policy weight file (expected " + expected + ")");
+    const auto words = io::split_words(line);
+    if (words.empty() || words[0] != kMagic) {
+      fail(1, "not a strider policy weight file (the first line should be " + expected + ")");
+    }
+    long long version = 0;
+    if (words.size() != 2 || !io::parse_integer(words[1], version)) {
+      fail(1, "malformed first line (expected " + expected + ")");
+    }
+    if (version != kVersion) {
+      fail(1, "weight file version " + std::to_string(version) + " is not supported (this build reads version " +
+                  std::to_string(kVersion) + ")");
+    }
+  }
+
+  Value read_header() {
+    header_line_ = line_ + 1;
+    std::size_t pos = pos_;
+    Value h;
+    try {
+      h = json::parse(text_, pos);
+    } catch (const json::ParseError& e) {
+      const bool at_end = e.offset >= text_.size();
+      fail(line_at(e.offset), std::string(at_end ? "truncated header: " : "header: ") + e.what());
+    }
+    if (!h.is_object()) fail(header_line_, "the header must be a JSON object");
+    // The rest of the header's last line must be empty.
+    std::size_t end = text_.find('\n', pos);
+    if (end == std::string::npos) end = text_.size();
+    if (!io::trim(std::string_view(text_).substr(pos, end - pos)).empty()) {
+      fail(line_at(pos), "unexpected text after the header");
+    }
+    line_ = line_at(pos);
+    pos_ = end + 1;
+    return h;
+  }
+
+  const Value& member(const Value& object, const std::string& key) const {
+    const Value* v = object.find(key);
+    if (!v) fail(header_line_, "header: missing \"" + key + "\"");
+    return *v;
+  }
+  const Value& object(const Value& parent, const std::string& key) const {
+    const Value& v = member(parent, key);
+    if (!v.is_object()) fail(header_line_, "header: \"" + key + "\" must be an object");
+    return v;
+  }
+  double number(const Value& parent, const std::string& key) const {
+    const Value& v = member(parent, key);
+    if (!v.is_number()) fail(header_line_, "header: \"" + key + "\" must be a number");
+    return v.number();
+  }
+  int integer(const Value& parent, const std::string& key) const {
+    const double x = number(parent, key);
+    if (x != std::trunc(x) || std::fabs(x) > 1e9) fail(header_line_, "header: \"" + key + "\" must be an integer");
+    return static_cast<int>(x);
+  }
+  std::string string(const Value& parent, const std::string& key) const {
+    const Value& v = member(parent, key);
+    if (!v.is_string()) fail(header_line_, "header: \"" + key + "\" must be a string");
+    return v.string();
+  }
+  bool boolean(const Value& parent, const std::string& key) const {
+    const Value& v = member(parent, key);
+    if (!v.is_boolean()) fail(header_line_, "header: \"" + key + "\" must be true or false");
+    return v.boolean();
+  }
+  Eigen::VectorXd vector(const Value& parent, const std::string& key) const {
+    const Value& v = member(parent, key);
+    if (!v.is_array()) fail(header_line_, "header: \"" + key + "\" must be an array of numbers");
+    Eigen::VectorXd out(static_cast<Eigen::Index>(v.items().size()));
+    for (size_t k = 0; k < v.items().size(); ++k) {
+      if (!v.items()[k].is_number()) fail(header_line_, "header: \"" + key + "\" must be an array of numbers");
+      out[static_cast<Eigen::Index>(k)] = v.items()[k].number();
+    }
+    return out;
+  }
+  Eigen::MatrixXd matrix(const Value& parent, const std::string& key, int n) const {
+    const Value& v = member(parent, key);
+    const std::string shape = std::to_string(n) + " x " + std::to_string(n);
+    if (!v.is_array() || static_cast<int>(v.items().size()) != n) {
+      fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
+    }
+    Eigen::MatrixXd out(n, n);
+    for (int r = 0; r < n; ++r) {
+      const Value& row = v.items()[static_cast<size_t>(r)];
+      if (!row.is_array() || static_cast<int>(row.items().size()) != n) {
+        fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
+      }
+      for (int c = 0; c < n; ++c) {
+        if (!row.items()[static_cast<size_t>(c)].is_number()) {
+          fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
+        }
+        out(r, c) = row.items()[static_cast<size_t>(c)].number();
+      }
+    }
+    return out;
+  }
+
+  PolicyConfig config(const Value& h) const {
+    PolicyConfig c;
+    const Value& graph = object(h, "graph");
+    GraphSettings& g = c.graph;
+    g.system = string(h, "system");
+    try {
+      g.features = graph_features_from_string(string(graph, "features"));
+    } catch (const InputError& e) {
+      fail(header_line_, std::string("header: ") + e.what());
+    }
+    const Value& species = member(graph, "species");
+    if (!species.is_array() || species.items().empty()) {
+      fail(header_line_, "header: \"species\" must be a non-empty array of names");
+    }
+    for (const Value& s : species.items()) {
+      if (!s.is_string()) fail(header_line_, "header: \"species\" must be a non-empty array of names");
+      g.species.push_back(s.string());
+    }
+    const int n = g.species_count();
+    g.cutoff = matrix(graph, "cutoff", n);
+    g.r_eq = matrix(graph, "r_eq", n);
+    g.sigma = matrix(graph, "sigma", n);
+    g.length_scale = number(graph, "length_scale");
+    g.energy_scale = number(graph, "energy_scale");
+
+    const Value& arch = object(h, "architecture");
+    PolicyArchitecture& a = c.architecture;
+    a.width = integer(arch, "width");
+    a.node_embed_layers = integer(arch, "node_embed_layers");
+    a.edge_embed_layers = integer(arch, "edge_embed_layers");
+    a.message_passing_steps = integer(arch, "message_passing_steps");
+    a.node_update_layers = integer(arch, "node_update_layers");
+    a.edge_update_layers = integer(arch, "edge_update_layers");
+    a.displacement_hidden_layers = integer(arch, "displacement_hidden_layers");
+    a.leaky_relu_slope = number(arch, "leaky_relu_slope");
+    a.batch_norm_momentum = number(arch, "batch_norm_momentum");
+    a.batch_norm_eps = number(arch, "batch_norm_eps");
+    a.center_mu = boolean(arch, "center_mu");
+    if (string(arch, "activation") != "leaky_relu") fail(header_line_, "header: only \"leaky_relu\" activation is supported");
+    if (string(arch, "aggregation") != "mean") fail(header_line_, "header: only \"mean\" aggregation is supported");
+    if (integer(arch, "node_features") != g.node_feature_count() ||
+        integer(arch, "edge_features") != g.edge_feature_count()) {
+      fail(header_line_, "header: node_features/edge_features do not match the graph settings (" +
+                             std::to_string(g.node_feature_count()) + " and " +
+                             std::to_string(g.edge_feature_count()) + " expected)");
+    }
+
+    const Value& pol = object(h, "policy");
+    c.displacement_scale = number(pol, "displacement_scale");
+    c.output_gain = number(pol, "output_gain");
+    c.variance = number(pol, "variance");
+    try {
+      c.validate();
+    } catch (const InputError& e) {
+      fail(header_line_, std::string("header: ") + e.what());
+    }
+    return c;
+  }
+
+  void check_blocks(const Value& h, const StriderPolicy& policy) const {
+    const int count = integer(h, "parameter_count");
+    if (count != policy.parameter_count()) {
+      fail(header_line_, "header: parameter_count " + std::to_string(count) + " does not match the architecture (" +
+                             std::to_string(policy.parameter_count()) + ")");
+    }
+    const Value& blocks = member(h, "parameter_blocks");
+    const auto& expected = policy.parameter_blocks();
+    if (!blocks.is_array() || blocks.items().size() != expected.size()) {
+      fail(header_line_, "header: parameter_blocks must list the " + std::to_string(expected.size()) +
+                             " blocks of the architecture");
+    }
+    for (size_t k = 0; k < expected.size(); ++k) {
+      const Value& b = blocks.items()[k];
+      if (!b.is_object() || string(b, "name") != expected[k].name || integer(b, "rows") != expected[k].rows ||
+          integer(b, "cols") != expected[k].cols) {
+        fail(header_line_, "header: parameter block " + std::to_string(k) + " should be " + expected[k].name + " (" +
+                               std::to_string(expected[k].rows) + " x " + std::to_string(expected[k].cols) + ")");
+      }
+    }
+  }
+
+  Eigen::VectorXd read_parameters(int count) {
+    std::string_view line;
+    if (!next_line(line)) fail(line_ + 1, "truncated: no 'parameters' line after the header");
+    const auto words = io::split_words(line);
+    long long declared = -1;
+    if (words.size() != 2 || words[0] != "parameters" || !io::parse_integer(words[1], declared)) {
+      fail(line_, "expected 'parameters " + std::to_string(count) + "'");
+    }
+    if (declared != count) {
+      fail(line_, "'parameters " + std::to_string(declared) + "' does not match the header's parameter_count " +
+                      std::to_string(count));
+    }
+    Eigen::VectorXd values(count);
+    for (int k = 0; k < count; ++k) {
+      if (!next_line(line)) {
+        fail(line_ + 1, "truncated: " + std::to_string(count) + " parameters expected, " + std::to_string(k) + " found");
+      }
+      double x = 0.0;
+      const std::string_view token = io::trim(line);
+      if (!io::parse_double(token, x) || !std::isfinite(x)) {
+        if (token == "end") {
+          fail(line_, "truncated: " + std::to_string(count) + " parameters expected, " + std::to_string(k) + " found");
+        }
+        fail(line_, "parameter " + std::to_string(k) + ": '" + std::string(token) + "' is not a finite number");
+      }
+      values[k] = x;
+    }
+    if (!next_line(line) || io::trim(line) != "end") fail(line_, "truncated: no 'end' line after the parameters");
+    while (next_line(line)) {
+      if (!io::trim(line).empty()) fail(line_, "unexpected text after 'end'");
+    }
+    return values;
+  }
+
+  std::string text_;
+  std::string source_;
+  std::size_t pos_ = 0;
+  int line_ = 0;         // number of the line last read
+  int header_line_ = 2;  // where the JSON header starts
+};
+
+}  // namespace
+
+void write_policy_weights(std::ostream& out, const StriderPolicy& policy, const std::string& training) {
+  out << weights_text(policy, training);
+}
+
+void write_policy_weights_file(const std::string& path, const StriderPolicy& policy, const std::string& training) {
+  io::write_file_atomically(path, weights_text(policy, training));
+}
+
+PolicyFile read_policy_weights(std::istream& in, const std::string& source) {
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(source + ": read error");
+  return Reader(std::move(text), source).read();
+}
+
+PolicyFile read_policy_weights_file(const std::string& path) {
+  std::ifstream in = io::open_for_reading(path);
+  return read_policy_weights(in, path);
+}
+
+}  // namespace strider

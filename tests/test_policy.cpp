@@ -1,0 +1,462 @@
+// The StriderNET policy (policy.hpp): the hand-written backward pass against
+// central finite differences (every parameter block, node and edge features,
+// batch norm in training and eval modes, all four systems), symmetries,
+// inductivity, and the weight file format.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "strider/error.hpp"
+#include "strider/evaluator.hpp"
+#include "strider/io.hpp"
+#include "strider/policy.hpp"
+#include "support.hpp"
+
+using namespace strider;
+
+namespace {
+
+struct Structure {
+  System system;
+  Evaluation evaluation;
+};
+
+// A reference structure, every atom moved by a seeded uniform random vector of
+// up to `jitter` (in the preset's length scale) per axis, with its energies.
+Structure load(const std::string& name, const std::string& key, double jitter = 0.0, std::uint64_t seed = 1) {
+  const Frame frame = read_extxyz_file(std::string(STRIDER_TEST_DATA) + "/references/" + name).at(0);
+  PotentialOptions options;
+  if (key == "lj" && frame.box.any_periodic()) options.cutoff = 2.5;  // as its LAMMPS reference
+  Evaluator evaluator(make_potential(key, options));
+  Structure s;
+  s.system = to_system(frame, evaluator.potential());
+  Random rng(seed);
+  const double scale = jitter * graph_preset(key).length_scale;
+  for (int i = 0; i < s.system.size(); ++i)
+    for (int a = 0; a < 3; ++a) s.system.positions(a, i) += scale * (2.0 * rng.uniform() - 1.0);
+  s.evaluation = evaluator.evaluate(s.system);
+  return s;
+}
+
+Eigen::Matrix3Xd normal_matrix(Eigen::Index cols, Random& rng) {
+  Eigen::Matrix3Xd m(3, cols);
+  for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = rng.normal();
+  return m;
+}
+
+// sum(w .* mu): the scalar whose gradient backward(w) computes.
+double loss(StriderPolicy& policy, const Graph& graph, bool training, const Eigen::Matrix3Xd& w) {
+  return (policy.forward(graph, training).array() * w.array()).sum();
+}
+
+// Running statistics near (not at) the graph's batch statistics, so eval
+// mode differs from training mode.
+void set_plausible_running_statistics(StriderPolicy& policy, const Graph& graph) {
+  const Eigen::VectorXd mean = graph.node_features.rowwise().mean();
+  const Eigen::VectorXd var = (graph.node_features.colwise() - mean).rowwise().squaredNorm() / graph.nodes;
+  policy.set_running_statistics(mean.array() + 0.3, var.array() * 1.7 + 0.2);
+}
+
+// |central difference - analytic| for one input x of a scalar function
+// loss_at(value), at two steps: 1e-4 (Leaky ReLU kinks and the batch norm's
+// 1/sqrt(eps) curvature on a nearly constant feature row can spoil it) and
+// 1e-6 (rounding can spoil it), relative to max(1, |x|). A wrong gradient
+// fails both; a right one passes at least one.
+template <class Loss>
+double difference_error(Loss&& loss_at, double x, double analytic) {
+  double best = std::numeric_limits<double>::infinity();
+  for (double step : {1e-4, 1e-6}) {
+    const double h = step * std::max(1.0, std::abs(x));
+    const double fd = (loss_at(x + h) - loss_at(x - h)) / (2.0 * h);
+    best = std::min(best, std::abs(fd - analytic));
+  }
+  loss_at(x);
+  return best;
+}
+
+// Every parameter block against central differences: all entries of blocks
+// with up to `per_block` entries, else `per_block` random ones. Tolerance:
+// 1e-5 of the entry plus 1e-5 of the largest gradient entry.
+void check_parameter_gradient(StriderPolicy& policy, const Graph& graph, bool training, int per_block,
+                              std::uint64_t seed) {
+  Random rng(seed);
+  const Eigen::Matrix3Xd w = normal_matrix(graph.nodes, rng);
+  policy.zero_gradient();
+  policy.forward(graph, training);
+  policy.backward(w);
+  const Eigen::VectorXd grad = policy.gradient();
+  const Eigen::VectorXd theta = policy.parameters();
+  const double scale = grad.cwiseAbs().maxCoeff();
+  REQUIRE(scale > 0.0);
+  for (const ParameterBlock& block : policy.parameter_blocks()) {
+    std::vector<int> entries;
+    if (block.size() <= per_block) {
+      for (int k = 0; k < block.size(); ++k) entries.push_back(block.offset + k);
+    } else {
+      for (int k = 0; k < per_block; ++k) entries.push_back(block.offset + static_cast<int>(rng.below(block.size())));
+    }
+    double worst = 0.0;
+    for (int k : entries) {
+      Eigen::VectorXd t = theta;
+      auto loss_at = [&](double value) {
+        t[k] = value;
+        policy.set_parameters(t);
+        return loss(policy, graph, training, w);
+      };
+      const double error = difference_error(loss_at, theta[k], grad[k]);
+      worst = std::max(worst, error / (1e-5 * std::abs(grad[k]) + 1e-5 * scale));
+    }
+    INFO(block.name << (training ? " (training)" : " (eval)") << ": worst error / tolerance " << worst);
+    CHECK(worst <= 1.0);
+  }
+  policy.set_parameters(theta);
+}
+
+// d loss / d features against central differences, for `count` random entries
+// of the node features and of the edge features (all when there are fewer).
+void check_input_gradient(StriderPolicy& policy, Graph graph, bool training, int count, std::uint64_t seed) {
+  Random rng(seed);
+  const Eigen::Matrix3Xd w = normal_matrix(graph.nodes, rng);
+  policy.forward(graph, training);
+  policy.backward(w);
+  const Eigen::MatrixXd node_grad = policy.node_feature_gradient();
+  const Eigen::MatrixXd edge_grad = policy.edge_feature_gradient();
+  REQUIRE(node_grad.rows() == graph.node_features.rows());
+  REQUIRE(node_grad.cols() == graph.nodes);
+  REQUIRE(edge_grad.rows() == 4);
+  REQUIRE(edge_grad.cols() == graph.edges());
+  const double scale = std::max(node_grad.cwiseAbs().maxCoeff(), edge_grad.cwiseAbs().maxCoeff());
+  REQUIRE(scale > 0.0);
+  auto check = [&](Eigen::MatrixXd& features, const Eigen::MatrixXd& grad, const char* what) {
+    std::vector<Eigen::Index> entries(static_cast<size_t>(features.size()));
+    std::iota(entries.begin(), entries.end(), 0);
+    if (static_cast<int>(entries.size()) > count) {
+      for (int k = 0; k < count; ++k) std::swap(entries[k], entries[k + rng.below(entries.size() - k)]);
+      entries.resize(static_cast<size_t>(count));
+    }
+    double worst = 0.0;
+    for (Eigen::Index k : entries) {
+      auto loss_at = [&](double value) {
+        features.data()[k] = value;
+        return loss(policy, graph, training, w);
+      };
+      const double error = difference_error(loss_at, features.data()[k], grad.data()[k]);
+      worst = std::max(worst, error / (1e-5 * std::abs(grad.data()[k]) + 1e-5 * scale));
+    }
+    INFO(what << (training ? " (training)" : " (eval)") << ": worst error / tolerance " << worst);
+    CHECK(worst <= 1.0);
+  };
+  check(graph.node_features, node_grad, "node features");
+  check(graph.edge_features, edge_grad, "edge features");
+}
+
+struct Case {
+  const char* file;
+  const char* key;
+};
+
+const Case kSmall[] = {
+    {"lj-binary-n25.xyz", "lj-binary"},
+    {"sw-si-small8.xyz", "sw-si"},
+    {"csh-small.xyz", "csh"},
+    {"lj-cluster13.xyz", "lj"},
+};
+
+}  // namespace
+
+TEST_CASE("policy backward equals finite differences for every parameter block", "[policy]") {
+  for (const Case& c : kSmall) {
+    SECTION(c.file) {
+      const Structure s = load(c.file, c.key, 0.05, 11);
+      const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
+      REQUIRE(graph.edges() > 0);
+      StriderPolicy policy(policy_preset(c.key), 3);
+      set_plausible_running_statistics(policy, graph);
+      check_parameter_gradient(policy, graph, true, 8, 21);
+      set_plausible_running_statistics(policy, graph);  // training forwards moved them
+      check_parameter_gradient(policy, graph, false, 8, 22);
+    }
+  }
+}
+
+TEST_CASE("policy backward equals finite differences for node and edge features", "[policy]") {
+  for (const Case& c : kSmall) {
+    SECTION(c.file) {
+      const Structure s = load(c.file, c.key, 0.05, 12);
+      const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
+      StriderPolicy policy(policy_preset(c.key), 4);
+      set_plausible_running_statistics(policy, graph);
+      check_input_gradient(policy, graph, true, 60, 31);
+      set_plausible_running_statistics(policy, graph);
+      check_input_gradient(policy, graph, false, 60, 32);
+    }
+  }
+}
+
+TEST_CASE("every parameter of a small variant (authors' features, L = 2, centred mu) against finite differences",
+          "[policy]") {
+  const Structure s = load("lj-binary-n25.xyz", "lj-binary", 0.05, 13);
+  PolicyConfig config = policy_preset("lj-binary", GraphFeatures::authors);
+  config.architecture.width = 6;
+  config.architecture.message_passing_steps = 2;
+  config.architecture.center_mu = true;
+  config.architecture.displacement_hidden_layers = 2;
+  const Graph graph = build_graph(s.system, s.evaluation.per_atom, config.graph);
+  StriderPolicy policy(config, 5);
+  set_plausible_running_statistics(policy, graph);
+  check_parameter_gradient(policy, graph, true, 1 << 30, 41);
+  set_plausible_running_statistics(policy, graph);
+  check_parameter_gradient(policy, graph, false, 1 << 30, 42);
+  check_input_gradient(policy, graph, true, 400, 43);
+  // Centred: the mean displacement is zero.
+  CHECK(policy.forward(graph, false).rowwise().sum().norm() < 1e-15);
+}
+
+TEST_CASE("batch norm: training uses batch statistics and updates running ones as torch does", "[policy]") {
+  const Structure s = load("lj-binary-n100.xyz", "lj-binary");
+  const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset("lj-binary"));
+  StriderPolicy policy(policy_preset("lj-binary"), 6);
+  const Eigen::MatrixXd& x = graph.node_features;
+  const int n = graph.nodes;
+  const Eigen::VectorXd mean = x.rowwise().mean();
+  const Eigen::VectorXd biased = (x.colwise() - mean).rowwise().squaredNorm() / n;
+
+  CHECK(policy.running_mean().isZero());
+  CHECK(policy.running_var().isOnes());
+  const Eigen::Matrix3Xd eval_before = policy.forward(graph, false);
+  CHECK(policy.running_mean().isZero());  // eval leaves them alone
+  const Eigen::Matrix3Xd train = policy.forward(graph, true);
+  CHECK(policy.running_mean().isApprox(0.1 * mean, 1e-14));
+  CHECK(policy.running_var().isApprox(0.9 * Eigen::VectorXd::Ones(mean.size()) + 0.1 * biased * n / (n - 1.0), 1e-14));
+  CHECK((train - eval_before).cwiseAbs().maxCoeff() > 1e-6);  // different statistics, different mu
+  CHECK(policy.forward(graph, true) == train);                 // batch statistics: the same mu again
+
+  // Eval with running statistics equal to the batch's gives training mode's mu.
+  policy.set_running_statistics(mean, biased);
+  CHECK((policy.forward(graph, false) - train).cwiseAbs().maxCoeff() < 1e-14);
+  CHECK_THROWS_AS(policy.set_running_statistics(mean, -biased), InputError);
+  CHECK_THROWS_AS(policy.set_running_statistics(mean.head(2), biased), InputError);
+}
+
+TEST_CASE("mu is permutation-equivariant and translation-invariant", "[policy]") {
+  for (bool training : {true, false}) {
+    for (const char* key : {"lj-binary", "sw-si"}) {
+      const Structure s = std::string(key) == "sw-si" ? load("sw-si-hot64.xyz", key) : load("lj-binary-n100.xyz", key);
+      StriderPolicy policy(policy_preset(key), 7);
+      const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(key));
+      set_plausible_running_statistics(policy, graph);
+      const Eigen::Matrix3Xd mu = policy.forward(s.system, s.evaluation, training);
+      const double tol = 1e-12 * std::max(1.0, mu.cwiseAbs().maxCoeff());
+      INFO(key << (training ? " training" : " eval"));
+
+      // New atom i is old atom order[i].
+      std::vector<int> order(static_cast<size_t>(s.system.size()));
+      std::iota(order.begin(), order.end(), 0);
+      Random rng(8);
+      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+      System permuted = s.system;
+      Evaluation evaluation = s.evaluation;
+      for (size_t i = 0; i < order.size(); ++i) {
+        permuted.positions.col(static_cast<Eigen::Index>(i)) = s.system.positions.col(order[i]);
+        permuted.species[i] = s.system.species[static_cast<size_t>(order[i])];
+        evaluation.per_atom[static_cast<Eigen::Index>(i)] = s.evaluation.per_atom[order[i]];
+      }
+      StriderPolicy twin(policy_preset(key), 7);
+      twin.set_running_statistics(policy.running_mean(), policy.running_var());
+      const Eigen::Matrix3Xd mu_permuted = twin.forward(permuted, evaluation, training);
+      double worst = 0.0;
+      for (size_t i = 0; i < order.size(); ++i) {
+        worst = std::max(worst, (mu_permuted.col(static_cast<Eigen::Index>(i)) - mu.col(order[i])).cwiseAbs().maxCoeff());
+      }
+      CHECK(worst < tol);
+
+      // Translated (and wrapped back into the box), energies recomputed.
+      System moved = s.system;
+      for (int i = 0; i < moved.size(); ++i) {
+        moved.positions.col(i) = moved.box.wrap(moved.positions.col(i) + Eigen::Vector3d(0.37, -1.91, 2.63));
+      }
+      Evaluator evaluator(make_potential(key));
+      const Evaluation moved_evaluation = evaluator.evaluate(moved);
+      StriderPolicy third(policy_preset(key), 7);
+      third.set_running_statistics(policy.running_mean(), policy.running_var());
+      CHECK((third.forward(moved, moved_evaluation, training) - mu).cwiseAbs().maxCoeff() < 1e-10);
+    }
+  }
+}
+
+TEST_CASE("the policy is inductive: the same parameters serve N = 25 and N = 1000", "[policy]") {
+  const Structure small = load("lj-binary-n25.xyz", "lj-binary");
+  // 1000 atoms at number density 1.2: a jittered simple cubic lattice, 20% B.
+  const double L = std::cbrt(1000 / 1.2);
+  System big;
+  big.box = Box::cubic(L);
+  big.positions.resize(3, 1000);
+  Random rng(9);
+  for (int i = 0; i < 1000; ++i) {
+    const Eigen::Vector3d cell(i % 10, (i / 10) % 10, i / 100);
+    for (int a = 0; a < 3; ++a) big.positions(a, i) = (cell[a] + 0.5 + 0.1 * (rng.uniform() - 0.5)) * L / 10;
+    big.species.push_back(rng.uniform() < 0.2 ? 1 : 0);
+  }
+  Evaluator evaluator(make_potential("lj-binary"));
+  const Evaluation big_evaluation = evaluator.evaluate(big);
+
+  StriderPolicy policy(policy_preset("lj-binary"), 10);
+  const int count = policy.parameter_count();
+  CHECK(count > 10000);
+  const Eigen::VectorXd before = policy.parameters();
+  const Eigen::Matrix3Xd mu_small = policy.forward(small.system, small.evaluation, false);
+  CHECK(mu_small.cols() == 25);
+  const Eigen::Matrix3Xd mu_big = policy.forward(big, big_evaluation, false);
+  CHECK(mu_big.cols() == 1000);
+  CHECK(mu_big.allFinite());
+  CHECK(policy.parameter_count() == count);
+  CHECK(policy.parameters() == before);
+  policy.backward(Eigen::Matrix3Xd::Ones(3, 1000));
+  CHECK(policy.gradient().size() == count);
+  CHECK(StriderPolicy(policy_preset("lj-binary"), 99).parameter_count() == count);
+}
+
+TEST_CASE("the PolicyModel interface: graph built from the evaluation, gradients accumulate", "[policy]") {
+  const Structure s = load("csh-n152.xyz", "csh");
+  StriderPolicy policy(policy_preset("csh"), 12);
+  PolicyModel& model = policy;
+  const Eigen::Matrix3Xd mu = model.forward(s.system, s.evaluation, true);
+  const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset("csh"));
+  CHECK(policy.last_graph().edges() == graph.edges());
+  CHECK((policy.forward(graph, true) - mu).cwiseAbs().maxCoeff() < 1e-15);
+  CHECK(model.variance() == 1e-5);
+  CHECK(policy.config().displacement_scale == 5.0);
+
+  // Initial steps are small: |mu| ~ 1e-2 of the displacement scale.
+  CHECK(mu.colwise().norm().maxCoeff() < 0.2 * 5.0);
+
+  model.zero_gradient();
+  const Eigen::Matrix3Xd w = Eigen::Matrix3Xd::Constant(3, s.system.size(), 0.5);
+  model.forward(s.system, s.evaluation, true);
+  model.backward(w);
+  const Eigen::VectorXd once = model.gradient();
+  model.backward(w);
+  CHECK(model.gradient().isApprox(2.0 * once));
+  model.zero_gradient();
+  CHECK(model.gradient().isZero());
+  CHECK_THROWS_AS(model.backward(Eigen::Matrix3Xd::Zero(3, 3)), InputError);
+  CHECK_THROWS_AS(model.set_parameters(Eigen::VectorXd::Zero(5)), InputError);
+
+  // Same seed, same parameters; another seed, others.
+  CHECK(StriderPolicy(policy_preset("csh"), 12).parameters() == policy.parameters());
+  CHECK(StriderPolicy(policy_preset("csh"), 13).parameters() != policy.parameters());
+  StriderPolicy fresh(policy_preset("csh"), 12);
+  CHECK_THROWS_AS(fresh.backward(w), std::logic_error);
+}
+
+TEST_CASE("actions are Gaussian around mu with the policy's variance", "[policy]") {
+  Random rng(14);
+  const Eigen::Matrix3Xd mu = Eigen::Matrix3Xd::Constant(3, 20000, 0.25);
+  const Eigen::Matrix3Xd a = sample_action(mu, 1e-5, rng);
+  const Eigen::ArrayXXd z = (a - mu).array() / std::sqrt(1e-5);
+  CHECK(std::abs(z.mean()) < 0.02);
+  CHECK(std::abs((z * z).mean() - 1.0) < 0.03);
+}
+
+TEST_CASE("weight files round-trip exactly", "[policy][weights]") {
+  for (const char* key : {"lj-binary", "sw-si", "csh", "lj"}) {
+    for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::authors}) {
+      INFO(key << " " << to_string(features));
+      PolicyConfig config = policy_preset(key, features);
+      config.architecture.center_mu = features == GraphFeatures::authors;
+      StriderPolicy policy(config, 15);
+      // Trained-looking state: perturbed parameters, running statistics.
+      Random rng(16);
+      Eigen::VectorXd p = policy.parameters();
+      for (Eigen::Index k = 0; k < p.size(); ++k) p[k] += 1e-3 * rng.normal() / 3.0;
+      policy.set_parameters(p);
+      const int f = config.graph.node_feature_count();
+      policy.set_running_statistics(Eigen::VectorXd::LinSpaced(f, -1.0 / 3.0, 7.1),
+                                    Eigen::VectorXd::LinSpaced(f, 0.1, std::acos(-1.0)));
+      const std::string training = R"({"epochs": 200, "estimator": "pathwise", "seed": 3, "curve": [-1.5, -2.25e-3], "note": "caf\u00e9 \"q\""})";
+
+      std::ostringstream out;
+      write_policy_weights(out, policy, training);
+      std::istringstream in(out.str());
+      const PolicyFile back = read_policy_weights(in, "memory");
+      CHECK(back.policy->parameters() == policy.parameters());  // bit for bit
+      CHECK(back.policy->running_mean() == policy.running_mean());
+      CHECK(back.policy->running_var() == policy.running_var());
+      CHECK(back.policy->config().graph.cutoff == config.graph.cutoff);
+      CHECK(back.policy->config().graph.r_eq == config.graph.r_eq);
+      CHECK(back.policy->config().graph.features == features);
+      CHECK(back.policy->config().architecture.center_mu == config.architecture.center_mu);
+      CHECK(back.policy->config().displacement_scale == config.displacement_scale);
+      CHECK(back.training == R"({"epochs": 200, "estimator": "pathwise", "seed": 3, "curve": [-1.5, -0.00225], "note": "café \"q\""})");
+      std::ostringstream again;
+      write_policy_weights(again, *back.policy, back.training);
+      CHECK(again.str() == out.str());  // the file itself round-trips byte for byte
+    }
+  }
+
+  // Through a file, and the same mu from the loaded policy.
+  const Structure s = load("lj-binary-n25.xyz", "lj-binary");
+  StriderPolicy policy(policy_preset("lj-binary"), 17);
+  policy.forward(s.system, s.evaluation, true);  // moves the running statistics
+  const auto dir = std::filesystem::temp_directory_path() / "strider-test-policy-weights";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "lj-binary.weights").string();
+  write_policy_weights_file(path, policy);
+  const PolicyFile back = read_policy_weights_file(path);
+  CHECK(back.training == "{}");
+  CHECK(back.policy->forward(s.system, s.evaluation, false) == policy.forward(s.system, s.evaluation, false));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("truncated, wrong-version and malformed weight files give clear errors", "[policy][weights]") {
+  StriderPolicy policy(policy_preset("sw-si"), 18);
+  std::ostringstream out;
+  write_policy_weights(out, policy, R"({"epochs": 1})");
+  const std::string text = out.str();
+  auto error_of = [](const std::string& contents) -> std::string {
+    std::istringstream in(contents);
+    try {
+      read_policy_weights(in, "model.weights");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  REQUIRE(error_of(text) == "no error");
+
+  // Cut anywhere: inside the header, between parameters, mid-number, before "end".
+  const size_t params_at = text.find("\nparameters ");
+  const size_t end_at = text.rfind("end\n");
+  for (size_t cut : {size_t{30}, text.size() / 5, params_at + 1, params_at + 40, (params_at + end_at) / 2, end_at,
+                     text.size() - 2}) {
+    INFO("cut at " << cut << " of " << text.size());
+    const std::string message = error_of(text.substr(0, cut));
+    CHECK_THAT(message, Catch::StartsWith("model.weights:") && Catch::Contains("truncated"));
+  }
+  CHECK_THAT(error_of(""), Catch::Contains("not a strider policy weight file"));
+
+  std::string v2 = text;
+  v2.replace(0, v2.find('\n'), "strider-policy-weights 2");
+  CHECK(error_of(v2) == "model.weights:1: weight file version 2 is not supported (this build reads version 1)");
+  CHECK_THAT(error_of("PK\x03\x04 zip\n"), Catch::Contains("model.weights:1: not a strider policy weight file"));
+
+  std::string bad_number = text;
+  bad_number.replace(params_at + 1 + text.substr(params_at + 1).find('\n') + 1, 1, "x");
+  CHECK_THAT(error_of(bad_number), Catch::Contains("is not a finite number"));
+  std::string wrong_width = text;
+  wrong_width.replace(wrong_width.find("\"width\": 48"), 11, "\"width\": 47");
+  CHECK_THAT(error_of(wrong_width), Catch::Contains("parameter_count"));
+  std::string bad_json = text;
+  bad_json.replace(bad_json.find("\"system\""), 8, "\"system");
+  CHECK_THAT(error_of(bad_json), Catch::StartsWith("model.weights:3: header:"));
+  CHECK_THAT(error_of(text + "more\n"), Catch::Contains("unexpected text after 'end'"));
+
+  CHECK_THROWS_WITH(write_policy_weights(out, policy, "[1, 2]"), Catch::Contains("must be a JSON object"));
+  CHECK_THROWS_WITH(write_policy_weights(out, policy, "{\"a\": }"), Catch::Contains("not valid JSON"));
+  CHECK_THROWS_WITH(read_policy_weights_file("/nonexistent/model.weights"), Catch::Contains("cannot open"));
+}
