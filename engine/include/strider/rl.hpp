@@ -10,7 +10,7 @@
 //   streams      stream_seed: one random stream per (seed, purpose, indices)
 //   rollout      Episode, RolloutSettings, rollout()
 //   returns      rewards(), discounted_returns()
-//   baseline     FireBaseline, fire_baseline()
+//   baseline     FireBaseline, fire_baseline(), Baseline, mean_action_baseline()
 //   estimators   Estimator, reinforce_mu_gradients(), pathwise_mu_gradients(),
 //                accumulate_gradient()
 //
@@ -124,6 +124,27 @@ struct FireBaseline {
 // system's); system_key picks the preset ("lj" takes lj-binary's).
 FireBaseline fire_baseline(const System& start, Evaluator& evaluator, const std::string& system_key, int steps,
                            double gamma = kGamma);
+
+// Which baseline the reinforce estimator subtracts:
+//   fire  FireBaseline above (the paper's; the default)
+//   mean  the policy's own mean-action returns: b^t = D^t of a rollout with
+//         a = mu (no noise) from the same start with the current parameters
+//         (a self-critical baseline, Rennie et al. 2017). It does not depend on
+//         the sampled actions, so the estimator stays unbiased, and D^t - b^t is
+//         then O(sqrt(alpha)) instead of the gap between the policy and FIRE,
+//         which at alpha = 1e-5 is what makes the difference between a usable
+//         and a useless score-function gradient (see the notes in reinforce.cpp).
+//         Costs one more rollout (T forwards, T + 1 evaluations) per episode.
+//   none  b = 0
+enum class Baseline { fire, mean, none };
+std::string to_string(Baseline baseline);
+Baseline baseline_from_string(const std::string& name);  // InputError naming the known ones
+
+// The mean-action baseline: b^0 .. b^{T-1} of a noiseless rollout of `steps`
+// steps from `start` (T + 1 evaluations with evaluator, added to *evaluations
+// if given). Throws DivergedError as rollout() does.
+std::vector<double> mean_action_baseline(PolicyModel& model, const System& start, Evaluator& evaluator, int steps,
+                                         bool batch_statistics, double gamma = kGamma, long* evaluations = nullptr);
 
 // ---------------------------------------------------------------- [SECTION] estimators
 

@@ -30,7 +30,7 @@ namespace strider::rl {
 struct AdaptSettings {
   std::string system;                    // system key: the potential and the FIRE baseline's preset
   PotentialOptions potential;
-  Estimator estimator = Estimator::reinforce;
+  Estimator estimator = Estimator::pathwise;  // as TrainSettings (rl_training.hpp)
   int steps = 15;                        // T
   double gamma = kGamma;
   long epochs = 1000;                    // paper: 1000
@@ -40,7 +40,7 @@ struct AdaptSettings {
   AdamSettings adam;
   Clipping clipping = Clipping::value;
   double clip = 0.1;
-  bool baseline = true;                  // reinforce: subtract the FIRE baseline of each epoch's start
+  Baseline baseline = Baseline::fire;    // reinforce: what b^t is (rl.hpp); fire: of each epoch's start
   bool batch_statistics = true;          // see RolloutSettings
 
   // InputError naming the first bad value.

@@ -37,7 +37,7 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
   rollout_settings.steps = settings.steps;
   rollout_settings.sample = true;
   rollout_settings.batch_statistics = settings.batch_statistics;
-  const bool use_baseline = settings.estimator == Estimator::reinforce && settings.baseline;
+  const bool reinforce = settings.estimator == Estimator::reinforce;
 
   AdaptRun run;
   run.seed_index = seed_index;
@@ -56,11 +56,16 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
     Evaluator evaluator(make_potential(settings.system, settings.potential));
     try {
       std::vector<double> baseline;
-      if (use_baseline) {
+      if (reinforce && settings.baseline == Baseline::fire) {
         Evaluator fire_evaluator(make_potential(settings.system, settings.potential));
         const FireBaseline b = fire_baseline(start, fire_evaluator, settings.system, settings.steps, settings.gamma);
         baseline = b.returns;
         run.evaluations += b.evaluations;
+      }
+      if (reinforce && settings.baseline == Baseline::mean) {
+        Evaluator mean_evaluator(make_potential(settings.system, settings.potential));
+        baseline = mean_action_baseline(model, start, mean_evaluator, settings.steps, settings.batch_statistics,
+                                        settings.gamma, &run.evaluations);
       }
       Random random(stream_seed(settings.seed, {kAdaptation, static_cast<std::uint64_t>(seed_index),
                                                 static_cast<std::uint64_t>(epoch)}));

@@ -94,19 +94,24 @@ EpochRecord Trainer::train_epoch() {
   rollout_settings.steps = settings_.steps;
   rollout_settings.sample = true;
   rollout_settings.batch_statistics = settings_.batch_statistics;
-  const bool use_baseline = settings_.estimator == Estimator::reinforce && settings_.baseline;
+  const bool reinforce = settings_.estimator == Estimator::reinforce;
 
   EpochRecord record;
   model_.zero_gradient();
   for (int slot = 0; slot < episodes; ++slot) {
     const int index = structure_of(epoch_, slot);
+    const System& start = training_[static_cast<std::size_t>(index)];
     std::vector<double> baseline;
-    if (use_baseline) baseline = baseline_of(index).returns;
+    if (reinforce && settings_.baseline == Baseline::fire) baseline = baseline_of(index).returns;
+    if (reinforce && settings_.baseline == Baseline::mean) {
+      auto evaluator = fresh_evaluator(settings_);
+      baseline = mean_action_baseline(model_, start, *evaluator, settings_.steps, settings_.batch_statistics,
+                                      settings_.gamma, &evaluations_);
+    }
     Random random(stream_seed(settings_.seed, {kEpisode, static_cast<std::uint64_t>(epoch_),
                                                static_cast<std::uint64_t>(slot)}));
     auto evaluator = fresh_evaluator(settings_);
-    const Episode episode =
-        rollout(model_, training_[static_cast<std::size_t>(index)], *evaluator, rollout_settings, random);
+    const Episode episode = rollout(model_, start, *evaluator, rollout_settings, random);
     evaluations_ += episode.evaluations_used;
     record.mean_objective +=
         weight * accumulate_gradient(model_, episode, settings_.estimator, baseline, weight, settings_.gamma);
@@ -195,7 +200,7 @@ std::map<std::string, std::string> Trainer::settings_map() const {
           {"epsilon", number(s.adam.epsilon)},
           {"clipping", to_string(s.clipping)},
           {"clip", number(s.clip)},
-          {"baseline", s.baseline ? "1" : "0"},
+          {"baseline", to_string(s.baseline)},
           {"validation_every", std::to_string(s.validation_every)},
           {"validation_steps", std::to_string(s.validation_steps)},
           {"batch_statistics", s.batch_statistics ? "1" : "0"},
