@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table{
       {energy_spec, run_energy},     {minimize_spec, run_minimize}, {search_spec, run_search},
       {md_spec, run_md},             {generate_spec, run_generate},
+      {train_spec, run_train},       {adapt_spec, run_adapt},       {rollout_spec, run_rollout},
       {convert_spec, run_convert},   {bench_spec, run_bench},
   };
   return table;

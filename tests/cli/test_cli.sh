@@ -195,6 +195,45 @@ refuses "generate: NaN temperature" "--temperature" generate --system lj --tempe
 refuses "generate: no --out" "--out" generate --system lj
 check "refused generate runs made no folder" test ! -e "$WORK/x"
 
+# --- train, rollout, adapt: the learned optimiser end to end ------------------
+TRAIN="--data $WORK/gen1 --batch-size 1 --accumulation 1 --steps 3 --validation-steps 3 --validation-every 1"
+"$STRIDER" train $TRAIN --epochs 2 --out "$WORK/p.weights" --json >"$WORK/train.json"
+check "train --json reports the validation curve at epochs 0, 1, 2" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert o["epochs"]==2 and [v["epoch"] for v in o["validation"]]==[0,1,2] and o["training_structures"]==2
+assert o["validation_structures"]==1 and o["evaluations"]>0 and o["estimator"]=="pathwise"' "$WORK/train.json"
+check "train writes the model, the checkpoint and the curves" test -s "$WORK/p.weights" -a -s "$WORK/p.weights.checkpoint" -a -s "$WORK/p.weights.csv"
+"$STRIDER" train $TRAIN --epochs 1 --out "$WORK/r.weights" >/dev/null
+"$STRIDER" train $TRAIN --epochs 2 --out "$WORK/r.weights" --resume >/dev/null
+check "a resumed training run equals an uninterrupted one, byte for byte" bash -c "cmp '$WORK/p.weights' '$WORK/r.weights' &&
+  cmp '$WORK/p.weights.checkpoint' '$WORK/r.weights.checkpoint' && cmp '$WORK/p.weights.csv' '$WORK/r.weights.csv'"
+check "train --estimator reinforce, both baselines" bash -c "'$STRIDER' train $TRAIN --epochs 1 --estimator reinforce --out '$WORK/q.weights' &&
+  '$STRIDER' train $TRAIN --epochs 1 --estimator reinforce --baseline mean --out '$WORK/q.weights'"
+"$STRIDER" rollout "$WORK/p.weights" "$WORK/gen1/002.xyz" --steps 4 --trajectory "$WORK/roll.xyz" --json >"$WORK/roll.json"
+check "rollout --json reports T + 1 energies and evaluations" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert o["steps"]==4 and len(o["energies"])==5 and o["evaluations"]==5 and o["min_energy"]==min(o["energies"])
+assert o["initial_energy"]==o["energies"][0] and o["final_energy"]==o["energies"][-1]' "$WORK/roll.json"
+check "rollout trajectory has T + 1 frames" bash -c "[ \$(grep -c '^25\$' '$WORK/roll.xyz') = 5 ]"
+"$STRIDER" rollout "$WORK/p.weights" "$WORK/gen1/002.xyz" --steps 4 --json >"$WORK/roll2.json"
+check "rollout with one seed repeats itself" $PY -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]);
+assert a["energies"]==b["energies"]' "$WORK/roll.json" "$WORK/roll2.json"
+"$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 3 --seeds 2 --steps 3 --out "$WORK/adapted.xyz" --json >"$WORK/adapt.json"
+check "adapt --json reports initial_energy, final_energy, evaluations" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert o["final_energy"]<=o["initial_energy"] and len(o["runs"])==2
+assert o["evaluations"]==sum(r["evaluations"] for r in o["runs"])==2*(1+3*4)' "$WORK/adapt.json"
+"$STRIDER" energy "$WORK/adapted.xyz" --json >"$WORK/adapted.json"
+check "adapt --out writes the structure of final_energy" $PY -c 'import json,sys; a=json.load(open(sys.argv[1]));
+e=json.load(open(sys.argv[2]))["energy"]; assert abs(e-a["final_energy"])<=1e-9*abs(e)' "$WORK/adapt.json" "$WORK/adapted.json"
+refuses "train: no --data" "--data" train --system lj-binary --out "$WORK/x.weights"
+refuses "train: missing data folder" "no such folder" train --data "$WORK/nowhere" --out "$WORK/x.weights"
+refuses "train: unknown estimator" "unknown estimator 'ppo'" train $TRAIN --estimator ppo --out "$WORK/x.weights"
+refuses "train: a baseline with pathwise" "--baseline is for" train $TRAIN --baseline mean --out "$WORK/x.weights"
+refuses "train: --resume without a checkpoint" "no checkpoint" train $TRAIN --resume --out "$WORK/x.weights"
+refuses "train: another seed cannot resume" "seed" train $TRAIN --epochs 3 --seed 9 --resume --out "$WORK/p.weights"
+refuses "rollout: policy of another system" "lj-binary" rollout "$WORK/p.weights" "$REFS/sw-si-hot64.xyz" --steps 2
+refuses "rollout: missing policy" "no such policy file" rollout "$WORK/nowhere.weights" "$WORK/gen1/002.xyz"
+refuses "adapt: negative epochs" "--epochs" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs -1
+check "refused train runs wrote nothing" test ! -e "$WORK/x.weights"
+
 # --- errors: a clear message, status 2, nothing written ------------------------
 refuses "missing file" "nowhere.xyz" energy "$WORK/nowhere.xyz"
 refuses "unknown system" "unknown system 'argon'.*lj-binary" energy "$REFS/lj-binary-n100.xyz" --system argon

@@ -1,0 +1,159 @@
+// `strider adapt MODEL FILE`: adapt a trained policy to one structure (paper section 3.5).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "learning.hpp"
+#include "progress.hpp"
+#include "strider/io.hpp"
+#include "strider/rl_adaptation.hpp"
+
+namespace strider::cli {
+
+const CommandSpec adapt_spec{
+    "adapt",
+    "MODEL FILE [--epochs E] [--seeds K] [--seed S] [--out OUT.xyz] [--curve CURVE.csv] [--json] [options]",
+    "Adapt a trained policy to the structure in FILE and keep the lowest energy it reaches.",
+    {"MODEL", "FILE"},
+    [] {
+      std::vector<OptionSpec> options = potential_options();
+      options[0].help = "the system; must be the policy's (default: the policy's)";
+      options.push_back({"--epochs", "E", "adaptation epochs per seed (default 1000, the paper's)"});
+      options.push_back({"--seeds", "K", "independent runs from the trained policy; the best is kept (default 10,"
+                                         " the paper's)"});
+      options.push_back({"--seed", "S", "seed of the runs' noise (default 1)"});
+      options.push_back({"--candidates", "C", "the next start is the lowest of the last C states (default 3)"});
+      for (const OptionSpec& o : learning_options(15)) options.push_back(o);
+      options.push_back({"--out", "OUT.xyz", "write the lowest-energy structure (extxyz with energy, forces,"
+                                             " per-atom energies)"});
+      options.push_back({"--policy-out", "MODEL2", "write the best run's adapted policy"});
+      options.push_back({"--curve", "CURVE.csv", "the start energy after every epoch of every seed"});
+      options.push_back({"--json", "", "print one JSON object: initial_energy, final_energy, evaluations, runs, ..."});
+      return options;
+    }(),
+    "Each epoch runs T = 15 policy steps from the current start, updates the\n"
+    "policy on them (estimator, baseline, Adam and clipping as in training;\n"
+    "Adam state fresh for each seed), and makes the lowest-energy state among the\n"
+    "last three the next start. final_energy is the lowest start energy of the\n"
+    "best seed; evaluations counts every energy evaluation of every seed (policy\n"
+    "steps, and the baselines of reinforce).\n"};
+
+int run_adapt(const ParsedArgs& args) {
+  using Clock = std::chrono::steady_clock;
+  const std::string& model_path = args.positionals[0];
+  const std::string& path = args.positionals[1];
+  const auto out_path = args.value("--out");
+  if (out_path) check_xyz_output("--out", *out_path);
+  PolicyFile file = load_policy(model_path);
+  StriderPolicy& policy = *file.policy;
+  const std::string key = policy.config().graph.system;
+  LoadedStructure loaded = load_structure_for_policy(args, path, key);
+
+  rl::AdaptSettings settings;
+  settings.system = key;
+  settings.potential = potential_options_from(args);
+  const LearningOptions learning = learning_options_from(args, 15);
+  settings.estimator = learning.estimator;
+  settings.steps = learning.steps;
+  settings.adam = learning.adam;
+  settings.clipping = learning.clipping;
+  settings.clip = learning.clip;
+  settings.baseline = learning.baseline;
+  settings.epochs = args.whole("--epochs", 1000, 0, 1000000000);
+  settings.seeds = static_cast<int>(args.whole("--seeds", 10, 1, 1000000));
+  settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));
+  settings.candidates = static_cast<int>(args.whole("--candidates", 3, 1, 100000));
+  settings.validate();
+
+  Progress progress(settings.epochs * settings.seeds, "epochs");
+  std::ostringstream curve;
+  curve << "seed,epoch,start_energy,best_energy,evaluations\n";
+  double best_overall = INFINITY;
+  const auto t0 = Clock::now();
+  const rl::AdaptResult result = rl::adapt(policy, loaded.system, settings, [&](const rl::AdaptProgress& p) {
+    best_overall = std::min(best_overall, p.best_energy);
+    char note[96];
+    std::snprintf(note, sizeof note, "seed %d  E %.10g  best %.10g", p.seed_index, p.start_energy, best_overall);
+    progress.update(p.seed_index * settings.epochs + p.epoch, note);
+    char row[160];
+    std::snprintf(row, sizeof row, "%d,%ld,%.17g,%.17g,%ld\n", p.seed_index, p.epoch, p.start_energy, p.best_energy,
+                  p.evaluations);
+    curve << row;
+  });
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const rl::AdaptRun& best = result.best_run();
+
+  if (out_path) {
+    Evaluator evaluator(make_potential(key, settings.potential));
+    const Evaluation& e = evaluator.evaluate(best.best);
+    Frame frame = to_frame(best.best, evaluator.potential());
+    frame.system_key = key;
+    frame.energy = e.energy;
+    frame.forces = e.forces;
+    frame.per_atom_energy = e.per_atom;
+    write_extxyz_file(*out_path, {frame});
+  }
+  if (auto p = args.value("--policy-out")) {
+    policy.set_parameters(best.parameters);
+    nlohmann::json meta{{"command", "strider adapt"}, {"model", model_path}, {"structure", path},
+                        {"epochs", settings.epochs}, {"seed", settings.seed}, {"seed_index", best.seed_index},
+                        {"estimator", rl::to_string(settings.estimator)}};
+    write_policy_weights_file(*p, policy, meta.dump());
+  }
+  if (auto c = args.value("--curve")) io::write_file_atomically(*c, curve.str());
+
+  const int n = loaded.system.size();
+  long diverged = 0;
+  for (const rl::AdaptRun& r : result.runs) diverged += r.diverged ? 1 : 0;
+  if (args.flag("--json")) {
+    nlohmann::json runs = nlohmann::json::array();
+    for (const rl::AdaptRun& r : result.runs) {
+      nlohmann::json j{{"seed_index", r.seed_index},   {"final_energy", r.final_energy}, {"last_energy", r.last_energy},
+                       {"best_epoch", r.best_epoch},   {"epochs", r.epochs},             {"evaluations", r.evaluations},
+                       {"diverged", r.diverged}};
+      if (r.diverged) j["message"] = r.message;
+      runs.push_back(j);
+    }
+    nlohmann::json out{{"model", model_path},
+                       {"file", path},
+                       {"system", key},
+                       {"n_atoms", n},
+                       {"estimator", rl::to_string(settings.estimator)},
+                       {"epochs", settings.epochs},
+                       {"seeds", settings.seeds},
+                       {"seed", settings.seed},
+                       {"steps", settings.steps},
+                       {"initial_energy", best.initial_energy},
+                       {"final_energy", best.final_energy},
+                       {"energy_per_atom", n > 0 ? best.final_energy / n : 0.0},
+                       {"best_seed", best.seed_index},
+                       {"best_epoch", best.best_epoch},
+                       {"evaluations", result.evaluations},
+                       {"diverged_runs", diverged},
+                       {"runs", runs},
+                       {"seconds", seconds}};
+    if (out_path) out["out"] = *out_path;
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("file:             %s\n", path.c_str());
+    std::printf("system:           %s, %d atoms; policy %s\n", key.c_str(), n, model_path.c_str());
+    std::printf("adaptation:       %ld epochs x %d seeds, T = %d, %s estimator\n", settings.epochs, settings.seeds,
+                settings.steps, rl::to_string(settings.estimator).c_str());
+    std::printf("initial energy:   %.12g\n", best.initial_energy);
+    std::printf("final energy:     %.12g (seed %d, epoch %ld)\n", best.final_energy, best.seed_index,
+                best.best_epoch);
+    std::printf("energy per atom:  %.12g\n", n > 0 ? best.final_energy / n : 0.0);
+    std::printf("evaluations:      %ld (all seeds), %.3g s\n", result.evaluations, seconds);
+    if (diverged > 0) std::printf("diverged runs:    %ld (stopped early; their best states still count)\n", diverged);
+    if (out_path) std::printf("final structure:  %s\n", out_path->c_str());
+  }
+  return 0;
+}
+
+}  // namespace strider::cli

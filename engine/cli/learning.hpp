@@ -1,0 +1,34 @@
+#pragma once
+// What `strider train`, `strider adapt` and `strider rollout` share: reading a
+// policy weight file, the structure it works on, and the learning options.
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "strider/policy.hpp"
+#include "strider/rl.hpp"
+#include "strider/rl_training.hpp"
+
+namespace strider::cli {
+
+// The policy in a weight file (errors name the file).
+PolicyFile load_policy(const std::string& path);
+
+// A structure file for a policy of system `key`: as load_structure (with
+// --shift / --cutoff), but --system, the file's system= key and the policy's
+// system must agree.
+LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::string& path, const std::string& key);
+
+// --estimator, --steps, --lr, --clipping, --clip, --baseline.
+std::vector<OptionSpec> learning_options(int default_steps);
+struct LearningOptions {
+  rl::Estimator estimator = rl::Estimator::pathwise;
+  int steps = 15;
+  rl::AdamSettings adam;
+  rl::Clipping clipping = rl::Clipping::value;
+  double clip = 0.1;
+  rl::Baseline baseline = rl::Baseline::fire;
+};
+LearningOptions learning_options_from(const ParsedArgs& args, int default_steps);
+
+}  // namespace strider::cli
