@@ -58,7 +58,8 @@ const CommandSpec train_spec{
     "train, the rest validate.\n"
     "\n"
     "The progress bar shows the epoch, the last epoch's mean return <D^0> (the\n"
-    "reward) and the last validation's <E_20 - E_0>.\n"};
+    "reward) and the last validation's <E_20 - E_0>. The summary adds FIRE's\n"
+    "<E_20 - E_0> on the validation structures as the line to beat.\n"};
 
 namespace {
 
@@ -187,6 +188,14 @@ int run_train(const ParsedArgs& args) {
   std::vector<System> training(structures.begin(), structures.begin() + static_cast<long>(n_training));
   std::vector<System> validation(structures.begin() + static_cast<long>(n_training), structures.end());
 
+  // The reference line of the validation curve: FIRE (paper preset) over the same steps.
+  double fire_reference = 0.0;
+  for (const System& v : validation) {
+    Evaluator evaluator(make_potential(key, settings.potential));
+    const std::vector<double> e = rl::fire_baseline(v, evaluator, key, settings.validation_steps).energies;
+    fire_reference += (e.back() - e.front()) / static_cast<double>(validation.size());
+  }
+
   // The policy: fresh, or the one being resumed.
   std::unique_ptr<StriderPolicy> policy;
   std::unique_ptr<rl::TrainerState> resume_state;
@@ -291,6 +300,7 @@ int run_train(const ParsedArgs& args) {
                           {"training_structures", n_training},
                           {"validation_structures", structures.size() - n_training},
                           {"validation", curve},
+                          {"fire_validation_energy_change", fire_reference},
                           {"evaluations", trainer.evaluations()},
                           {"seconds", seconds}};
     if (!validations.empty()) {
@@ -311,6 +321,8 @@ int run_train(const ParsedArgs& args) {
                   settings.validation_steps, validations.front().mean_energy_change,
                   validations.back().mean_energy_change, validations.back().epoch, best->mean_energy_change,
                   best->epoch);
+      std::printf("FIRE:         <E_%d - E_0> %.10g on the same structures (paper preset)\n",
+                  settings.validation_steps, fire_reference);
     }
     std::printf("wrote:        %s, %s, %s\n", model_path.c_str(), checkpoint_path.c_str(), log_path.c_str());
   }
