@@ -64,7 +64,10 @@ struct RolloutSettings {
   // Passed to PolicyModel::forward as `training`: batch norm normalises with
   // the statistics of this structure's nodes. The authors' code always did
   // (flax BatchNorm with use_running_average = False, in training, validation
-  // and testing alike); false uses the running statistics instead.
+  // and testing alike); false uses the running statistics instead. With true,
+  // every forward call (rollouts, mean-action baselines and the estimators'
+  // recomputation alike) also updates the running statistics, which nothing in
+  // the learning code then reads.
   bool batch_statistics = true;
 };
 
