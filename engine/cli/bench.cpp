@@ -13,7 +13,7 @@ namespace strider::cli {
 
 const CommandSpec bench_spec{
     "bench",
-    "FILE [--repeat K] [--system KEY] [--json]",
+    "FILE [--repeat K] [--skin S] [--system KEY] [--json]",
     "Time energy + forces + per-atom energies of the structure in FILE (one thread).",
     {"FILE"},
     [] {
