@@ -27,7 +27,8 @@ const CommandSpec adapt_spec{
       options.push_back({"--seeds", "K", "independent runs from the trained policy; the best is kept (default 10,"
                                          " the paper's)"});
       options.push_back({"--seed", "S", "seed of the runs' noise (default 1)"});
-      options.push_back({"--candidates", "C", "the next start is the lowest of the last C states (default 3)"});
+      options.push_back({"--candidates", "C", "the next start is the lowest of the last C states (default 3, the"
+                                              " paper's; see below)"});
       for (const OptionSpec& o : learning_options(15)) options.push_back(o);
       options.push_back({"--out", "OUT.xyz", "write the lowest-energy structure (extxyz with energy, forces,"
                                              " per-atom energies)"});
@@ -41,7 +42,12 @@ const CommandSpec adapt_spec{
     "Adam state fresh for each seed), and makes the lowest-energy state among the\n"
     "last three the next start. final_energy is the lowest start energy of the\n"
     "best seed; evaluations counts every energy evaluation of every seed (policy\n"
-    "steps, and the baselines of reinforce).\n"};
+    "steps, and the baselines of reinforce).\n"
+    "\n"
+    "The paper's rule (the last three states) assumes a policy that keeps lowering\n"
+    "the energy to the end of its episode; one that overshoots late drags every\n"
+    "next start upward. --candidates 15 lets any state after the start be the\n"
+    "next start.\n"};
 
 int run_adapt(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
