@@ -198,23 +198,135 @@ TEST_CASE("policy backward equals finite differences for node and edge features"
   }
 }
 
-TEST_CASE("every parameter of a small variant (authors' features, L = 2, centred mu) against finite differences",
+TEST_CASE("every parameter of small variants (layer counts, L = 0..2, authors' features, centred mu) against finite "
+          "differences",
           "[policy]") {
-  const Structure s = load("lj-binary-n25.xyz", "lj-binary", 0.05, 13);
-  PolicyConfig config = policy_preset("lj-binary", GraphFeatures::authors);
-  config.architecture.width = 6;
-  config.architecture.message_passing_steps = 2;
-  config.architecture.center_mu = true;
-  config.architecture.displacement_hidden_layers = 2;
-  const Graph graph = build_graph(s.system, s.evaluation.per_atom, config.graph);
-  StriderPolicy policy(config, 5);
-  set_plausible_running_statistics(policy, graph);
-  check_parameter_gradient(policy, graph, true, 1 << 30, 41);
-  set_plausible_running_statistics(policy, graph);
-  check_parameter_gradient(policy, graph, false, 1 << 30, 42);
-  check_input_gradient(policy, graph, true, 400, 43);
-  // Centred: the mean displacement is zero.
-  CHECK(policy.forward(graph, false).rowwise().sum().norm() < 1e-15);
+  struct Variant {
+    int steps, edge_embed_layers, edge_update_layers;
+    bool authors, center;
+  };
+  const Variant variants[] = {
+      {2, 2, 2, true, true},    // two steps: a deferred stage feeding an edge update
+      {2, 2, 1, false, false},  // one-layer edge updates: materialised stages
+      {1, 2, 3, false, true},   // a hidden layer between the gathered first layer and the deferred last one
+      {0, 1, 2, true, false},   // no message passing; one-layer edge embedding (a = the features)
+      {1, 1, 2, false, false},
+  };
+  for (const Variant& v : variants) {
+    INFO("L = " << v.steps << ", edge embed layers " << v.edge_embed_layers << ", edge update layers "
+                << v.edge_update_layers << (v.authors ? ", authors' features" : "") << (v.center ? ", centred" : ""));
+    const Structure s = load("lj-binary-n25.xyz", "lj-binary", 0.05, 13);
+    PolicyConfig config = policy_preset("lj-binary", v.authors ? GraphFeatures::authors : GraphFeatures::paper);
+    config.architecture.width = 6;
+    config.architecture.message_passing_steps = v.steps;
+    config.architecture.edge_embed_layers = v.edge_embed_layers;
+    config.architecture.edge_update_layers = v.edge_update_layers;
+    config.architecture.center_mu = v.center;
+    config.architecture.displacement_hidden_layers = 2;
+    const Graph graph = build_graph(s.system, s.evaluation.per_atom, config.graph);
+    StriderPolicy policy(config, 5);
+    set_plausible_running_statistics(policy, graph);
+    check_parameter_gradient(policy, graph, true, 1 << 30, 41);
+    set_plausible_running_statistics(policy, graph);
+    check_parameter_gradient(policy, graph, false, 1 << 30, 42);
+    check_input_gradient(policy, graph, true, 200, 43);
+    // Centred: the mean displacement is zero.
+    if (v.center) CHECK(policy.forward(graph, false).rowwise().sum().norm() < 1e-15);
+  }
+}
+
+namespace {
+
+// The network of policy.hpp written out plainly from the documented parameter
+// layout (shared/policy-weights.md), as the LibTorch twin computes it:
+// concatenations per edge, every layer applied per edge. Eval-mode batch norm.
+Eigen::Matrix3Xd reference_forward(const StriderPolicy& policy, const Graph& graph) {
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const PolicyConfig& config = policy.config();
+  const Eigen::VectorXd theta = policy.parameters();
+  auto block = [&](const std::string& name) -> Eigen::MatrixXd {
+    for (const ParameterBlock& b : policy.parameter_blocks()) {
+      if (b.name == name) return Eigen::Map<const RowMajor>(theta.data() + b.offset, b.rows, b.cols);
+    }
+    FAIL("no parameter block " << name);
+    return {};
+  };
+  const double slope = config.architecture.leaky_relu_slope;
+  auto mlp = [&](const std::string& name, int layers, Eigen::MatrixXd x) {
+    for (int k = 0; k < layers; ++k) {
+      const std::string prefix = name + "." + std::to_string(k);
+      x = (block(prefix + ".weight") * x).colwise() + Eigen::VectorXd(block(prefix + ".bias"));
+      if (k + 1 < layers) x = x.unaryExpr([&](double v) { return v > 0.0 ? v : slope * v; });
+    }
+    return x;
+  };
+  const int n = graph.nodes, e = graph.edges(), h = config.architecture.width;
+  auto mean_over = [&](const Eigen::MatrixXd& edges, const std::vector<int>& index) {
+    Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(edges.rows(), n);
+    Eigen::VectorXd count = Eigen::VectorXd::Zero(n);
+    for (int k = 0; k < e; ++k) sum.col(index[k]) += edges.col(k), count[index[k]] += 1.0;
+    for (int v = 0; v < n; ++v)
+      if (count[v] > 0.0) sum.col(v) /= count[v];
+    return sum;
+  };
+  auto around_node = [&](const Eigen::MatrixXd& nodes, const Eigen::MatrixXd& edges) {
+    Eigen::MatrixXd x(3 * h, n);
+    x << nodes, mean_over(edges, graph.receiver), mean_over(edges, graph.sender);
+    return x;
+  };
+
+  const Eigen::VectorXd gamma = block("node_embed.norm.weight"), beta = block("node_embed.norm.bias");
+  const Eigen::VectorXd scale = gamma.array() / (policy.running_var().array() + config.architecture.batch_norm_eps).sqrt();
+  Eigen::MatrixXd normalised = scale.asDiagonal() * (graph.node_features.colwise() - policy.running_mean());
+  normalised.colwise() += beta;
+  Eigen::MatrixXd nodes = mlp("node_embed", config.architecture.node_embed_layers, normalised);
+  Eigen::MatrixXd edges = mlp("edge_embed", config.architecture.edge_embed_layers, graph.edge_features);
+  for (int l = 0; l < config.architecture.message_passing_steps; ++l) {
+    const std::string step = "mp." + std::to_string(l);
+    nodes = mlp(step + ".node", config.architecture.node_update_layers, around_node(nodes, edges));
+    Eigen::MatrixXd x(3 * h, e);
+    for (int k = 0; k < e; ++k) x.col(k) << edges.col(k), nodes.col(graph.sender[k]), nodes.col(graph.receiver[k]);
+    edges = mlp(step + ".edge", config.architecture.edge_update_layers, x);
+  }
+  Eigen::Matrix3Xd mu = config.displacement_scale * config.output_gain *
+                        mlp("displacement", config.architecture.displacement_hidden_layers + 1, around_node(nodes, edges));
+  if (config.architecture.center_mu) mu.colwise() -= mu.rowwise().mean();
+  return mu;
+}
+
+}  // namespace
+
+TEST_CASE("mu equals the plainly written network of the documented parameter layout", "[policy]") {
+  for (const Case& c : kSmall) {
+    for (int steps : {0, 1, 2}) {
+      for (int edge_layers : {1, 2, 3}) {
+        for (int embed_layers : {1, 2}) {
+          INFO(c.file << " L = " << steps << ", edge update layers " << edge_layers << ", edge embed layers "
+                      << embed_layers);
+          const Structure s = load(c.file, c.key, 0.05, 19);
+          PolicyConfig config = policy_preset(c.key);
+          config.architecture.message_passing_steps = steps;
+          config.architecture.edge_update_layers = edge_layers;
+          config.architecture.edge_embed_layers = embed_layers;
+          config.architecture.center_mu = steps == 2;
+          const Graph graph = build_graph(s.system, s.evaluation.per_atom, config.graph);
+          StriderPolicy policy(config, 20);
+          set_plausible_running_statistics(policy, graph);
+          const Eigen::Matrix3Xd mu = policy.forward(graph, false);
+          const Eigen::Matrix3Xd expected = reference_forward(policy, graph);
+          CHECK((mu - expected).cwiseAbs().maxCoeff() <= 1e-13 * std::max(1.0, expected.cwiseAbs().maxCoeff()));
+        }
+      }
+    }
+  }
+  // The default network on a graph with an isolated atom: its edge means are
+  // zero, bias included.
+  Structure s = load("lj-cluster13.xyz", "lj");
+  s.system.positions.col(0) = Eigen::Vector3d(30.0, 30.0, 30.0);
+  s.evaluation.per_atom[0] = 0.0;
+  const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset("lj"));
+  StriderPolicy policy(policy_preset("lj"), 21);
+  CHECK((policy.forward(graph, false) - reference_forward(policy, graph)).cwiseAbs().maxCoeff() < 1e-14);
 }
 
 TEST_CASE("batch norm: training uses batch statistics and updates running ones as torch does", "[policy]") {

@@ -33,7 +33,6 @@ namespace strider {
 namespace nn {
 class BatchNorm;
 class Mlp;
-class ScatterMean;
 }  // namespace nn
 
 // Layer counts and widths (App. D, Table 5). Counts are Linear layers.
@@ -123,15 +122,18 @@ class StriderPolicy : public PolicyModel {
   std::unique_ptr<nn::BatchNorm> norm_;
   std::unique_ptr<nn::Mlp> node_embed_, edge_embed_, displacement_;
   std::vector<std::unique_ptr<nn::Mlp>> node_update_, edge_update_;
-  std::unique_ptr<nn::ScatterMean> to_receiver_, to_sender_;
   std::unique_ptr<GraphBuilder> builder_;
-
-  // The last forward's topology and the node embedding's input.
-  int nodes_ = 0;
-  std::vector<int> sender_, receiver_;
-  Eigen::MatrixXd normalised_input_;
+  struct Workspace;  // the last forward's topology and intermediate values (strider_policy.cpp)
+  std::unique_ptr<Workspace> work_;
   Eigen::MatrixXd grad_node_features_, grad_edge_features_;
-  bool forward_done_ = false;
+
+  // Steps of forward() and backward() (strider_policy.cpp).
+  void stage_means_forward(int stage);
+  void edge_update_forward(int step, const Eigen::MatrixXd& nodes);
+  void stage_means_backward(int stage, const Eigen::MatrixXd& d_in, const Eigen::MatrixXd& d_out,
+                            Eigen::MatrixXd& d_values);
+  void edge_update_backward(int step, const Eigen::MatrixXd& d_values, Eigen::MatrixXd& d_nodes,
+                            Eigen::MatrixXd& d_values_before);
 };
 
 // a = mu + sqrt(variance) z with z standard normal, drawn column by column

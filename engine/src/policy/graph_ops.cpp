@@ -6,6 +6,10 @@ void gather(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::Ref<
   for (size_t k = 0; k < index.size(); ++k) Y.col(static_cast<Eigen::Index>(k)) = H.col(index[k]);
 }
 
+void gather_add(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::MatrixXd& Y) {
+  for (size_t k = 0; k < index.size(); ++k) Y.col(static_cast<Eigen::Index>(k)) += H.col(index[k]);
+}
+
 void gather_backward(const Eigen::Ref<const Eigen::MatrixXd>& dY, const std::vector<int>& index, Eigen::MatrixXd& dH) {
   for (size_t k = 0; k < index.size(); ++k) dH.col(index[k]) += dY.col(static_cast<Eigen::Index>(k));
 }

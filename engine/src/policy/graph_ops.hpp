@@ -11,7 +11,10 @@ namespace strider::nn {
 
 // H: rows x n; Y (rows x E) with Y(:, k) = H(:, index[k]).
 void gather(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::Ref<Eigen::MatrixXd> Y);
+// Y(:, k) += H(:, index[k]) (Y: rows x E, accumulated).
+void gather_add(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::MatrixXd& Y);
 // dY: rows x E; dH(:, index[k]) += dY(:, k) for every k (dH: rows x n, accumulated).
+// The backward of gather and of gather_add.
 void gather_backward(const Eigen::Ref<const Eigen::MatrixXd>& dY, const std::vector<int>& index, Eigen::MatrixXd& dH);
 
 class ScatterMean {
@@ -21,6 +24,8 @@ class ScatterMean {
   ScatterMean(const std::vector<int>& index, int n);
 
   int nodes() const { return static_cast<int>(inverse_count_.size()); }
+  // n: 1 for a node with at least one edge, else 0.
+  Eigen::VectorXd has_edges() const { return (inverse_count_.array() > 0.0).cast<double>(); }
 
   // M: rows x E -> Y: rows x n (a block of a larger matrix, overwritten).
   void forward(const Eigen::MatrixXd& M, Eigen::Ref<Eigen::MatrixXd> Y) const;

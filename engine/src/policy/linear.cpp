@@ -6,14 +6,16 @@ namespace strider::nn {
 
 namespace {
 using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Columns = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
+using GradColumns = Eigen::Map<RowMajor, 0, Eigen::OuterStride<>>;
 }  // namespace
 
 void Linear::forward(const double* params, const Eigen::MatrixXd& X, Eigen::MatrixXd& Y) const {
   Eigen::Map<const RowMajor> W(params + offset_, out_, in_);
   Eigen::Map<const Eigen::VectorXd> b(params + offset_ + out_ * in_, out_);
   Y.resize(out_, X.cols());
-  Y.noalias() = W * X;
-  Y.colwise() += b;
+  Y.colwise() = b;  // then accumulate: one pass fewer than a product (which zeroes Y first) plus a bias pass
+  Y.noalias() += W * X;
 }
 
 void Linear::backward(const double* params, double* grad, const Eigen::MatrixXd& X, const Eigen::MatrixXd& dY,
@@ -25,6 +27,30 @@ void Linear::backward(const double* params, double* grad, const Eigen::MatrixXd&
   if (dX) {
     Eigen::Map<const RowMajor> W(params + offset_, out_, in_);
     dX->resize(in_, dY.cols());
+    dX->noalias() = W.transpose() * dY;
+  }
+}
+
+void Linear::forward_columns(const double* params, int first, int count, const Eigen::MatrixXd& X,
+                             Eigen::MatrixXd& Y, bool with_bias) const {
+  Columns W(params + offset_ + first, out_, count, Eigen::OuterStride<>(in_));
+  Y.resize(out_, X.cols());
+  if (with_bias) {
+    Y.colwise() = Eigen::Map<const Eigen::VectorXd>(params + offset_ + out_ * in_, out_);
+    Y.noalias() += W * X;
+  } else {
+    Y.noalias() = W * X;
+  }
+}
+
+void Linear::backward_columns(const double* params, double* grad, int first, int count, const Eigen::MatrixXd& X,
+                              const Eigen::MatrixXd& dY, Eigen::MatrixXd* dX, bool with_bias) const {
+  GradColumns gW(grad + offset_ + first, out_, count, Eigen::OuterStride<>(in_));
+  gW.noalias() += dY * X.transpose();
+  if (with_bias) Eigen::Map<Eigen::VectorXd>(grad + offset_ + out_ * in_, out_) += dY.rowwise().sum();
+  if (dX) {
+    Columns W(params + offset_ + first, out_, count, Eigen::OuterStride<>(in_));
+    dX->resize(count, dY.cols());
     dX->noalias() = W.transpose() * dY;
   }
 }

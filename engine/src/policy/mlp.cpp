@@ -16,25 +16,25 @@ int Mlp::size() const {
   return total;
 }
 
-const Eigen::MatrixXd& Mlp::forward(const double* params) {
-  for (size_t k = 0; k < layers_.size(); ++k) {
-    layers_[k].forward(params, values_[k], values_[k + 1]);
-    if (k + 1 < layers_.size()) activation_.forward(values_[k + 1]);
+const Eigen::MatrixXd& Mlp::forward(const double* params, int begin, int end) {
+  if (end < 0) end = layer_count();
+  for (int k = begin; k < end; ++k) {
+    layers_[static_cast<size_t>(k)].forward(params, value(k), value(k + 1));
+    if (k + 1 < layer_count()) activate(k + 1);
   }
-  return values_.back();
+  return value(end);
 }
 
-void Mlp::backward(const double* params, double* grad, const Eigen::MatrixXd& dY, Eigen::MatrixXd* dX) {
+void Mlp::backward(const double* params, double* grad, const Eigen::MatrixXd& dY, Eigen::MatrixXd* dX, int begin,
+                   int end) {
+  if (end < 0) end = layer_count();
   delta_ = dY;
-  for (size_t k = layers_.size(); k-- > 0;) {
-    if (k + 1 < layers_.size()) activation_.backward(values_[k + 1], delta_);
-    if (k == 0) {
-      layers_[k].backward(params, grad, values_[k], delta_, dX);
-    } else {
-      layers_[k].backward(params, grad, values_[k], delta_, &next_delta_);
-      delta_.swap(next_delta_);
-    }
+  for (int k = end - 1; k >= begin; --k) {
+    if (k + 1 < layer_count()) activation_backward(k + 1, delta_);
+    layers_[static_cast<size_t>(k)].backward(params, grad, value(k), delta_, &next_delta_);
+    delta_.swap(next_delta_);
   }
+  if (dX) *dX = delta_;  // a copy: the caller's buffer and delta_ both keep their storage
 }
 
 void Mlp::initialise(double* params, Random& rng) const {

@@ -1,5 +1,26 @@
 // StriderPolicy: the layers of engine/src/policy composed into the StriderNET
 // graph network (policy.hpp has the equations), forward and backward.
+//
+// [SECTION] how the per-edge work is kept small
+// The network is evaluated exactly as written in policy.hpp (a test compares
+// it with a plain implementation of the documented layout, which is what the
+// LibTorch twin computes), but in an order that does little work per edge:
+//  - Deferred last layers. Every consumer of edge features is affine in them:
+//    the means into and out of a node (node update, displacement MLP) and the
+//    edge block of the next edge update's first layer. So an edge MLP stops at
+//    its last hidden activations a (one column per edge) and its last layer
+//    (W, b) is applied after the mean, mean(W a + b) = W mean(a) + b (zero for
+//    a node without edges), or composed with the consumer,
+//    W_e (W a + b) = (W_e W) a + W_e b.
+//  - Gathered node blocks. The edge update's first layer on [e_uv | h_u | h_v]
+//    applies its node blocks once per node, W_u h and W_v h, then gathers them.
+// A one-layer edge update has no hidden activations to stop at: its output is
+// kept per edge ("materialised").
+// Matrices with a column per edge are padded to a capacity that only grows in
+// steps of 64 columns: the edge count changes a little from step to step, and
+// reallocating blocks of ~1e5 doubles each time (page faults included) cost a
+// quarter of a step. No gather or scatter reads a padding column, and their
+// gradients are zero.
 #include <stdexcept>
 
 #include "batch_norm.hpp"
@@ -20,7 +41,43 @@ std::vector<int> widths(int in, int hidden, int count, int out) {
   return sizes;
 }
 
+// The edge features of one stage (0: the embedding; l + 1: after message
+// passing step l) as the MLP that made them holds them.
+struct EdgeStage {
+  nn::Mlp* mlp = nullptr;
+  bool deferred = true;  // e = W a + b with a = values(), (W, b) = last(); else e = values()
+
+  const Eigen::MatrixXd& values() const {
+    return deferred ? mlp->value(mlp->layer_count() - 1) : mlp->output();
+  }
+  const nn::Linear& last() const { return mlp->layers().back(); }
+};
+
 }  // namespace
+
+// The last forward's topology, per-stage edge means, and backward scratch
+// (kept between calls: per-edge blocks are too large to allocate each time).
+struct StriderPolicy::Workspace {
+  bool ready = false;
+  int nodes = 0;
+  int edge_capacity = 0;                   // columns of every per-edge matrix (>= the edge count)
+  std::vector<int> sender, receiver;
+  nn::ScatterMean to_receiver, to_sender;  // edges -> nodes: means over edges into / out of a node
+  Eigen::VectorXd has_in, has_out;         // N: 1 where a node has edges in / out
+
+  struct Means {
+    Eigen::MatrixXd hidden_in, hidden_out;  // means of a (deferred stages)
+    Eigen::MatrixXd in, out;                // means of e: H x N
+  };
+  std::vector<Means> means;                // per stage
+  Eigen::MatrixXd project;                 // H x N: W_u h or W_v h of an edge update
+  Eigen::MatrixXd composed;                // W_e W of a deferred stage and the next edge update
+  Eigen::VectorXd composed_bias;
+
+  Eigen::MatrixXd d_out, d_in, d_nodes, d_pre, d_project, d_part, d_hidden_mean, d_mean;
+  Eigen::MatrixXd d_values, d_values_before;  // d loss / d values() of the current and the previous stage
+  Eigen::MatrixXd outer;                      // D a^T of an edge block's backward
+};
 
 StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : config_(config) {
   config_.validate();
@@ -68,19 +125,25 @@ StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : c
   }
   displacement_->initialise(p, rng);
 
-  to_receiver_ = std::make_unique<nn::ScatterMean>();
-  to_sender_ = std::make_unique<nn::ScatterMean>();
   builder_ = std::make_unique<GraphBuilder>(config_.graph);
+  work_ = std::make_unique<Workspace>();
 }
 
 StriderPolicy::~StriderPolicy() = default;
-
 Eigen::Matrix3Xd StriderPolicy::forward(const System& system, const Evaluation& evaluation, bool training) {
   return forward(builder_->build(system, evaluation.per_atom), training);
 }
 
+// Stage s: 0 the edge embedding, l + 1 the edge update of step l.
+static EdgeStage edge_stage(nn::Mlp& embed, std::vector<std::unique_ptr<nn::Mlp>>& updates, int s) {
+  if (s == 0) return {&embed, true};
+  nn::Mlp& mlp = *updates[static_cast<size_t>(s - 1)];
+  return {&mlp, mlp.layer_count() >= 2};
+}
+
 Eigen::Matrix3Xd StriderPolicy::forward(const Graph& graph, bool training) {
   const int h = config_.architecture.width;
+  const int steps = config_.architecture.message_passing_steps;
   const int n = graph.nodes;
   const int e = graph.edges();
   if (graph.node_features.rows() != config_.graph.node_feature_count() || graph.node_features.cols() != n ||
@@ -95,88 +158,211 @@ Eigen::Matrix3Xd StriderPolicy::forward(const Graph& graph, bool training) {
       throw InputError("policy: graph edge " + std::to_string(k) + " joins a node out of range");
     }
   }
-  nodes_ = n;
-  sender_ = graph.sender;
-  receiver_ = graph.receiver;
-  *to_receiver_ = nn::ScatterMean(receiver_, n);
-  *to_sender_ = nn::ScatterMean(sender_, n);
+  Workspace& w = *work_;
+  w.ready = false;
+  w.nodes = n;
+  w.sender = graph.sender;
+  w.receiver = graph.receiver;
+  w.to_receiver = nn::ScatterMean(w.receiver, n);
+  w.to_sender = nn::ScatterMean(w.sender, n);
+  w.has_in = w.to_receiver.has_edges();
+  w.has_out = w.to_sender.has_edges();
+  w.means.resize(static_cast<size_t>(steps) + 1);
+  if (e > w.edge_capacity || e < w.edge_capacity / 2) w.edge_capacity = (e + 63) / 64 * 64;
   const double* p = params_.data();
   const nn::Concat around_node({h, h, h});  // [h_v | mean of edges into v | mean of edges out of v]
-  const nn::Concat around_edge({h, h, h});  // [e_uv | h_u | h_v]
 
-  // Embeddings (eq. 5).
+  // Embeddings (eq. 5); the edge embedding's last layer deferred.
   norm_->forward(p, graph.node_features, node_embed_->input(), training);
   const Eigen::MatrixXd* nodes = &node_embed_->forward(p);
-  edge_embed_->input() = graph.edge_features;
-  const Eigen::MatrixXd* edges = &edge_embed_->forward(p);
+  edge_embed_->input().setZero(graph.edge_features.rows(), w.edge_capacity);
+  edge_embed_->input().leftCols(e) = graph.edge_features;
+  edge_embed_->forward(p, 0, edge_embed_->layer_count() - 1);
+  stage_means_forward(0);
 
   // Message passing: node update (eq. 6), then edge update (eq. 7) from the new nodes.
-  for (size_t l = 0; l < node_update_.size(); ++l) {
-    Eigen::MatrixXd& x = node_update_[l]->input();
+  for (int l = 0; l < steps; ++l) {
+    Eigen::MatrixXd& x = node_update_[static_cast<size_t>(l)]->input();
     around_node.resize(x, n);
     around_node.part(x, 0) = *nodes;
-    to_receiver_->forward(*edges, around_node.part(x, 1));
-    to_sender_->forward(*edges, around_node.part(x, 2));
-    nodes = &node_update_[l]->forward(p);
-
-    Eigen::MatrixXd& y = edge_update_[l]->input();
-    around_edge.resize(y, e);
-    around_edge.part(y, 0) = *edges;
-    nn::gather(*nodes, sender_, around_edge.part(y, 1));
-    nn::gather(*nodes, receiver_, around_edge.part(y, 2));
-    edges = &edge_update_[l]->forward(p);
+    around_node.part(x, 1) = w.means[static_cast<size_t>(l)].in;
+    around_node.part(x, 2) = w.means[static_cast<size_t>(l)].out;
+    nodes = &node_update_[static_cast<size_t>(l)]->forward(p);
+    edge_update_forward(l, *nodes);
+    stage_means_forward(l + 1);
   }
 
-  // Displacement MLP on the node and its aggregated edges.
+  // Displacement MLP on the node and the means of its edges.
   Eigen::MatrixXd& z = displacement_->input();
   around_node.resize(z, n);
   around_node.part(z, 0) = *nodes;
-  to_receiver_->forward(*edges, around_node.part(z, 1));
-  to_sender_->forward(*edges, around_node.part(z, 2));
+  around_node.part(z, 1) = w.means[static_cast<size_t>(steps)].in;
+  around_node.part(z, 2) = w.means[static_cast<size_t>(steps)].out;
   Eigen::Matrix3Xd mu = config_.displacement_scale * config_.output_gain * displacement_->forward(p);
   if (config_.architecture.center_mu && n > 0) mu.colwise() -= mu.rowwise().mean();
-  forward_done_ = true;
+  w.ready = true;
   return mu;
 }
 
+void StriderPolicy::stage_means_forward(int s) {
+  Workspace& w = *work_;
+  Workspace::Means& m = w.means[static_cast<size_t>(s)];
+  const EdgeStage stage = edge_stage(*edge_embed_, edge_update_, s);
+  const Eigen::MatrixXd& values = stage.values();
+  if (!stage.deferred) {
+    m.in.resize(values.rows(), w.nodes);
+    m.out.resize(values.rows(), w.nodes);
+    w.to_receiver.forward(values, m.in);
+    w.to_sender.forward(values, m.out);
+    return;
+  }
+  m.hidden_in.resize(values.rows(), w.nodes);
+  m.hidden_out.resize(values.rows(), w.nodes);
+  w.to_receiver.forward(values, m.hidden_in);
+  w.to_sender.forward(values, m.hidden_out);
+  const double* p = params_.data();
+  stage.last().forward(p, m.hidden_in, m.in);
+  stage.last().forward(p, m.hidden_out, m.out);
+  m.in = m.in * w.has_in.asDiagonal();  // no edges: a zero mean, bias included
+  m.out = m.out * w.has_out.asDiagonal();
+}
+
+void StriderPolicy::edge_update_forward(int step, const Eigen::MatrixXd& nodes) {
+  Workspace& w = *work_;
+  const int h = config_.architecture.width;
+  const double* p = params_.data();
+  nn::Mlp& mlp = *edge_update_[static_cast<size_t>(step)];
+  const nn::Linear& first = mlp.layers().front();
+  const EdgeStage before = edge_stage(*edge_embed_, edge_update_, step);
+
+  // First layer on [e_uv | h_u | h_v]: the edge block per edge (composed with
+  // the previous stage's deferred last layer), the node blocks per node, gathered.
+  Eigen::MatrixXd& pre = mlp.value(1);
+  const auto first_weight = first.weight(p);
+  const auto edge_block = first_weight.leftCols(h);
+  if (before.deferred) {
+    w.composed.noalias() = edge_block * before.last().weight(p);
+    w.composed_bias = edge_block * before.last().bias(p) + first.bias(p);
+    pre.resize(h, w.edge_capacity);
+    pre.colwise() = w.composed_bias;
+    pre.noalias() += w.composed * before.values();
+  } else {
+    first.forward_columns(p, 0, h, before.values(), pre, true);
+  }
+  for (int block = 1; block <= 2; ++block) {
+    first.forward_columns(p, block * h, h, nodes, w.project, false);
+    nn::gather_add(w.project, block == 1 ? w.sender : w.receiver, pre);
+  }
+  if (mlp.layer_count() == 1) return;  // materialised: value(1) is the output
+  mlp.activate(1);
+  mlp.forward(p, 1, mlp.layer_count() - 1);  // up to the last hidden activations
+}
+
 void StriderPolicy::backward(const Eigen::Matrix3Xd& grad_mu) {
-  if (!forward_done_) throw std::logic_error("StriderPolicy::backward called before forward");
-  if (grad_mu.cols() != nodes_) {
+  Workspace& w = *work_;
+  if (!w.ready) throw std::logic_error("StriderPolicy::backward called before forward");
+  if (grad_mu.cols() != w.nodes) {
     throw InputError("policy: gradient has " + std::to_string(grad_mu.cols()) + " columns for " +
-                     std::to_string(nodes_) + " atoms");
+                     std::to_string(w.nodes) + " atoms");
   }
   const int h = config_.architecture.width;
-  const int e = static_cast<int>(sender_.size());
+  const int steps = config_.architecture.message_passing_steps;
   const double* p = params_.data();
   double* g = grad_.data();
   const nn::Concat around_node({h, h, h});
-  const nn::Concat around_edge({h, h, h});
 
-  Eigen::MatrixXd d_out = config_.displacement_scale * config_.output_gain * grad_mu;
-  if (config_.architecture.center_mu && nodes_ > 0) d_out.colwise() -= d_out.rowwise().mean();
-  Eigen::MatrixXd d_in;
-  displacement_->backward(p, g, d_out, &d_in);
-  Eigen::MatrixXd d_nodes = around_node.part(d_in, 0);
-  Eigen::MatrixXd d_edges = Eigen::MatrixXd::Zero(h, e);
-  to_receiver_->backward(around_node.part(d_in, 1), d_edges);
-  to_sender_->backward(around_node.part(d_in, 2), d_edges);
+  w.d_out = config_.displacement_scale * config_.output_gain * grad_mu;
+  if (config_.architecture.center_mu && w.nodes > 0) w.d_out.colwise() -= w.d_out.rowwise().mean();
+  displacement_->backward(p, g, w.d_out, &w.d_in);
+  w.d_nodes = around_node.part(w.d_in, 0);
+  const EdgeStage final_stage = edge_stage(*edge_embed_, edge_update_, steps);
+  w.d_values.setZero(final_stage.values().rows(), w.edge_capacity);
+  stage_means_backward(steps, around_node.part(w.d_in, 1), around_node.part(w.d_in, 2), w.d_values);
 
-  for (size_t l = node_update_.size(); l-- > 0;) {
-    edge_update_[l]->backward(p, g, d_edges, &d_in);
-    Eigen::MatrixXd d_edges_before = around_edge.part(d_in, 0);
-    nn::gather_backward(around_edge.part(d_in, 1), sender_, d_nodes);
-    nn::gather_backward(around_edge.part(d_in, 2), receiver_, d_nodes);
-
-    node_update_[l]->backward(p, g, d_nodes, &d_in);
-    d_nodes = around_node.part(d_in, 0);
-    to_receiver_->backward(around_node.part(d_in, 1), d_edges_before);
-    to_sender_->backward(around_node.part(d_in, 2), d_edges_before);
-    d_edges.swap(d_edges_before);
+  for (int l = steps - 1; l >= 0; --l) {
+    // w.d_values: the complete gradient of stage l + 1; its edge update passes
+    // gradients to the nodes h_{l+1} and to stage l.
+    const EdgeStage before = edge_stage(*edge_embed_, edge_update_, l);
+    w.d_values_before.setZero(before.values().rows(), w.edge_capacity);
+    edge_update_backward(l, w.d_values, w.d_nodes, w.d_values_before);
+    node_update_[static_cast<size_t>(l)]->backward(p, g, w.d_nodes, &w.d_in);
+    w.d_nodes = around_node.part(w.d_in, 0);
+    stage_means_backward(l, around_node.part(w.d_in, 1), around_node.part(w.d_in, 2), w.d_values_before);
+    w.d_values.swap(w.d_values_before);
   }
 
-  edge_embed_->backward(p, g, d_edges, &grad_edge_features_);
-  node_embed_->backward(p, g, d_nodes, &d_in);
-  norm_->backward(p, g, d_in, &grad_node_features_);
+  edge_embed_->backward(p, g, w.d_values, &w.d_in, 0, edge_embed_->layer_count() - 1);
+  grad_edge_features_ = w.d_in.leftCols(static_cast<Eigen::Index>(w.sender.size()));
+  node_embed_->backward(p, g, w.d_nodes, &w.d_in);
+  norm_->backward(p, g, w.d_in, &grad_node_features_);
+}
+
+void StriderPolicy::stage_means_backward(int s, const Eigen::MatrixXd& d_in, const Eigen::MatrixXd& d_out,
+                                         Eigen::MatrixXd& d_values) {
+  Workspace& w = *work_;
+  const Workspace::Means& m = w.means[static_cast<size_t>(s)];
+  const EdgeStage stage = edge_stage(*edge_embed_, edge_update_, s);
+  if (!stage.deferred) {
+    w.to_receiver.backward(d_in, d_values);
+    w.to_sender.backward(d_out, d_values);
+    return;
+  }
+  const double* p = params_.data();
+  double* g = grad_.data();
+  for (int direction = 0; direction < 2; ++direction) {
+    const bool into = direction == 0;
+    w.d_mean = (into ? d_in : d_out) * (into ? w.has_in : w.has_out).asDiagonal();
+    stage.last().backward(p, g, into ? m.hidden_in : m.hidden_out, w.d_mean, &w.d_hidden_mean);
+    (into ? w.to_receiver : w.to_sender).backward(w.d_hidden_mean, d_values);
+  }
+}
+
+void StriderPolicy::edge_update_backward(int step, const Eigen::MatrixXd& d_values, Eigen::MatrixXd& d_nodes,
+                                         Eigen::MatrixXd& d_values_before) {
+  Workspace& w = *work_;
+  const int h = config_.architecture.width;
+  const double* p = params_.data();
+  double* g = grad_.data();
+  nn::Mlp& mlp = *edge_update_[static_cast<size_t>(step)];
+  const int layers = mlp.layer_count();
+  const nn::Linear& first = mlp.layers().front();
+  const EdgeStage before = edge_stage(*edge_embed_, edge_update_, step);
+
+  // d loss / d (the first layer's raw output), D.
+  if (layers == 1) {
+    w.d_pre = d_values;
+  } else {
+    mlp.backward(p, g, d_values, &w.d_pre, 1, layers - 1);
+    mlp.activation_backward(1, w.d_pre);
+  }
+
+  // Node blocks, through the gathers.
+  for (int block = 1; block <= 2; ++block) {
+    w.d_project.setZero(h, w.nodes);
+    nn::gather_backward(w.d_pre, block == 1 ? w.sender : w.receiver, w.d_project);
+    first.backward_columns(p, g, block * h, h, node_update_[static_cast<size_t>(step)]->output(), w.d_project,
+                           &w.d_part, false);
+    d_nodes += w.d_part;
+  }
+
+  // Edge block: pre = W_e e + b_first with e = W a + b for a deferred stage.
+  if (!before.deferred) {
+    first.backward_columns(p, g, 0, h, before.values(), w.d_pre, &w.d_part, true);
+    d_values_before += w.d_part;
+    return;
+  }
+  const auto first_weight = first.weight(p);
+  const auto edge_block = first_weight.leftCols(h);
+  const nn::Linear& last = before.last();
+  const Eigen::VectorXd d_sum = w.d_pre.rowwise().sum();   // D 1
+  w.outer.noalias() = w.d_pre * before.values().transpose();  // D a^T
+  first.weight(g).leftCols(h).noalias() += w.outer * last.weight(p).transpose();
+  first.weight(g).leftCols(h).noalias() += d_sum * last.bias(p).transpose();
+  first.bias(g) += d_sum;
+  last.weight(g).noalias() += edge_block.transpose() * w.outer;
+  last.bias(g).noalias() += edge_block.transpose() * d_sum;
+  w.composed.noalias() = edge_block * last.weight(p);
+  d_values_before.noalias() += w.composed.transpose() * w.d_pre;
 }
 
 void StriderPolicy::set_parameters(const Eigen::VectorXd& values) {
