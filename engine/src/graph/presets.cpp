@@ -73,7 +73,8 @@ GraphSettings graph_preset(const std::string& system_key, GraphFeatures features
     s.species = {"A", "B"};
     s.sigma.resize(2, 2);
     s.sigma << 1.0, 0.8, 0.8, 0.88;
-    s.cutoff = 1.5 * s.sigma;
+    s.cutoff.resize(2, 2);
+    s.cutoff << 1.5, 1.2, 1.2, 1.32;  // 1.5 sigma_ab
     s.r_eq = lj_min * s.sigma;
   } else if (system_key == "lj") {
     s = single_species(system_key, "X", 1.0, 1.5, lj_min, 1.0, 1.0);

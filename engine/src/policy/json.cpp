@@ -306,7 +306,8 @@ void write(const Value& v, int indent, int level, std::string& out) {
     case Value::Type::string: write_string(v.string(), out); return;
     default: break;
   }
-  const bool one_line = indent < 0 || flat(v);
+  // One line: compact output, or a flat array, or a flat object short enough to read at a glance.
+  const bool one_line = indent < 0 || (flat(v) && (v.is_array() || dump(v, -1).size() <= 100));
   const std::string pad_inner = one_line ? "" : "\n" + std::string(static_cast<size_t>(indent * (level + 1)), ' ');
   const std::string pad_outer = one_line ? "" : "\n" + std::string(static_cast<size_t>(indent * level), ' ');
   const char* separator = one_line ? ", " : ",";

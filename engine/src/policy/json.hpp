@@ -69,9 +69,9 @@ Value parse(std::string_view text, std::size_t& pos);
 // The whole of `text` as one value (only white space may follow).
 Value parse(std::string_view text);
 
-// Canonical text. indent < 0: one line. indent >= 0: objects one member per
-// line, indented; arrays and objects holding only numbers, strings, booleans
-// or arrays of those stay on one line.
+// Canonical text. indent < 0: one line. indent >= 0: one member or item per
+// line, indented, except that arrays holding only numbers, strings, booleans
+// or arrays of those, and such objects of at most 100 characters, stay on one line.
 std::string dump(const Value& value, int indent = -1);
 
 }  // namespace strider::json

@@ -12,10 +12,11 @@
 #include <ostream>
 #include <sstream>
 
-#include "../io/files.hpp"
+#include "../io/files.hpp"  // open_for_reading
 #include "../io/text.hpp"
 #include "json.hpp"
 #include "strider/error.hpp"
+#include "strider/io.hpp"  // write_file_atomically
 #include "strider/policy.hpp"
 
 #ifndef STRIDER_VERSION
