@@ -2,10 +2,6 @@
 
 namespace strider::nn {
 
-void gather(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::Ref<Eigen::MatrixXd> Y) {
-  for (size_t k = 0; k < index.size(); ++k) Y.col(static_cast<Eigen::Index>(k)) = H.col(index[k]);
-}
-
 void gather_add(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::MatrixXd& Y) {
   for (size_t k = 0; k < index.size(); ++k) Y.col(static_cast<Eigen::Index>(k)) += H.col(index[k]);
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Moving features between nodes and edges. Private to engine/src/policy.
-//   gather:       edge k takes the column of node index[k]  (nodes -> edges)
+//   gather:       edge k adds the column of node index[k]   (nodes -> edges)
 //   scatter-mean: node v takes the mean of the columns of the edges k with
 //                 index[k] == v, zero when there are none     (edges -> nodes)
 // Both are linear; each backward is the transposed map.
@@ -9,12 +9,9 @@
 
 namespace strider::nn {
 
-// H: rows x n; Y (rows x E) with Y(:, k) = H(:, index[k]).
-void gather(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::Ref<Eigen::MatrixXd> Y);
-// Y(:, k) += H(:, index[k]) (Y: rows x E, accumulated).
+// H: rows x n; Y(:, k) += H(:, index[k]) for k < index.size() (Y: rows x E or wider, accumulated).
 void gather_add(const Eigen::MatrixXd& H, const std::vector<int>& index, Eigen::MatrixXd& Y);
-// dY: rows x E; dH(:, index[k]) += dY(:, k) for every k (dH: rows x n, accumulated).
-// The backward of gather and of gather_add.
+// Its backward: dH(:, index[k]) += dY(:, k) for every k (dH: rows x n, accumulated).
 void gather_backward(const Eigen::Ref<const Eigen::MatrixXd>& dY, const std::vector<int>& index, Eigen::MatrixXd& dH);
 
 class ScatterMean {
@@ -27,14 +24,14 @@ class ScatterMean {
   // n: 1 for a node with at least one edge, else 0.
   Eigen::VectorXd has_edges() const { return (inverse_count_.array() > 0.0).cast<double>(); }
 
-  // M: rows x E -> Y: rows x n (a block of a larger matrix, overwritten).
+  // M: rows x E (or wider: later columns are ignored) -> Y: rows x n (may be a block, overwritten).
   void forward(const Eigen::MatrixXd& M, Eigen::Ref<Eigen::MatrixXd> Y) const;
   // dY: rows x n; dM(:, k) += dY(:, index[k]) / count[index[k]] (dM: rows x E, accumulated).
   void backward(const Eigen::Ref<const Eigen::MatrixXd>& dY, Eigen::MatrixXd& dM) const;
 
  private:
   std::vector<int> index_;
-  Eigen::VectorXd inverse_count_;  // n: 1 / number of edges into each node (0 for none)
+  Eigen::VectorXd inverse_count_;  // n: 1 / the number of k with index[k] == v (0 for none)
 };
 
 }  // namespace strider::nn

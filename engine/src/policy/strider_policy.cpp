@@ -53,6 +53,14 @@ struct EdgeStage {
   const nn::Linear& last() const { return mlp->layers().back(); }
 };
 
+// Stage s: 0 the edge embedding (always deferred), l + 1 the edge update of
+// step l (deferred unless it has a single layer).
+EdgeStage edge_stage(nn::Mlp& embed, std::vector<std::unique_ptr<nn::Mlp>>& updates, int s) {
+  if (s == 0) return {&embed, true};
+  nn::Mlp& mlp = *updates[static_cast<size_t>(s - 1)];
+  return {&mlp, mlp.layer_count() >= 2};
+}
+
 }  // namespace
 
 // The last forward's topology, per-stage edge means, and backward scratch
@@ -130,15 +138,9 @@ StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : c
 }
 
 StriderPolicy::~StriderPolicy() = default;
+
 Eigen::Matrix3Xd StriderPolicy::forward(const System& system, const Evaluation& evaluation, bool training) {
   return forward(builder_->build(system, evaluation.per_atom), training);
-}
-
-// Stage s: 0 the edge embedding, l + 1 the edge update of step l.
-static EdgeStage edge_stage(nn::Mlp& embed, std::vector<std::unique_ptr<nn::Mlp>>& updates, int s) {
-  if (s == 0) return {&embed, true};
-  nn::Mlp& mlp = *updates[static_cast<size_t>(s - 1)];
-  return {&mlp, mlp.layer_count() >= 2};
 }
 
 Eigen::Matrix3Xd StriderPolicy::forward(const Graph& graph, bool training) {
