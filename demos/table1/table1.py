@@ -58,8 +58,15 @@ def perturb(src, dst, step, rng):
     with open(dst, "w") as f:
         f.write(f"{n}\n{header}\n" + "\n".join(out) + "\n")
 
-def svg_plot(path, series, title, xlabel, ylabel):
-    """series: list of (label, xs, ys). Hand-written SVG polylines (no matplotlib needed)."""
+def svg_plot(path, series, title, xlabel, ylabel, ymax=None):
+    """series: list of (label, xs, ys). Hand-written SVG polylines (no matplotlib needed).
+    ymax: values above it are drawn at ymax (the legend says so)."""
+    from html import escape
+    title, xlabel, ylabel = escape(title), escape(xlabel), escape(ylabel)
+    if ymax is not None:
+        series = [(l + (f" (clipped at {ymax:g})" if any(y > ymax for y in ys) else ""), xs, [min(y, ymax) for y in ys])
+                  for l, xs, ys in series]
+    series = [(escape(l), xs, ys) for l, xs, ys in series]
     W, H, L, R, T, B = 720, 440, 80, 170, 40, 50
     pts = [(x, y) for _, xs, ys in series for x, y in zip(xs, ys)]
     if not pts:
@@ -104,6 +111,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--command", default="")
+    ap.add_argument("--note", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "{tag}.note.md"))
     for k in SCALES["full"]:
         ap.add_argument("--" + k.replace("_", "-"), type=int)
     a = ap.parse_args()
@@ -114,6 +122,7 @@ def main():
         if v is not None: P[k] = v
     os.makedirs(a.work, exist_ok=True); os.makedirs(a.results, exist_ok=True)
     tag = f"{sysk}-{a.scale}"
+    a.note = a.note.replace("{tag}", tag)
     timings = {}
     pool = cf.ThreadPoolExecutor(a.jobs)
     T0 = time.time()
@@ -279,7 +288,7 @@ def main():
     if fv is not None and vs[0][1]:
         vs.append(("FIRE (20 steps)", [vs[0][1][0], vs[0][1][-1]], [fv, fv]))
     svg_plot(os.path.join(a.results, tag + "-validation.svg"), vs, f"{sysk}: validation <E_20 - E_0> during training",
-             "epoch", "<E_20 - E_0>")
+             "epoch", "<E_20 - E_0>", ymax=100.0)
     for e in ["pathwise", "reinforce"]:
         ser = []
         for tg in targets:
@@ -346,8 +355,11 @@ def main():
         md.append(f"- {e}: {d['epochs']} epochs in {d['seconds']:.0f} s; validation ⟨E_20 − E_0⟩ "
                   + ", ".join(f"epoch {v['epoch']}: {v['mean_energy_change']:.2f}" for v in d["validation"])
                   + f"; FIRE's (20 steps): {d.get('fire_validation_energy_change', float('nan')):.2f}.")
-    md += ["", f"Plots: [{tag}-validation.svg]({tag}-validation.svg), [{tag}-adaptation-pathwise.svg]({tag}-adaptation-pathwise.svg), "
-           f"[{tag}-adaptation-reinforce.svg]({tag}-adaptation-reinforce.svg). Raw per-target results: [{tag}.json]({tag}.json).", ""]
+    plots = [f for f in [f"{tag}-validation.svg", f"{tag}-adaptation-pathwise.svg", f"{tag}-adaptation-reinforce.svg"]
+             if os.path.exists(os.path.join(a.results, f))]
+    md += ["", "Plots: " + ", ".join(f"[{f}]({f})" for f in plots) + f". Raw per-target results: [{tag}.json]({tag}.json).", ""]
+    if a.note and os.path.exists(a.note):
+        md += [open(a.note).read().rstrip(), ""]
     with open(os.path.join(a.results, tag + ".md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))
