@@ -63,17 +63,19 @@ void set_plausible_running_statistics(StriderPolicy& policy, const Graph& graph)
 }
 
 // |central difference - analytic| for one input x of a scalar function
-// loss_at(value), at two steps: 1e-4 (Leaky ReLU kinks and the batch norm's
-// 1/sqrt(eps) curvature on a nearly constant feature row can spoil it) and
-// 1e-6 (rounding can spoil it), relative to max(1, |x|). A wrong gradient
-// fails both; a right one passes at least one.
+// loss_at(value), at steps 1e-4, 1e-6, 1e-8 relative to max(1, |x|): Leaky
+// ReLU kinks, and in training mode the batch norm's 1/sqrt(eps) amplification
+// of a nearly constant feature row, spoil the larger steps; rounding spoils
+// the smaller ones. A wrong gradient fails at every step; a right one passes
+// at least one (the first within `tolerance` ends the search).
 template <class Loss>
-double difference_error(Loss&& loss_at, double x, double analytic) {
+double difference_error(Loss&& loss_at, double x, double analytic, double tolerance) {
   double best = std::numeric_limits<double>::infinity();
-  for (double step : {1e-4, 1e-6}) {
+  for (double step : {1e-4, 1e-6, 1e-8}) {
     const double h = step * std::max(1.0, std::abs(x));
     const double fd = (loss_at(x + h) - loss_at(x - h)) / (2.0 * h);
     best = std::min(best, std::abs(fd - analytic));
+    if (best <= tolerance) break;
   }
   loss_at(x);
   return best;
@@ -108,8 +110,8 @@ void check_parameter_gradient(StriderPolicy& policy, const Graph& graph, bool tr
         policy.set_parameters(t);
         return loss(policy, graph, training, w);
       };
-      const double error = difference_error(loss_at, theta[k], grad[k]);
-      worst = std::max(worst, error / (1e-5 * std::abs(grad[k]) + 1e-5 * scale));
+      const double tolerance = 1e-5 * std::abs(grad[k]) + 1e-5 * scale;
+      worst = std::max(worst, difference_error(loss_at, theta[k], grad[k], tolerance) / tolerance);
     }
     INFO(block.name << (training ? " (training)" : " (eval)") << ": worst error / tolerance " << worst);
     CHECK(worst <= 1.0);
@@ -145,8 +147,8 @@ void check_input_gradient(StriderPolicy& policy, Graph graph, bool training, int
         features.data()[k] = value;
         return loss(policy, graph, training, w);
       };
-      const double error = difference_error(loss_at, features.data()[k], grad.data()[k]);
-      worst = std::max(worst, error / (1e-5 * std::abs(grad.data()[k]) + 1e-5 * scale));
+      const double tolerance = 1e-5 * std::abs(grad.data()[k]) + 1e-5 * scale;
+      worst = std::max(worst, difference_error(loss_at, features.data()[k], grad.data()[k], tolerance) / tolerance);
     }
     INFO(what << (training ? " (training)" : " (eval)") << ": worst error / tolerance " << worst);
     CHECK(worst <= 1.0);
@@ -167,15 +169,22 @@ const Case kSmall[] = {
     {"lj-cluster13.xyz", "lj"},
 };
 
+PolicyConfig preset_with(const std::string& key, Initialisation initialisation) {
+  PolicyConfig config = policy_preset(key);
+  config.initialisation = initialisation;
+  return config;
+}
+
 }  // namespace
 
 TEST_CASE("policy backward equals finite differences for every parameter block", "[policy]") {
   for (const Case& c : kSmall) {
-    SECTION(c.file) {
+    for (Initialisation init : {Initialisation::torch, Initialisation::he}) {
+      INFO((init == Initialisation::he ? "he" : "torch") << " initialisation");
       const Structure s = load(c.file, c.key, 0.05, 11);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
       REQUIRE(graph.edges() > 0);
-      StriderPolicy policy(policy_preset(c.key), 3);
+      StriderPolicy policy(preset_with(c.key, init), 3);
       set_plausible_running_statistics(policy, graph);
       check_parameter_gradient(policy, graph, true, 8, 21);
       set_plausible_running_statistics(policy, graph);  // training forwards moved them
@@ -186,10 +195,11 @@ TEST_CASE("policy backward equals finite differences for every parameter block",
 
 TEST_CASE("policy backward equals finite differences for node and edge features", "[policy]") {
   for (const Case& c : kSmall) {
-    SECTION(c.file) {
+    for (Initialisation init : {Initialisation::torch, Initialisation::he}) {
+      INFO(c.file << ", " << (init == Initialisation::he ? "he" : "torch") << " initialisation");
       const Structure s = load(c.file, c.key, 0.05, 12);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
-      StriderPolicy policy(policy_preset(c.key), 4);
+      StriderPolicy policy(preset_with(c.key, init), 4);
       set_plausible_running_statistics(policy, graph);
       check_input_gradient(policy, graph, true, 60, 31);
       set_plausible_running_statistics(policy, graph);
@@ -465,6 +475,22 @@ TEST_CASE("the PolicyModel interface: graph built from the evaluation, gradients
   CHECK(StriderPolicy(policy_preset("csh"), 13).parameters() != policy.parameters());
   StriderPolicy fresh(policy_preset("csh"), 12);
   CHECK_THROWS_AS(fresh.backward(w), std::logic_error);
+}
+
+TEST_CASE("initialisations: seeded, torch's default moves atoms alike, he's does not", "[policy]") {
+  const Structure s = load("lj-binary-n100.xyz", "lj-binary");
+  auto spread = [&](Initialisation init) {
+    StriderPolicy policy(preset_with("lj-binary", init), 22);
+    const Eigen::Matrix3Xd mu = policy.forward(s.system, s.evaluation, true);
+    const Eigen::Vector3d mean = mu.rowwise().mean();
+    // Spread of mu over the atoms, relative to the mean step.
+    return (mu.colwise() - mean).colwise().norm().maxCoeff() / mu.colwise().norm().mean();
+  };
+  CHECK(spread(Initialisation::torch) < 0.05);
+  CHECK(spread(Initialisation::he) > 0.5);
+  StriderPolicy he(preset_with("lj-binary", Initialisation::he), 22);
+  CHECK(he.parameters() == StriderPolicy(preset_with("lj-binary", Initialisation::he), 22).parameters());
+  CHECK(he.parameters() != StriderPolicy(policy_preset("lj-binary"), 22).parameters());
 }
 
 TEST_CASE("actions are Gaussian around mu with the policy's variance", "[policy]") {

@@ -53,6 +53,18 @@ struct PolicyArchitecture {
   void validate() const;
 };
 
+// How StriderPolicy(config, seed) draws the initial parameters (not part of
+// the weight file: a loaded policy has its values).
+//   torch: every Linear's weight and bias uniform in +-1/sqrt(fan_in)
+//          (torch.nn.Linear's default). Through the ~9 layers from the
+//          features to mu the input-dependent signal shrinks ~1e-3-fold against
+//          the biases: the untrained policy moves every atom nearly alike.
+//   he:    weights uniform with variance gain^2/fan_in, gain sqrt(2/(1+slope^2))
+//          before a Leaky ReLU (He et al. 2015) and 1 for an MLP's last layer;
+//          biases 0. mu of the untrained policy differs from atom to atom
+//          (~0.01 sigma for LJ with the default gain).
+enum class Initialisation { torch, he };
+
 // Everything that defines a policy besides its parameter values.
 struct PolicyConfig {
   GraphSettings graph;                  // includes the system key and feature set
@@ -60,6 +72,7 @@ struct PolicyConfig {
   double displacement_scale = 2.0;      // length unit: 2.0 lj / lj-binary / sw-si, 5.0 csh
   double output_gain = 0.01;            // the authors' code scales the MLP output by 0.01 before sigma
   double variance = 1e-5;               // alpha (length^2)
+  Initialisation initialisation = Initialisation::torch;
 
   void validate() const;
 };

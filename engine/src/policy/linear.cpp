@@ -55,9 +55,16 @@ void Linear::backward_columns(const double* params, double* grad, int first, int
   }
 }
 
-void Linear::initialise(double* params, Random& rng) const {
-  const double bound = 1.0 / std::sqrt(static_cast<double>(in_));
-  for (int k = 0; k < size(); ++k) params[offset_ + k] = bound * (2.0 * rng.uniform() - 1.0);
+void Linear::initialise(double* params, Random& rng, double gain) const {
+  const double fan_in = static_cast<double>(in_);
+  if (gain <= 0.0) {
+    const double bound = 1.0 / std::sqrt(fan_in);
+    for (int k = 0; k < size(); ++k) params[offset_ + k] = bound * (2.0 * rng.uniform() - 1.0);
+    return;
+  }
+  const double bound = gain * std::sqrt(3.0 / fan_in);
+  for (int k = 0; k < out_ * in_; ++k) params[offset_ + k] = bound * (2.0 * rng.uniform() - 1.0);
+  bias(params).setZero();
 }
 
 }  // namespace strider::nn

@@ -46,9 +46,10 @@ class Linear {
   // into dL/db when with_bias); sets dX = W[:, first : first + count]^T dY when not null.
   void backward_columns(const double* params, double* grad, int first, int count, const Eigen::MatrixXd& X,
                         const Eigen::MatrixXd& dY, Eigen::MatrixXd* dX, bool with_bias) const;
-  // W and b uniform in (-1/sqrt(in), 1/sqrt(in)) (torch.nn.Linear's default),
-  // drawn in storage order.
-  void initialise(double* params, Random& rng) const;
+  // Parameters drawn in storage order. gain <= 0: W and b uniform in
+  // +-1/sqrt(in) (torch.nn.Linear's default). gain > 0: W uniform in
+  // +-gain sqrt(3/in) (variance gain^2 / in), b = 0.
+  void initialise(double* params, Random& rng, double gain) const;
 
  private:
   int in_, out_, offset_;

@@ -1,5 +1,7 @@
 #include "mlp.hpp"
 
+#include <cmath>
+
 namespace strider::nn {
 
 Mlp::Mlp(const std::vector<int>& sizes, int offset, double slope) : activation_(slope) {
@@ -37,8 +39,13 @@ void Mlp::backward(const double* params, double* grad, const Eigen::MatrixXd& dY
   if (dX) *dX = delta_;  // a copy: the caller's buffer and delta_ both keep their storage
 }
 
-void Mlp::initialise(double* params, Random& rng) const {
-  for (const Linear& layer : layers_) layer.initialise(params, rng);
+void Mlp::initialise(double* params, Random& rng, bool variance_preserving) const {
+  const double slope = activation_.slope();
+  const double leaky_gain = std::sqrt(2.0 / (1.0 + slope * slope));
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    const double gain = !variance_preserving ? 0.0 : k + 1 < layers_.size() ? leaky_gain : 1.0;
+    layers_[k].initialise(params, rng, gain);
+  }
 }
 
 }  // namespace strider::nn

@@ -124,14 +124,15 @@ StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : c
   grad_.setZero(offset);
   Random rng(seed);
   double* p = params_.data();
+  const bool he = config_.initialisation == Initialisation::he;
   norm_->initialise(p);
-  node_embed_->initialise(p, rng);
-  edge_embed_->initialise(p, rng);
+  node_embed_->initialise(p, rng, he);
+  edge_embed_->initialise(p, rng, he);
   for (int l = 0; l < a.message_passing_steps; ++l) {
-    node_update_[l]->initialise(p, rng);
-    edge_update_[l]->initialise(p, rng);
+    node_update_[l]->initialise(p, rng, he);
+    edge_update_[l]->initialise(p, rng, he);
   }
-  displacement_->initialise(p, rng);
+  displacement_->initialise(p, rng, he);
 
   builder_ = std::make_unique<GraphBuilder>(config_.graph);
   work_ = std::make_unique<Workspace>();
