@@ -321,6 +321,22 @@ TEST_CASE("a rollout that blows up throws DivergedError naming the step") {
   REQUIRE_THROWS_WITH(rollout(model, start, evaluator, settings, random), Catch::Contains("step 1"));
 }
 
+TEST_CASE("a rollout whose policy outputs a non-finite step throws DivergedError, not an input error") {
+  System start;
+  start.box = Box::cubic(3.0);
+  start.positions.resize(3, 2);
+  start.positions << 0.0, 1.1, 0.0, 0.0, 0.0, 0.0;
+  start.species = {0, 0};
+  Eigen::Matrix3Xd runaway = Eigen::Matrix3Xd::Constant(3, 2, std::numeric_limits<double>::quiet_NaN());
+  LinearModel model({fixed_basis(runaway)}, Eigen::VectorXd::Ones(1), 0.0);
+  Evaluator evaluator(make_potential("lj", PotentialOptions{false, 1.2}));
+  RolloutSettings settings;
+  settings.steps = 2;
+  settings.sample = false;
+  Random random(1);
+  REQUIRE_THROWS_AS(rollout(model, start, evaluator, settings, random), DivergedError);
+}
+
 TEST_CASE("the FIRE baseline is FIRE's own discounted return over the same steps") {
   const std::vector<System> clusters = lj_clusters(1, 3);
   Evaluator evaluator(make_potential("lj"));

@@ -28,11 +28,15 @@ void wrap(System& system) {
   for (int i = 0; i < system.size(); ++i) system.positions.col(i) = system.box.wrap(system.positions.col(i));
 }
 
-void require_finite(const Evaluation& e, const System& s, int step) {
-  if (!std::isfinite(e.energy) || !s.positions.allFinite()) {
-    throw DivergedError("the policy's step " + std::to_string(step) +
-                        " made the energy or a position non-finite (the step is too large for this structure)");
+// The evaluation of `s` after the policy's step `step`; DivergedError when a
+// position (checked first: the neighbour list refuses it) or the energy is not finite.
+const Evaluation& evaluate_finite(Evaluator& evaluator, const System& s, int step) {
+  if (s.positions.allFinite()) {
+    const Evaluation& e = evaluator.evaluate(s);
+    if (std::isfinite(e.energy)) return e;
   }
+  throw DivergedError("the policy's step " + std::to_string(step) +
+                      " made the energy or a position non-finite (the step is too large for this structure)");
 }
 
 }  // namespace
@@ -50,8 +54,7 @@ Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, c
 
   System state = start;
   episode.positions.push_back(state.positions);
-  episode.evaluations.push_back(evaluator.evaluate(state));
-  require_finite(episode.evaluations.back(), state, 0);
+  episode.evaluations.push_back(evaluate_finite(evaluator, state, 0));
   for (int t = 0; t < settings.steps; ++t) {
     Eigen::Matrix3Xd mu = model.forward(state, episode.evaluations.back(), settings.batch_statistics);
     Eigen::Matrix3Xd z = Eigen::Matrix3Xd::Zero(3, n);
@@ -62,8 +65,7 @@ Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, c
     Eigen::Matrix3Xd action = mu + scale * z;
     state.positions += action;
     wrap(state);
-    episode.evaluations.push_back(evaluator.evaluate(state));
-    require_finite(episode.evaluations.back(), state, t + 1);
+    episode.evaluations.push_back(evaluate_finite(evaluator, state, t + 1));
     episode.positions.push_back(state.positions);
     episode.mu.push_back(std::move(mu));
     episode.noise.push_back(std::move(z));
