@@ -63,13 +63,7 @@ int run_adapt(const ParsedArgs& args) {
   rl::AdaptSettings settings;
   settings.system = key;
   settings.potential = potential_options_from(args);
-  const LearningOptions learning = learning_options_from(args, 15);
-  settings.estimator = learning.estimator;
-  settings.steps = learning.steps;
-  settings.adam = learning.adam;
-  settings.clipping = learning.clipping;
-  settings.clip = learning.clip;
-  settings.baseline = learning.baseline;
+  apply_learning_options(learning_options_from(args, 15), settings);
   settings.epochs = args.whole("--epochs", 1000, 0, 1000000000);
   settings.seeds = static_cast<int>(args.whole("--seeds", 10, 1, 1000000));
   settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));

@@ -31,4 +31,16 @@ struct LearningOptions {
 };
 LearningOptions learning_options_from(const ParsedArgs& args, int default_steps);
 
+// Copies the options train and adapt share into their settings
+// (rl::TrainSettings or rl::AdaptSettings: the same field names).
+template <class Settings>
+void apply_learning_options(const LearningOptions& learning, Settings& settings) {
+  settings.estimator = learning.estimator;
+  settings.steps = learning.steps;
+  settings.adam = learning.adam;
+  settings.clipping = learning.clipping;
+  settings.clip = learning.clip;
+  settings.baseline = learning.baseline;
+}
+
 }  // namespace strider::cli

@@ -153,13 +153,7 @@ int run_train(const ParsedArgs& args) {
   rl::TrainSettings settings;
   settings.system = key;
   settings.potential = potential_options_from(args);
-  const LearningOptions learning = learning_options_from(args, 15);
-  settings.estimator = learning.estimator;
-  settings.steps = learning.steps;
-  settings.adam = learning.adam;
-  settings.clipping = learning.clipping;
-  settings.clip = learning.clip;
-  settings.baseline = learning.baseline;
+  apply_learning_options(learning_options_from(args, 15), settings);
   settings.batch_size = static_cast<int>(args.whole("--batch-size", 4, 1, 100000));
   settings.accumulation = static_cast<int>(args.whole("--accumulation", 2, 1, 100000));
   settings.validation_every = static_cast<int>(args.whole("--validation-every", 20, 1, 1000000000));
