@@ -44,6 +44,7 @@ wasm: deps
 bench: build
 	tests/benchmarks/energy_vs_lammps.sh $(BUILD)/strider
 	tests/benchmarks/fire_vs_lammps.sh $(BUILD)/strider
+	$(BUILD)/tests/bench_policy_step
 
 clean:
 	rm -rf $(BUILD) $(WASM_BUILD)
