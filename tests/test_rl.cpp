@@ -337,6 +337,16 @@ TEST_CASE("a rollout whose policy outputs a non-finite step throws DivergedError
   REQUIRE_THROWS_AS(rollout(model, start, evaluator, settings, random), DivergedError);
 }
 
+TEST_CASE("a FIRE baseline that blows up throws DivergedError, not an input error") {
+  System start;
+  start.box = Box::cubic(5.0);
+  start.positions = Eigen::Matrix3Xd::Constant(3, 2, 1.0);
+  start.positions(0, 1) += 1e-30;  // finite positions, infinite forces
+  start.species = {0, 0};
+  Evaluator evaluator(make_potential("lj-binary"));
+  REQUIRE_THROWS_AS(fire_baseline(start, evaluator, "lj-binary", 15, 0.9), DivergedError);
+}
+
 TEST_CASE("the FIRE baseline is FIRE's own discounted return over the same steps") {
   const std::vector<System> clusters = lj_clusters(1, 3);
   Evaluator evaluator(make_potential("lj"));

@@ -14,11 +14,16 @@ FireBaseline fire_baseline(const System& start, Evaluator& evaluator, const std:
   const long before = evaluator.evaluations();
   std::unique_ptr<Optimizer> fire = make_optimizer("fire", system_key);
   System system = start;
-  out.energies.push_back(fire->init(system, evaluator).energy);
-  for (int t = 0; t < steps; ++t) out.energies.push_back(fire->step(system, evaluator).energy);
-  for (double e : out.energies) {
-    if (!std::isfinite(e)) throw DivergedError("the FIRE baseline diverged on this structure");
-  }
+  // Checked at every step: a non-finite force would carry FIRE's next positions
+  // to infinity, which the evaluator refuses as bad input rather than a divergence.
+  auto finite = [](const StepReport& report) {
+    if (!std::isfinite(report.energy) || !std::isfinite(report.max_force)) {
+      throw DivergedError("the FIRE baseline diverged on this structure");
+    }
+    return report.energy;
+  };
+  out.energies.push_back(finite(fire->init(system, evaluator)));
+  for (int t = 0; t < steps; ++t) out.energies.push_back(finite(fire->step(system, evaluator)));
   out.returns = discounted_returns(rewards(out.energies), gamma);
   out.evaluations = evaluator.evaluations() - before;
   return out;
