@@ -208,9 +208,9 @@ int run_minimize(const ParsedArgs& args) {
 
   const bool converged = fmax > 0.0 && last.max_force <= fmax;
   if (out_path) {
-    // One more evaluation (not counted) for the forces and per-atom energies of the final structure.
-    Evaluator final_evaluator(make_potential(key, potential_options_from(args)));
-    const Evaluation& e = final_evaluator.evaluate(system);
+    // One more evaluation (not counted: the report was taken above) for the forces and
+    // per-atom energies of the final structure, on the run's own neighbour list.
+    const Evaluation& e = evaluator.evaluate(system);
     Frame out = frame_of(system, evaluator.potential(), key, e.energy);
     out.forces = e.forces;
     out.per_atom_energy = e.per_atom;
