@@ -4,6 +4,7 @@
 // scalar through them. The StriderNET GNN (policy.hpp) is one such model;
 // tests use small ones whose answers are known in closed form.
 #include <Eigen/Core>
+#include <vector>
 
 #include "strider/system.hpp"
 
@@ -23,6 +24,14 @@ class PolicyModel {
   // Adds d(loss)/d(parameters) to the gradient, given d(loss)/d(mu) (3 x N)
   // for the last forward(). Structure inputs are treated as constants.
   virtual void backward(const Eigen::Matrix3Xd& grad_mu) = 0;
+
+  // forward() then backward(grad_mu[k]) for each state k in turn, returning
+  // the means (3 x N_k each); the gradient of all of them is added. A model
+  // may evaluate all states at once (the LibTorch twin runs them as one
+  // disjoint batch graph); the result must equal the one-by-one loop.
+  virtual std::vector<Eigen::Matrix3Xd> forward_backward(const std::vector<System>& states,
+                                                         const std::vector<const Evaluation*>& evaluations,
+                                                         bool training, const std::vector<Eigen::Matrix3Xd>& grad_mu);
 
   // All trainable parameters as one flat vector, and their accumulated gradient (same layout).
   virtual Eigen::VectorXd parameters() const = 0;

@@ -181,7 +181,8 @@ std::vector<Eigen::Matrix3Xd> pathwise_mu_gradients(const Episode& episode, doub
 
 // Adds weight * d(loss)/d(theta) of `episode` to the model's gradient: for each
 // step, model.forward(S_t) again (same parameters and mode as the rollout, so
-// the same mu_t) then model.backward(weight * d loss / d mu_t). Returns the
+// the same mu_t) then model.backward(weight * d loss / d mu_t), all steps in
+// one model.forward_backward call. Returns the
 // episode's surrogate objective sum_t (D^t - b^t) (reinforce) or sum_t D^t (pathwise)
 // for logs. The model's parameters must be those of the rollout.
 double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator estimator,

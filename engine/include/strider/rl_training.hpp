@@ -9,6 +9,7 @@
 //   records      EpochRecord, ValidationRecord
 //   trainer      Trainer
 //   checkpoints  TrainerState, write_checkpoint(), read_checkpoint()
+//   distributed  EpisodeGroup (data-parallel training over processes)
 //
 // [SECTION] what one epoch is
 // As the authors' code: one epoch is one parameter update. It runs
@@ -159,6 +160,25 @@ TrainerState read_checkpoint(std::istream& in, const std::string& source);
 void write_checkpoint_file(const std::string& path, const TrainerState& state);
 TrainerState read_checkpoint_file(const std::string& path);
 
+// ---------------------------------------------------------------- [SECTION] distributed
+
+// Training spread over `size` processes (data parallel): process `rank` runs
+// the episodes of slots k with k % size == rank (and likewise the validation
+// structures), then the sums of the gradients and of the records are added
+// over the processes, so every process takes the update that one process
+// running all the episodes takes (to rounding: the terms are added in another
+// order). The LibTorch build implements it with c10d (torch_distributed.hpp).
+// Not shared: FIRE baselines are cached per process, so `evaluations` counts a
+// structure's baseline once per process that met it.
+class EpisodeGroup {
+ public:
+  virtual ~EpisodeGroup() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // values <- the element-wise sum of `values` over all processes (the same length everywhere).
+  virtual void sum(Eigen::VectorXd& values) = 0;
+};
+
 // ---------------------------------------------------------------- [SECTION] trainer
 
 class Trainer {
@@ -188,6 +208,11 @@ class Trainer {
   // The training structure of slot `slot` of epoch `epoch` (the seeded order).
   int structure_of(long epoch, int slot) const;
 
+  // Spreads every epoch and validation over the processes of `group` (not
+  // owned; nullptr: this process runs everything). Every process of the group
+  // must call train_epoch() and validate() alike.
+  void set_group(EpisodeGroup* group) { group_ = group; }
+
   TrainerState state() const;
   // Continues from a checkpoint: sets the model's parameters. Throws
   // InputError if the checkpoint was made with other settings or data sizes
@@ -198,6 +223,9 @@ class Trainer {
   const FireBaseline& baseline_of(int index);
   std::map<std::string, std::string> settings_map() const;
 
+  // Whether this process runs item k of an epoch or a validation.
+  bool runs_here(int k) const { return !group_ || k % group_->size() == group_->rank(); }
+
   PolicyModel& model_;
   TrainSettings settings_;
   std::vector<System> training_, validation_;
@@ -207,6 +235,7 @@ class Trainer {
   std::vector<EpochRecord> epoch_records_;
   std::vector<ValidationRecord> validation_records_;
   std::map<int, FireBaseline> baselines_;
+  EpisodeGroup* group_ = nullptr;
   mutable long cached_pass_ = -1;
   mutable std::vector<int> cached_order_;
 };

@@ -25,10 +25,20 @@ double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator
   const std::vector<Eigen::Matrix3Xd> grad_mu = estimator == Estimator::reinforce
                                                     ? reinforce_mu_gradients(episode, baseline, gamma)
                                                     : pathwise_mu_gradients(episode, gamma);
+  // Every step again (same parameters and mode as the rollout, so the same mu_t), in one call.
+  std::vector<System> states;
+  std::vector<const Evaluation*> evaluations;
+  std::vector<Eigen::Matrix3Xd> weighted;
   for (int t = 0; t < T; ++t) {
-    const Eigen::Matrix3Xd mu =
-        model.forward(episode.state(t), episode.evaluations[static_cast<std::size_t>(t)], episode.batch_statistics);
+    states.push_back(episode.state(t));
+    evaluations.push_back(&episode.evaluations[static_cast<std::size_t>(t)]);
+    weighted.push_back(weight * grad_mu[static_cast<std::size_t>(t)]);
+  }
+  const std::vector<Eigen::Matrix3Xd> mus =
+      model.forward_backward(states, evaluations, episode.batch_statistics, weighted);
+  for (int t = 0; t < T; ++t) {
     // The recomputed mean must be the rollout's: same parameters, same state.
+    const Eigen::Matrix3Xd& mu = mus[static_cast<std::size_t>(t)];
     const Eigen::Matrix3Xd& recorded = episode.mu[static_cast<std::size_t>(t)];
     const bool same_shape = mu.cols() == recorded.cols();
     const double size = recorded.size() > 0 ? std::max(1.0, recorded.cwiseAbs().maxCoeff()) : 1.0;
@@ -36,7 +46,6 @@ double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator
       throw std::logic_error("accumulate_gradient: the model's mean differs from the rollout's at step " +
                              std::to_string(t) + " (were the parameters changed in between?)");
     }
-    model.backward(weight * grad_mu[static_cast<std::size_t>(t)]);
   }
   const std::vector<double> returns = discounted_returns(rewards(episode.energies()), gamma);
   double objective = 0.0;

@@ -97,8 +97,10 @@ EpochRecord Trainer::train_epoch() {
   const bool reinforce = settings_.estimator == Estimator::reinforce;
 
   EpochRecord record;
+  const long evaluations_before = evaluations_;
   model_.zero_gradient();
   for (int slot = 0; slot < episodes; ++slot) {
+    if (!runs_here(slot)) continue;
     const int index = structure_of(epoch_, slot);
     const System& start = training_[static_cast<std::size_t>(index)];
     std::vector<double> baseline;
@@ -120,6 +122,19 @@ EpochRecord Trainer::train_epoch() {
     record.mean_energy_change += weight * (energies.back() - energies.front());
   }
   Eigen::VectorXd gradient = model_.gradient();
+  if (group_) {
+    // Sum the processes' shares: gradient, then the record's sums and the evaluations.
+    const Eigen::Index p = gradient.size();
+    Eigen::VectorXd sums(p + 4);
+    sums << gradient, record.mean_objective, record.mean_return, record.mean_energy_change,
+        static_cast<double>(evaluations_ - evaluations_before);
+    group_->sum(sums);
+    gradient = sums.head(p);
+    record.mean_objective = sums[p];
+    record.mean_return = sums[p + 1];
+    record.mean_energy_change = sums[p + 2];
+    evaluations_ = evaluations_before + std::lround(sums[p + 3]);
+  }
   record.gradient_norm = gradient.norm();
   if (!gradient.allFinite()) throw DivergedError("the policy gradient is not finite at epoch " + std::to_string(epoch_ + 1));
   clip_gradient(gradient, settings_.clipping, settings_.clip);
@@ -147,7 +162,9 @@ ValidationRecord Trainer::validate() {
     record.mean_energy_change = record.mean_initial_energy = record.mean_final_energy =
         std::numeric_limits<double>::quiet_NaN();
   }
+  const long evaluations_before = evaluations_;
   for (std::size_t i = 0; i < validation_.size(); ++i) {
+    if (!runs_here(static_cast<int>(i))) continue;
     Random random(stream_seed(settings_.seed, {kValidation, static_cast<std::uint64_t>(i)}));
     auto evaluator = fresh_evaluator(settings_);
     const Episode episode = rollout(model_, validation_[i], *evaluator, rollout_settings, random);
@@ -156,6 +173,16 @@ ValidationRecord Trainer::validate() {
     record.mean_energy_change += (energies.back() - energies.front()) / n;
     record.mean_initial_energy += energies.front() / n;
     record.mean_final_energy += energies.back() / n;
+  }
+  if (group_ && !validation_.empty()) {
+    Eigen::VectorXd sums(4);
+    sums << record.mean_energy_change, record.mean_initial_energy, record.mean_final_energy,
+        static_cast<double>(evaluations_ - evaluations_before);
+    group_->sum(sums);
+    record.mean_energy_change = sums[0];
+    record.mean_initial_energy = sums[1];
+    record.mean_final_energy = sums[2];
+    evaluations_ = evaluations_before + std::lround(sums[3]);
   }
   record.evaluations = evaluations_;
   validation_records_.push_back(record);
