@@ -39,6 +39,10 @@ extern const CommandSpec adapt_spec;
 int run_adapt(const ParsedArgs& args);
 extern const CommandSpec rollout_spec;
 int run_rollout(const ParsedArgs& args);
+#ifdef STRIDER_WITH_SERVER
+extern const CommandSpec serve_spec;  // serve.cpp: the HTTP server (native-server/server)
+int run_serve(const ParsedArgs& args);
+#endif
 
 // The --system / --shift / --cutoff options every command that evaluates energies takes.
 std::vector<OptionSpec> potential_options();

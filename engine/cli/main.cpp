@@ -13,6 +13,9 @@ const std::vector<Command>& commands() {
       {md_spec, run_md},             {generate_spec, run_generate},
       {train_spec, run_train},       {adapt_spec, run_adapt},       {rollout_spec, run_rollout},
       {convert_spec, run_convert},   {bench_spec, run_bench},
+#ifdef STRIDER_WITH_SERVER
+      {serve_spec, run_serve},
+#endif
   };
   return table;
 }

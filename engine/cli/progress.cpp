@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace strider::cli {
 
@@ -20,6 +21,24 @@ std::string format_duration(double seconds) {
   return text;
 }
 
+// text as a JSON string literal.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x", c);
+      out += escape;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 Progress::Progress(long total, std::string label)
@@ -27,12 +46,31 @@ Progress::Progress(long total, std::string label)
       label_(std::move(label)),
       enabled_(isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      last_draw_(start_),
+      last_line_(start_) {
+  if (const char* path = std::getenv("STRIDER_PROGRESS_FILE"); path && *path) json_lines_ = std::fopen(path, "a");
+  write_json_line(0, "");
+}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+  if (json_lines_) std::fclose(json_lines_);
+}
+
+void Progress::write_json_line(long done, const std::string& note) {
+  if (!json_lines_) return;
+  std::fprintf(json_lines_, "{\"done\":%ld,\"total\":%ld,\"label\":%s,\"note\":%s}\n", done, total_,
+               json_string(label_).c_str(), json_string(note).c_str());
+  std::fflush(json_lines_);
+  last_line_ = std::chrono::steady_clock::now();
+}
 
 void Progress::update(long done, const std::string& note) {
   last_done_ = done;
+  last_note_ = note;
+  if (json_lines_ && (std::chrono::steady_clock::now() - last_line_ >= std::chrono::milliseconds(200) || done >= total_)) {
+    write_json_line(done, note);
+  }
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
@@ -41,8 +79,10 @@ void Progress::update(long done, const std::string& note) {
 }
 
 void Progress::finish() {
-  if (!enabled_ || finished_) return;
+  if (finished_) return;
   finished_ = true;
+  write_json_line(last_done_, last_note_);
+  if (!enabled_) return;
   draw(last_done_, "");
   std::fputc('\n', stderr);
 }

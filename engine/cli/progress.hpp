@@ -1,7 +1,11 @@
 #pragma once
 // A progress bar for long runs: drawn on stderr when it is a terminal (bar,
-// rate and ETA), silent when stderr is piped or redirected.
+// rate and ETA), silent when stderr is piped or redirected. When the
+// environment names a file in STRIDER_PROGRESS_FILE (the server does, for its
+// jobs), every command also appends JSON lines to it, at most five a second:
+// {"done":k,"total":n,"label":"epochs","note":"..."}.
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 namespace strider::cli {
@@ -18,13 +22,16 @@ class Progress {
 
  private:
   void draw(long done, const std::string& note);
+  void write_json_line(long done, const std::string& note);
 
   long total_;
   std::string label_;
   bool enabled_;
   bool finished_ = false;
   long last_done_ = 0;
-  std::chrono::steady_clock::time_point start_, last_draw_;
+  std::chrono::steady_clock::time_point start_, last_draw_, last_line_;
+  std::FILE* json_lines_ = nullptr;  // STRIDER_PROGRESS_FILE, when set
+  std::string last_note_;
 };
 
 }  // namespace strider::cli

@@ -1,0 +1,371 @@
+#include "http_api.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "random_token.hpp"
+#include "static_files.hpp"
+
+namespace strider::server {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// The result files a job may have (shared/api/README.md), in listing order.
+const std::vector<std::string> result_files{"structure.xyz", "trajectory.xyz", "model.weights",
+                                            "curve.csv",     "result.json",    "stderr.log"};
+constexpr auto sse_keep_alive = std::chrono::seconds(15);
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& field = "") {
+  json body{{"error", message}};
+  if (!field.empty()) body["field"] = field;
+  send_json(res, status, body);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The owner token of "Authorization: Bearer TOKEN"; "" when the header is absent, nullopt when malformed.
+std::optional<std::string> bearer_token(const httplib::Request& req) {
+  if (!req.has_header("Authorization")) return "";
+  const std::string value = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  if (value.rfind(prefix, 0) != 0 || !is_hex_token(value.substr(prefix.size()))) return std::nullopt;
+  return value.substr(prefix.size());
+}
+
+// A CSV file (header, numbers, empty cells) as {columns, rows} with null for an empty cell.
+json csv_curve(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  json columns = json::array(), rows = json::array();
+  auto cells = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream s(text);
+    std::string cell;
+    while (std::getline(s, cell, ',')) out.push_back(cell);
+    if (!text.empty() && text.back() == ',') out.emplace_back();
+    return out;
+  };
+  if (std::getline(in, line)) {
+    for (const std::string& c : cells(line)) columns.push_back(c);
+  }
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json row = json::array();
+    for (const std::string& c : cells(line)) {
+      try {
+        row.push_back(c.empty() ? json() : json(std::stod(c)));
+      } catch (const std::exception&) {
+        row.push_back(json());
+      }
+    }
+    rows.push_back(row);
+  }
+  return {{"columns", columns}, {"rows", rows}};
+}
+
+// The energy of every frame of an extxyz trajectory (its energy= key) as {columns: [frame, energy], rows}.
+json trajectory_curve(const fs::path& path) {
+  std::ifstream in(path);
+  static const std::regex energy_key(R"((?:^|\s)energy=([-+0-9.eE]+))");
+  json rows = json::array();
+  std::string line;
+  long frame = 0;
+  while (std::getline(in, line)) {
+    const long atoms = std::stol(line);
+    std::getline(in, line);
+    std::smatch m;
+    rows.push_back({frame++, std::regex_search(line, m, energy_key) ? json(std::stod(m[1])) : json()});
+    for (long k = 0; k < atoms && std::getline(in, line); ++k) {
+    }
+  }
+  return {{"columns", {"frame", "energy"}}, {"rows", rows}};
+}
+
+class Api {
+ public:
+  Api(const ServerConfig& config, JobStore& store, JobRunner& runner)
+      : config_(config), store_(store), runner_(runner) {}
+
+  json job_json(const JobRecord& job) const {
+    auto optional_number = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
+    auto optional_text = [](const std::optional<std::string>& x) { return x ? json(*x) : json(); };
+    json files = json::array();
+    const fs::path dir = runner_.job_dir(job.id);
+    for (const std::string& name : result_files) {
+      if (fs::exists(dir / name)) files.push_back(name);
+    }
+    return {{"id", job.id},
+            {"command", job.command},
+            {"status", job.status},
+            {"created", job.created},
+            {"started", optional_number(job.started)},
+            {"finished", optional_number(job.finished)},
+            {"attempts", job.attempts},
+            {"stage", job.stage},
+            {"progress", job.progress},
+            {"error", optional_text(job.error)},
+            {"note", optional_text(job.note)},
+            {"files", files},
+            {"request", job.request},
+            {"share_url", "/r/" + job.id}};
+  }
+
+  void submit(const httplib::Request& req, httplib::Response& res) {
+    const auto token_given = bearer_token(req);
+    if (!token_given) return send_error(res, 400, "Authorization must be 'Bearer' and 32-128 hex digits", "Authorization");
+    json request;
+    try {
+      request = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      return send_error(res, 400, std::string("malformed JSON: ") + e.what());
+    }
+    try {
+      check_job_request(request, config_, store_);
+    } catch (const RequestError& e) {
+      return send_error(res, e.status, e.what(), e.field);
+    }
+    JobRecord job;
+    job.id = random_hex128();
+    const std::string token = token_given->empty() ? random_hex128() : *token_given;
+    job.token_hash = sha256_hex(token);
+    job.command = request.at("command");
+    job.request = request;
+    job.status = "queued";
+    job.stage = "queued";
+    job.created = unix_now();
+    const std::string dir = runner_.job_dir(job.id);
+    write_job_inputs(request, dir, config_.data_dir);
+    if (!runner_.submit(job)) {
+      fs::remove_all(dir);
+      return send_error(res, 429, "the queue is full (" + std::to_string(config_.limits.queue_limit) +
+                                      " jobs waiting): try again later");
+    }
+    send_json(res, 201,
+              {{"id", job.id},
+               {"token", token},
+               {"status", "queued"},
+               {"url", "/api/jobs/" + job.id},
+               {"events_url", "/api/jobs/" + job.id + "/events"},
+               {"share_url", "/r/" + job.id}});
+  }
+
+  void list(const httplib::Request& req, httplib::Response& res) {
+    const auto token = bearer_token(req);
+    if (!token || token->empty()) return send_error(res, 401, "listing jobs needs 'Authorization: Bearer TOKEN'");
+    json jobs = json::array();
+    for (const JobRecord& job : store_.list_by_token(sha256_hex(*token))) jobs.push_back(job_json(job));
+    send_json(res, 200, {{"jobs", jobs}});
+  }
+
+  void get(const httplib::Request& req, httplib::Response& res) {
+    const auto job = store_.get(req.matches[1]);
+    if (!job) return send_error(res, 404, "no such job");
+    send_json(res, 200, job_json(*job));
+  }
+
+  // The owner's job, or nullopt after answering 401 / 403 / 404.
+  std::optional<JobRecord> owned_job(const httplib::Request& req, httplib::Response& res) {
+    const auto token = bearer_token(req);
+    if (!token || token->empty()) {
+      send_error(res, 401, "this needs the job's owner token: 'Authorization: Bearer TOKEN'");
+      return std::nullopt;
+    }
+    auto job = store_.get(req.matches[1]);
+    if (!job) {
+      send_error(res, 404, "no such job");
+      return std::nullopt;
+    }
+    if (sha256_hex(*token) != job->token_hash) {
+      send_error(res, 403, "not the owner token of this job");
+      return std::nullopt;
+    }
+    return job;
+  }
+
+  void cancel(const httplib::Request& req, httplib::Response& res) {
+    const auto job = owned_job(req, res);
+    if (!job) return;
+    if (!runner_.cancel(job->id)) return send_error(res, 409, "the job has already finished (" + job->status + ")");
+    runner_.wait_until_idle(job->id, std::chrono::seconds(6));
+    send_json(res, 200, job_json(*store_.get(job->id)));
+  }
+
+  void remove(const httplib::Request& req, httplib::Response& res) {
+    const auto job = owned_job(req, res);
+    if (!job) return;
+    runner_.cancel(job->id);
+    runner_.wait_until_idle(job->id, std::chrono::seconds(6));
+    store_.remove(job->id);
+    fs::remove_all(runner_.job_dir(job->id));
+    send_json(res, 200, {{"deleted", job->id}});
+  }
+
+  void result(const httplib::Request& req, httplib::Response& res) {
+    const auto job = store_.get(req.matches[1]);
+    if (!job) return send_error(res, 404, "no such job");
+    if (job->status == "failed" || job->status == "cancelled") {
+      return send_error(res, 409, "the job " + job->status + ": " + job->error.value_or(""));
+    }
+    if (job->status != "succeeded") return send_error(res, 404, "no result yet: the job is " + job->status);
+    res.set_content(read_file(fs::path(runner_.job_dir(job->id)) / "result.json"), "application/json");
+  }
+
+  void curve(const httplib::Request& req, httplib::Response& res) {
+    const auto job = store_.get(req.matches[1]);
+    if (!job) return send_error(res, 404, "no such job");
+    const fs::path dir = runner_.job_dir(job->id);
+    if (fs::exists(dir / "curve.csv")) return send_json(res, 200, csv_curve(dir / "curve.csv"));
+    if (job->command == "minimize" && job->status == "succeeded" && fs::exists(dir / "trajectory.xyz")) {
+      return send_json(res, 200, trajectory_curve(dir / "trajectory.xyz"));
+    }
+    send_error(res, 404, job->command == "search" || job->command == "benchmark"
+                             ? "a " + job->command + " job has no energy curve"
+                             : "no energy curve yet: the job is " + job->status);
+  }
+
+  void file(const httplib::Request& req, httplib::Response& res) {
+    const auto job = store_.get(req.matches[1]);
+    if (!job) return send_error(res, 404, "no such job");
+    const std::string name = req.matches[2];
+    const fs::path path = fs::path(runner_.job_dir(job->id)) / name;
+    if (std::find(result_files.begin(), result_files.end(), name) == result_files.end() || !fs::exists(path)) {
+      return send_error(res, 404, "this job has no file '" + name + "'");
+    }
+    res.set_content(read_file(path), content_type_of(name));
+  }
+
+  // Server-Sent Events: the job now, then at every change, until it is final.
+  void events(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (!store_.get(id)) return send_error(res, 404, "no such job");
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream", [this, id, seen = std::uint64_t(0), sent = std::string(), first = true](
+                                 std::size_t, httplib::DataSink& sink) mutable {
+          if (!first) seen = store_.wait_for_change(seen, sse_keep_alive);
+          else seen = store_.version();
+          first = false;
+          const auto job = store_.get(id);
+          if (!job || store_.waiters_released()) {
+            sink.done();
+            return true;
+          }
+          std::string data = job_json(*job).dump();
+          const std::string message = data == sent ? ": keep-alive\n\n" : "event: job\ndata: " + data + "\n\n";
+          sent = std::move(data);
+          if (!sink.write(message.data(), message.size())) return false;
+          if (is_final_status(job->status)) sink.done();
+          return true;
+        });
+  }
+
+  void limits(const httplib::Request&, httplib::Response& res) {
+    const ServerLimits& l = config_.limits;
+    send_json(res, 200,
+              {{"max_body_bytes", l.max_body_bytes},
+               {"max_atoms", l.max_atoms},
+               {"max_structures", l.max_structures},
+               {"max_epochs", l.max_epochs},
+               {"max_steps", l.max_steps},
+               {"queue_limit", l.queue_limit},
+               {"workers", config_.workers},
+               {"commands", {"minimize", "search", "train", "adapt", "benchmark"}},
+               {"systems", config_.systems}});
+  }
+
+  // The web app's page (also for /r/ID), or a note saying how to build it.
+  void page(const httplib::Request& req, httplib::Response& res, const std::string& path) {
+    if (auto file = read_static_file(config_.web_dir, path)) {
+      res.set_content(std::move(file->content), file->content_type);
+      return;
+    }
+    if (path == "/" && !fs::exists(fs::path(config_.web_dir) / "index.html")) {
+      res.set_content(
+          "<!doctype html><title>strider</title><p>The web app is not built (no index.html in '" + config_.web_dir +
+              "'): run <code>make wasm</code>, or start the server with <code>--web DIR</code>. "
+              "The API at <a href=\"/api/limits\">/api</a> works without it.</p>",
+          "text/html; charset=utf-8");
+      return;
+    }
+    (void)req;
+    res.status = 404;
+    res.set_content("not found\n", "text/plain");
+  }
+
+  void share(const httplib::Request& req, httplib::Response& res) {
+    if (!store_.get(req.matches[1])) {
+      res.status = 404;
+      return res.set_content("no such result\n", "text/plain");
+    }
+    page(req, res, "/");
+  }
+
+ private:
+  const ServerConfig& config_;
+  JobStore& store_;
+  JobRunner& runner_;
+};
+
+}  // namespace
+
+void install_routes(httplib::Server& http, const ServerConfig& config, JobStore& store, JobRunner& runner) {
+  auto api = std::make_shared<Api>(config, store, runner);
+  const std::string id = "([0-9a-f]{32})";
+  auto bind = [api](void (Api::*method)(const httplib::Request&, httplib::Response&)) {
+    return [api, method](const httplib::Request& req, httplib::Response& res) { ((*api).*method)(req, res); };
+  };
+  http.Post("/api/jobs", bind(&Api::submit));
+  http.Get("/api/jobs", bind(&Api::list));
+  http.Get("/api/limits", bind(&Api::limits));
+  http.Get("/api/jobs/" + id, bind(&Api::get));
+  http.Delete("/api/jobs/" + id, bind(&Api::remove));
+  http.Post("/api/jobs/" + id + "/cancel", bind(&Api::cancel));
+  http.Get("/api/jobs/" + id + "/events", bind(&Api::events));
+  http.Get("/api/jobs/" + id + "/result", bind(&Api::result));
+  http.Get("/api/jobs/" + id + "/curve", bind(&Api::curve));
+  http.Get("/api/jobs/" + id + "/files/([A-Za-z0-9._-]+)", bind(&Api::file));
+  http.Get("/r/" + id, bind(&Api::share));
+  http.Get("/api(/.*)?", [](const httplib::Request&, httplib::Response& res) { send_error(res, 404, "no such route"); });
+  http.Get("/.*", [api](const httplib::Request& req, httplib::Response& res) { api->page(req, res, req.path); });
+
+  http.set_error_handler(httplib::Server::HandlerWithResponse([&config](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // the route's own answer
+    std::string message = "HTTP " + std::to_string(res.status);
+    if (res.status == 413) {
+      message = "request body over the limit of " + std::to_string(config.limits.max_body_bytes) + " bytes (max_body_bytes)";
+    } else if (res.status == 404 || res.status == 405) {
+      message = "no such route: " + req.method + " " + req.path;
+    } else if (res.status == 400) {
+      message = "malformed HTTP request";
+    }
+    send_error(res, res.status, message);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+    std::string message = "unknown error";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      message = x.what();
+    } catch (...) {
+    }
+    send_error(res, 500, "server error: " + message);
+  });
+}
+
+}  // namespace strider::server

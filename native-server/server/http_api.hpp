@@ -1,0 +1,15 @@
+#pragma once
+// The routes of shared/api/README.md on a cpp-httplib server: the JSON API
+// under /api, the share URLs /r/ID and the web build's static files.
+#include <httplib.h>
+
+#include "job_runner.hpp"
+#include "job_store.hpp"
+#include "server.hpp"
+
+namespace strider::server {
+
+// Registers every route and the JSON error answers on `http`; the references must outlive it.
+void install_routes(httplib::Server& http, const ServerConfig& config, JobStore& store, JobRunner& runner);
+
+}  // namespace strider::server

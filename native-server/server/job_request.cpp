@@ -1,0 +1,259 @@
+#include "job_request.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "job_store.hpp"
+#include "json_schema.hpp"
+#include "request_schema.hpp"
+
+namespace strider::server {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Options whose values are the job folder's files or the server's business.
+const std::set<std::string> reserved_options{"out", "trajectory", "data", "log", "curve", "policy-out",
+                                             "json", "resume", "help"};
+
+// The CLI command of each job command.
+std::string cli_command(const std::string& command) { return command == "benchmark" ? "bench" : command; }
+
+bool needs_structure(const std::string& command) { return command != "train"; }
+
+const JsonSchema& request_schema() {
+  static const JsonSchema schema(json::parse(job_request_schema_text));
+  return schema;
+}
+
+// "--name=value" for one option (inline, so a value starting with dashes is never read as an option).
+std::vector<std::string> option_arguments(const json& options) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : options.items()) {
+    if (value.is_boolean()) {
+      if (value.get<bool>()) out.push_back("--" + name);
+    } else if (value.is_number_integer()) {
+      out.push_back("--" + name + "=" + std::to_string(value.get<long long>()));
+    } else if (value.is_number()) {
+      char text[40];
+      std::snprintf(text, sizeof text, "%.17g", value.get<double>());
+      out.push_back("--" + name + "=" + text);
+    } else {
+      out.push_back("--" + name + "=" + value.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// A number given as JSON number or numeric string; nullopt when it is neither.
+std::optional<double> numeric(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (!value.is_string()) return std::nullopt;
+  const std::string& s = value.get_ref<const std::string&>();
+  char* end = nullptr;
+  const double x = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0') return std::nullopt;
+  return x;
+}
+
+void check_system(const std::string& key, const ServerConfig& config, const std::string& field) {
+  for (const std::string& known : config.systems) {
+    if (known == key) return;
+  }
+  std::string list;
+  for (const std::string& known : config.systems) list += (list.empty() ? "" : ", ") + known;
+  throw RequestError(400, "unknown system '" + key + "' (known: " + list + ")", field);
+}
+
+void check_options(const json& options, const ServerConfig& config) {
+  const ServerLimits& limits = config.limits;
+  for (const auto& [name, value] : options.items()) {
+    const std::string field = "options." + name;
+    if (reserved_options.count(name)) throw RequestError(400, "the server sets this option itself", field);
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos ||
+        name[0] == '-') {
+      throw RequestError(400, "not an option name (lowercase letters, digits, dashes; no leading dashes)", field);
+    }
+    if (auto x = numeric(value); x && !std::isfinite(*x)) {
+      throw RequestError(400, "must be a finite number, got " + value.dump(), field);
+    }
+    if (value.is_string() && value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+      throw RequestError(400, "contains a NUL character", field);
+    }
+    auto limit = [&](long maximum, const std::string& what) {
+      const auto x = numeric(value);
+      if (x && *x > static_cast<double>(maximum)) {
+        throw RequestError(422, "over the server's limit of " + std::to_string(maximum) + " " + what, field);
+      }
+    };
+    if (name == "epochs") limit(limits.max_epochs, "epochs (max_epochs)");
+    if (name == "steps" || name == "budget" || name == "repeat") limit(limits.max_steps, "(max_steps)");
+    if (name == "system") {
+      if (!value.is_string()) throw RequestError(400, "must be a system key", field);
+      check_system(value.get<std::string>(), config, field);
+    }
+  }
+}
+
+void check_structure_text(const std::string& text, const ServerConfig& config, const std::string& field) {
+  const StructureCheck check = config.check_structure(text);
+  if (!check.error.empty()) throw RequestError(400, "unreadable structure: " + check.error, field);
+  if (check.atoms > config.limits.max_atoms) {
+    throw RequestError(422, std::to_string(check.atoms) + " atoms, over the server's limit of " +
+                                std::to_string(config.limits.max_atoms) + " (max_atoms)", field);
+  }
+  if (!check.system.empty()) check_system(check.system, config, field);
+}
+
+void require(bool ok, const std::string& message, const std::string& field) {
+  if (!ok) throw RequestError(400, message, field);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+// Any NaN or infinity (JSON has none, but 1e999 parses to infinity), with its path.
+void check_finite(const json& value, const std::string& path) {
+  if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+    throw RequestError(400, "must be a finite number (NaN and infinity are refused)", path);
+  }
+  if (value.is_object()) {
+    for (const auto& [name, sub] : value.items()) check_finite(sub, path.empty() ? name : path + "." + name);
+  } else if (value.is_array()) {
+    for (std::size_t k = 0; k < value.size(); ++k) check_finite(value[k], path + "[" + std::to_string(k) + "]");
+  }
+}
+
+}  // namespace
+
+void check_job_request(const json& request, const ServerConfig& config, JobStore& store) {
+  check_finite(request, "");
+  if (auto violation = request_schema().validate(request)) {
+    throw RequestError(400, (violation->path.empty() ? "request" : violation->path) + " " + violation->message,
+                       violation->path);
+  }
+  const std::string command = request.at("command");
+  const json options = request.value("options", json::object());
+  check_options(options, config);
+
+  // The inputs each command takes, and only those.
+  require(needs_structure(command) == request.contains("structure"),
+          needs_structure(command) ? command + " needs a structure (extxyz text)" : "train takes no structure",
+          "structure");
+  if (command == "train") {
+    require(request.contains("generate") != request.contains("dataset"),
+            "train needs either generate {system, n, count} or dataset (extxyz texts), not both", "generate");
+  } else {
+    require(!request.contains("generate") && !request.contains("dataset"), "only train takes a dataset", "generate");
+  }
+  if (command == "adapt") {
+    require(request.contains("policy") != request.contains("policy_job"),
+            "adapt needs either policy (weight file text) or policy_job (a train job's id), not both", "policy");
+  } else {
+    require(!request.contains("policy") && !request.contains("policy_job"), "only adapt takes a policy", "policy");
+  }
+
+  if (request.contains("structure")) check_structure_text(request.at("structure"), config, "structure");
+  if (request.contains("generate")) {
+    const json& g = request.at("generate");
+    check_system(g.at("system"), config, "generate.system");
+    if (g.at("n").get<long>() > config.limits.max_atoms) {
+      throw RequestError(422, "over the server's limit of " + std::to_string(config.limits.max_atoms) + " atoms (max_atoms)",
+                         "generate.n");
+    }
+    if (g.at("count").get<long>() > config.limits.max_structures) {
+      throw RequestError(422, "over the server's limit of " + std::to_string(config.limits.max_structures) +
+                                  " structures (max_structures)", "generate.count");
+    }
+  }
+  if (request.contains("dataset")) {
+    const json& d = request.at("dataset");
+    if (static_cast<long>(d.size()) > config.limits.max_structures) {
+      throw RequestError(422, "over the server's limit of " + std::to_string(config.limits.max_structures) +
+                                  " structures (max_structures)", "dataset");
+    }
+    for (std::size_t k = 0; k < d.size(); ++k) check_structure_text(d[k], config, "dataset[" + std::to_string(k) + "]");
+    require(options.contains("system"), "a dataset needs its system in options.system", "options.system");
+  }
+  if (request.contains("policy")) {
+    require(request.at("policy").get<std::string>().rfind("strider-policy-weights", 0) == 0,
+            "not a strider policy weight file (shared/policy-weights.md)", "policy");
+  }
+  if (request.contains("policy_job")) {
+    const auto job = store.get(request.at("policy_job"));
+    require(job && job->command == "train" && job->status == "succeeded", "not the id of a succeeded train job",
+            "policy_job");
+  }
+
+  // The CLI's own option table has the last word on names and arity.
+  const std::vector<JobStage> stages = job_stages(request, "/job", false);
+  const JobStage& main = stages.back();
+  if (const std::string error = config.check_arguments(main.args.front(), {main.args.begin() + 1, main.args.end()});
+      !error.empty()) {
+    throw RequestError(400, error, "options");
+  }
+}
+
+void write_job_inputs(const json& request, const std::string& dir, const std::string& data_dir) {
+  const fs::path folder(dir);
+  fs::create_directories(folder);
+  if (request.contains("structure")) write_text(folder / "input.xyz", request.at("structure"));
+  if (request.contains("policy")) write_text(folder / "policy.weights", request.at("policy"));
+  if (request.contains("policy_job")) {
+    fs::copy_file(fs::path(data_dir) / "jobs" / request.at("policy_job").get<std::string>() / "model.weights",
+                  folder / "policy.weights", fs::copy_options::overwrite_existing);
+  }
+  if (request.contains("dataset")) {
+    fs::create_directories(folder / "data");
+    const json& d = request.at("dataset");
+    for (std::size_t k = 0; k < d.size(); ++k) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%05zu.xyz", k);
+      write_text(folder / "data" / name, d[k]);
+    }
+  }
+}
+
+std::vector<JobStage> job_stages(const json& request, const std::string& dir, bool resume) {
+  const std::string command = request.at("command");
+  const fs::path folder(dir);
+  auto file = [&](const char* name) { return (folder / name).string(); };
+  std::vector<JobStage> stages;
+  std::vector<std::string> args{cli_command(command)};
+  if (command == "train") {
+    if (request.contains("generate")) {
+      const json& g = request.at("generate");
+      stages.push_back({"generate",
+                        {"generate", "--system=" + g.at("system").get<std::string>(),
+                         "--n=" + std::to_string(g.at("n").get<long>()),
+                         "--count=" + std::to_string(g.at("count").get<long>()),
+                         "--seed=" + std::to_string(g.value("seed", 1L)), "--out=" + file("data.partial")},
+                        file("data")});
+    }
+    args.insert(args.end(), {"--data=" + file("data"), "--out=" + file("model.weights"), "--log=" + file("curve.csv")});
+    if (resume) args.push_back("--resume");
+  } else {
+    if (command == "adapt") args.push_back(file("policy.weights"));
+    args.push_back(file("input.xyz"));
+    if (command == "minimize") args.push_back("--trajectory=" + file("trajectory.xyz"));
+    if (command != "benchmark") args.push_back("--out=" + file("structure.xyz"));
+    if (command == "adapt") {
+      args.insert(args.end(), {"--policy-out=" + file("model.weights"), "--curve=" + file("curve.csv")});
+    }
+  }
+  args.push_back("--json");
+  for (std::string& a : option_arguments(request.value("options", json::object()))) args.push_back(std::move(a));
+  stages.push_back({command, std::move(args), ""});
+  return stages;
+}
+
+}  // namespace strider::server
