@@ -8,7 +8,8 @@ JOBS       ?= $(shell nproc)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
-                lammps python3 python3-numpy python3-ase emscripten nodejs
+                lammps python3 python3-numpy python3-ase emscripten nodejs \
+                libtorch-dev libgloo-dev
 
 .PHONY: run test deps build wasm bench clean
 

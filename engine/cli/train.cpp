@@ -15,6 +15,10 @@
 #include "progress.hpp"
 #include "strider/io.hpp"
 #include "strider/rl_training.hpp"
+#ifdef STRIDER_WITH_TORCH
+#include "strider/torch_distributed.hpp"
+#include "strider/torch_policy.hpp"
+#endif
 
 namespace strider::cli {
 
@@ -41,6 +45,9 @@ const CommandSpec train_spec{
       options.push_back({"--accumulation", "A", "batches per update (default 2)"});
       options.push_back({"--features", "SET", "graph features: paper (eq. 3-4, default) or authors (their code)"});
       for (const OptionSpec& o : learning_options(15)) options.push_back(o);
+      options.push_back({"--backend", "NAME", "engine (the hand-written network, default) or torch (the LibTorch twin;"
+                                              " data parallel over processes when WORLD_SIZE > 1, see below)"});
+      options.push_back({"--device", "DEV", "with --backend torch: cpu (default) or cuda"});
       options.push_back({"--json", "", "print one JSON object at the end: model, curves, evaluations, seconds, ..."});
       return options;
     }(),
@@ -56,6 +63,13 @@ const CommandSpec train_spec{
     "(atomically): a killed run continues with --resume exactly as if never\n"
     "stopped. The split is contiguous: the first 75% of the dataset's structures\n"
     "train, the rest validate.\n"
+    "\n"
+    "--backend torch runs the same training with the network in LibTorch (same\n"
+    "options, files and logs; equal results to rounding). With WORLD_SIZE > 1,\n"
+    "MASTER_ADDR, MASTER_PORT and RANK in the environment (as torchrun, mpirun\n"
+    "wrappers or a shell loop set them), every process runs its share of each\n"
+    "epoch's episodes and the gradients are summed with c10d (Gloo): the result\n"
+    "equals one process's. Rank 0 writes the files and prints.\n"
     "\n"
     "The progress bar shows the epoch, the last epoch's mean return <D^0> (the\n"
     "reward) and the last validation's <E_20 - E_0>. The summary adds FIRE's\n"
@@ -206,12 +220,41 @@ int run_train(const ParsedArgs& args) {
     policy = std::make_unique<StriderPolicy>(policy_preset(key, features), settings.seed);
   }
 
-  rl::Trainer trainer(*policy, settings, std::move(training), std::move(validation));
+  // The network that trains: the engine's policy itself, or its LibTorch twin
+  // (copied back into `policy` before every save).
+  const std::string backend = args.value("--backend").value_or("engine");
+  const std::string device = args.value("--device").value_or("cpu");
+  if (backend != "engine" && backend != "torch") {
+    throw InputError("--backend " + backend + ": unknown backend (known: engine, torch)");
+  }
+  if (backend == "engine" && device != "cpu") throw InputError("--device " + device + " needs --backend torch");
+  PolicyModel* model = policy.get();
+#ifdef STRIDER_WITH_TORCH
+  std::unique_ptr<TorchPolicy> twin;
+  std::unique_ptr<C10dEpisodeGroup> group;
+  if (backend == "torch") {
+    twin = std::make_unique<TorchPolicy>(*policy, device);
+    model = twin.get();
+    group = episode_group_from_environment();
+  }
+  const int processes = group ? group->size() : 1;
+  const bool lead = !group || group->rank() == 0;
+#else
+  if (backend == "torch") throw InputError("--backend torch: this strider was built without LibTorch");
+  const int processes = 1;
+  const bool lead = true;
+#endif
+
+  rl::Trainer trainer(*model, settings, std::move(training), std::move(validation));
+#ifdef STRIDER_WITH_TORCH
+  if (group) trainer.set_group(group.get());
+#endif
   if (resume_state) trainer.restore(*resume_state);
   const long first_epoch = trainer.epoch();
 
   auto metadata = [&](const rl::TrainerState& s) {
     nlohmann::json j{{"command", "strider train"},
+                     {"backend", backend},
                      {"data", *data_option},
                      {"estimator", rl::to_string(settings.estimator)},
                      {"epochs", s.epoch},
@@ -232,6 +275,10 @@ int run_train(const ParsedArgs& args) {
     return j.dump();
   };
   auto save = [&](const rl::TrainerState& s) {
+#ifdef STRIDER_WITH_TORCH
+    if (twin) twin->copy_to(*policy);
+#endif
+    if (!lead) return;  // one writer: rank 0
     write_policy_weights_file(model_path, *policy, metadata(s));
     rl::write_checkpoint_file(checkpoint_path, s);
     io::write_file_atomically(log_path, curves_csv(s.epochs, s.validations));
@@ -274,6 +321,7 @@ int run_train(const ParsedArgs& args) {
   const auto best = std::min_element(validations.begin(), validations.end(), [](const auto& a, const auto& b) {
     return a.mean_energy_change < b.mean_energy_change;
   });
+  if (!lead) return 0;
   if (args.flag("--json")) {
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& v : validations) {
@@ -287,6 +335,9 @@ int run_train(const ParsedArgs& args) {
                           {"log", log_path},
                           {"system", key},
                           {"estimator", rl::to_string(settings.estimator)},
+                          {"backend", backend},
+                          {"device", device},
+                          {"processes", processes},
                           {"epochs", trainer.epoch()},
                           {"resumed_from_epoch", first_epoch},
                           {"seed", settings.seed},
@@ -306,8 +357,10 @@ int run_train(const ParsedArgs& args) {
   } else {
     std::printf("system:       %s, %zu training and %zu validation structures\n", key.c_str(), n_training,
                 structures.size() - n_training);
-    std::printf("policy:       %d parameters, %s estimator, seed %llu\n", policy->parameter_count(),
-                rl::to_string(settings.estimator).c_str(), static_cast<unsigned long long>(settings.seed));
+    std::printf("policy:       %d parameters, %s estimator, seed %llu, %s backend (%s, %d process%s)\n",
+                policy->parameter_count(), rl::to_string(settings.estimator).c_str(),
+                static_cast<unsigned long long>(settings.seed), backend.c_str(), device.c_str(), processes,
+                processes == 1 ? "" : "es");
     std::printf("epochs:       %ld (from %ld), %ld energy evaluations, %.3g s\n", trainer.epoch(), first_epoch,
                 trainer.evaluations(), seconds);
     if (!validations.empty()) {
