@@ -219,7 +219,12 @@ void generate_lj_cluster(const DatasetSettings& s, const Sampler& run) {
   const double radius = portable::cbrt(3.0 * s.atoms / (4.0 * M_PI * s.density));
   System system = place_randomly(s.atoms, Box::free(), 0.85, 0.0, random, [radius](Random& r) {
     for (;;) {  // uniform in the ball, by rejection from the cube
-      const Eigen::Vector3d x(2.0 * r.uniform() - 1.0, 2.0 * r.uniform() - 1.0, 2.0 * r.uniform() - 1.0);
+      // One draw per statement: argument evaluation order is unspecified (g++ goes right
+      // to left, clang left to right), so draws inside one call differ between native and wasm.
+      // z first keeps the structures g++ builds have always made.
+      const double z = 2.0 * r.uniform() - 1.0;
+      const double y = 2.0 * r.uniform() - 1.0;
+      const Eigen::Vector3d x(2.0 * r.uniform() - 1.0, y, z);
       if (x.squaredNorm() <= 1.0) return Eigen::Vector3d(radius * x);
     }
   });
