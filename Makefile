@@ -9,14 +9,15 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
                 lammps python3 python3-numpy python3-ase emscripten nodejs \
+                chromium \
                 libtorch-dev libgloo-dev
 
-.PHONY: run test deps build wasm bench clean
+.PHONY: run test deps build wasm bench clean site web-deps
 
-run: build
+run: build site
 	$(BUILD)/strider energy demos/structures/lj-binary-100.xyz
 
-test: build wasm
+test: build wasm site
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Installs the Debian packages that are missing (none on a second run).
@@ -36,10 +37,24 @@ build: deps
 # the Emscripten toolchain looks for packages only inside its sysroot. Debian ships
 # Emscripten's system libraries prebuilt (a frozen cache in /usr/share/emscripten/cache):
 # nothing is built or written there, also on a first run or as a user other than root.
-wasm: deps
+wasm: deps web-deps
 	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release \
 	  -DEigen3_DIR=/usr/share/eigen3/cmake
 	NODE_PATH=/usr/share/nodejs cmake --build $(WASM_BUILD) -j $(JOBS)
+
+# The web app's inputs that no Debian binary package ships: Dear ImGui's sources (Debian's
+# source package, into the wasm build folder) and the npm modules of web/package-lock.json
+# (three.js, playwright-core). npm comes with Debian's `npm` when node has none.
+web-deps: deps web/node_modules/.package-lock.json
+	web/scripts/fetch-imgui.sh $(WASM_BUILD)/imgui
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq --no-install-recommends npm
+	cd web && npm ci --no-audit --no-fund
+
+# The browser app as static files: $(WASM_BUILD)/site/index.html (assembled by `make wasm`).
+site: wasm
+	@echo "web app: $(WASM_BUILD)/site/index.html (serve the folder, e.g. strider serve --web $(WASM_BUILD)/site)"
 
 # Speed against LAMMPS (not part of the tests).
 bench: build

@@ -3,18 +3,22 @@
 //   const createStriderModule = require('./strider_engine.js');   // CommonJS factory
 //   const strider = await createStriderModule();
 //   const engine = new strider.Engine(xyzText, {system: 'sw-si'});  // evaluates once
+//   const made = strider.Engine.generate({system: 'lj-binary', n: 100, seed: 1});  // = strider generate
 //   engine.energy();          // total energy, the system's energy unit
 //   engine.forces();          // Float64Array, 3N: x0 y0 z0 x1 ... (energy / length)
 //   engine.setPositions(xyz); // 3N numbers, length unit; re-evaluates
+//   engine.start('fire', {dt_max: 0.02});  // an optimiser (or 'basin-hopping', 'policy')
+//   engine.step();            // one step: {step, energy, maxForce, evaluations}
 //   engine.delete();          // embind objects are freed by hand
 //
 // Views: positions(), forces(), perAtomEnergies() and species() are typed arrays over
 // the wasm heap, not copies. A view is invalidated by the next evaluation (setPositions,
-// evaluate) and by any growth of the wasm memory (any call that allocates, e.g. building
-// another Engine): read it at once, or keep a copy (view.slice()).
+// evaluate, step, ...) and by any growth of the wasm memory (any call that allocates, e.g.
+// building another Engine): read it at once, or keep a copy (view.slice()).
 //
-// Errors: bad input (a malformed file, an unknown system or species, a NaN coordinate)
-// throws a JS Error whose message is the engine's ("input.xyz:3: ...").
+// Errors: bad input (a malformed file, an unknown system or species, a NaN coordinate, an
+// unknown optimiser or parameter) throws a JS Error whose message is the engine's
+// ("input.xyz:3: ..."); the Engine keeps its state.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -26,11 +30,18 @@
 #include <utility>
 #include <vector>
 
+#include "strider/basin_hopping.hpp"
+#include "strider/dataset.hpp"
 #include "strider/error.hpp"
 #include "strider/evaluator.hpp"
 #include "strider/frame.hpp"
 #include "strider/io.hpp"
+#include "strider/md.hpp"
+#include "strider/optimizers.hpp"
+#include "strider/policy.hpp"
 #include "strider/potential.hpp"
+#include "strider/rl.hpp"
+#include "strider/rl_adaptation.hpp"
 
 namespace {
 
@@ -45,6 +56,8 @@ auto rethrow_as_js(F&& f) -> decltype(f()) {
     return f();
   } catch (const strider::InputError& e) {
     error = val::global("Error").new_(std::string(e.what()));
+  } catch (const strider::rl::DivergedError& e) {
+    error = val::global("Error").new_("diverged: " + std::string(e.what()));
   } catch (const std::exception& e) {
     error = val::global("Error").new_("strider internal error: " + std::string(e.what()));
   }
@@ -54,8 +67,20 @@ auto rethrow_as_js(F&& f) -> decltype(f()) {
 // options[name] converted to T, or fallback when the field is absent (undefined or null).
 template <class T>
 T option(const val& options, const char* name, T fallback) {
+  if (options.isUndefined() || options.isNull()) return fallback;
   val v = options[name];
   return v.isUndefined() || v.isNull() ? fallback : v.as<T>();
+}
+
+// A whole number option in [lo, hi] (InputError naming it otherwise).
+// (long is 32 bits in wasm: whole numbers travel as long long.)
+long long whole_option(const val& options, const char* name, long long fallback, long long lo, long long hi) {
+  const double x = option<double>(options, name, static_cast<double>(fallback));
+  if (!std::isfinite(x) || x != std::floor(x) || x < static_cast<double>(lo) || x > static_cast<double>(hi)) {
+    throw strider::InputError(std::string(name) + " must be a whole number in [" + std::to_string(lo) + ", " +
+                              std::to_string(hi) + "]");
+  }
+  return static_cast<long long>(x);
 }
 
 // Throws InputError unless all n values are finite.
@@ -67,7 +92,43 @@ void require_finite(const double* values, size_t n, const std::string& what) {
   }
 }
 
-// One structure with its potential and the latest evaluation.
+// Every numeric field of a JS object as an optimiser override (name -> value).
+strider::ParameterOverrides overrides_of(const val& parameters) {
+  strider::ParameterOverrides out;
+  if (parameters.isUndefined() || parameters.isNull()) return out;
+  const val keys = val::global("Object").call<val>("keys", parameters);
+  const int n = keys["length"].as<int>();
+  for (int k = 0; k < n; ++k) {
+    const std::string name = keys[k].as<std::string>();
+    const val v = parameters[name];
+    if (!v.isNumber()) throw strider::InputError("parameter " + name + " must be a number");
+    out[name] = v.as<double>();
+  }
+  return out;
+}
+
+// {step, energy, maxForce, evaluations} as a JS object.
+val report_of(long step, double energy, double max_force, long evaluations) {
+  val out = val::object();
+  out.set("step", static_cast<double>(step));
+  out.set("energy", energy);
+  out.set("maxForce", max_force);
+  out.set("evaluations", static_cast<double>(evaluations));
+  return out;
+}
+
+// What moves the atoms step by step: an optimiser, basin hopping or the policy.
+struct Driver {
+  std::string name;                                     // gd adam fire fire2 lbfgs basin-hopping policy
+  val parameters = val::object();                       // as given to start()
+  std::unique_ptr<strider::Optimizer> optimizer;        // gd .. lbfgs
+  std::unique_ptr<strider::BasinHopping> hopping;       // basin-hopping
+  std::unique_ptr<strider::Random> noise;               // policy: the action noise
+  bool sample = true;                                   // policy: a = mu + noise (else the mean)
+  long step = 0, evaluations_start = 0;
+};
+
+// One structure with its potential, the latest evaluation and what moves it.
 class Engine {
  public:
   // Reads the first structure of extended-XYZ `text` and evaluates it. options (a JS
@@ -92,16 +153,47 @@ class Engine {
       potential_options.cutoff = option<double>(options, "cutoff", 0.0);
       auto potential = strider::make_potential(key, potential_options);
       strider::System system = strider::to_system(frame, *potential);
-      auto engine = std::make_unique<Engine>(key, std::move(system), std::move(potential));
-      engine->evaluate_now();
-      return engine.release();
+      return new Engine(key, potential_options, std::move(system));
     });
   }
   // As above with every option at its default.
   static Engine* from_extxyz_text(const std::string& text) { return from_extxyz(text, val::object()); }
 
-  Engine(std::string key, strider::System system, std::unique_ptr<strider::Potential> potential)
-      : key_(std::move(key)), system_(std::move(system)), evaluator_(std::move(potential)) {}
+  // The first structure `strider generate --system S --n N --seed SEED --count 1` writes
+  // (the paper's protocol, strider/dataset.hpp), bit for bit. options: system (required),
+  // n, seed (default 1), equilibration (MD steps, default the paper's 10000), temperature,
+  // dt (the system's units; default the paper's).
+  static Engine* generate(const val& options) {
+    return rethrow_as_js([&] {
+      const std::string key = option<std::string>(options, "system", "");
+      if (key.empty()) throw strider::InputError("generate: system is required (lj-binary, sw-si, csh, lj)");
+      strider::DatasetSettings settings = strider::paper_dataset_settings(key);
+      settings.count = 1;
+      settings.atoms = static_cast<int>(whole_option(options, "n", settings.atoms, 0, 1000000));
+      settings.seed = static_cast<std::uint64_t>(whole_option(options, "seed", 1, 0, 1LL << 53));
+      settings.equilibration = whole_option(options, "equilibration", settings.equilibration, 0, 100000000);
+      settings.temperature = option<double>(options, "temperature", settings.temperature);
+      settings.dt = option<double>(options, "dt", settings.dt);
+      strider::validate(settings);
+      strider::System system;
+      strider::generate_dataset(settings, [&](const strider::DatasetSample& s) { system = s.system; });
+      return new Engine(key, strider::PotentialOptions{}, std::move(system));
+    });
+  }
+
+  Engine(std::string key, const strider::PotentialOptions& options, strider::System system)
+      : key_(std::move(key)),
+        options_(options),
+        system_(std::move(system)),
+        evaluator_(strider::make_potential(key_, options_)) {
+    evaluate_now();
+  }
+
+  // A copy of the structure (same system and options), freshly evaluated, with no driver
+  // and no policy: the start of a race lane.
+  Engine* clone() const {
+    return rethrow_as_js([&] { return new Engine(key_, options_, system_); });
+  }
 
   // Atom count N.
   int size() const { return system_.size(); }
@@ -111,6 +203,8 @@ class Engine {
   double energy() const { return result_->energy; }
   // Total energy / N.
   double energy_per_atom() const { return result_->energy / system_.size(); }
+  // max over atoms of |F_i| (energy / length).
+  double max_force() const { return strider::max_atom_force(result_->forces); }
   // Float64Array view, 3N (atom-major x, y, z): forces, energy / length.
   val forces() const { return view(result_->forces.data(), result_->forces.size()); }
   // Float64Array view, N: per-atom energies (LAMMPS split; they sum to energy()).
@@ -135,9 +229,22 @@ class Engine {
     out.set("periodic", val::array(b.periodic.begin(), b.periodic.end()));
     return out;
   }
+  // The structure as extended XYZ text (system=, energy=, forces, per-atom energies).
+  std::string to_extxyz() const {
+    return rethrow_as_js([&] {
+      strider::Frame frame = strider::to_frame(system_, evaluator_.potential());
+      frame.system_key = key_;
+      frame.energy = result_->energy;
+      frame.forces = result_->forces;
+      frame.per_atom_energy = result_->per_atom;
+      std::ostringstream out;
+      strider::write_extxyz(out, frame);
+      return out.str();
+    });
+  }
 
   // Copies 3N numbers (atom-major x, y, z; length unit; a JS array or typed array) into
-  // the positions and re-evaluates; returns the new energy.
+  // the positions, re-evaluates and restarts the driver; returns the new energy.
   double set_positions(const val& values) {
     return rethrow_as_js([&] {
       std::vector<double> v = emscripten::convertJSArrayToNumberVector<double>(values);
@@ -147,16 +254,211 @@ class Engine {
       }
       require_finite(v.data(), v.size(), "setPositions");
       std::copy(v.begin(), v.end(), system_.positions.data());
-      evaluate_now();
+      moved();
       return result_->energy;
     });
   }
-  // Re-evaluates at the current positions (after writes through positions()); returns the energy.
+  // Re-evaluates at the current positions (after writes through positions()) and
+  // restarts the driver; returns the energy.
   double evaluate() {
     return rethrow_as_js([&] {
       require_finite(system_.positions.data(), system_.positions.size(), "positions");
-      evaluate_now();
+      moved();
       return result_->energy;
+    });
+  }
+  // Puts atom i at (x, y, z) (length unit; wrapped along periodic axes), re-evaluates and
+  // restarts the driver from there (a drag). Returns the new energy.
+  double move_atom(int i, double x, double y, double z) {
+    return rethrow_as_js([&] {
+      if (i < 0 || i >= system_.size()) {
+        throw strider::InputError("moveAtom: atom " + std::to_string(i) + " out of range [0, " +
+                                  std::to_string(system_.size()) + ")");
+      }
+      const double p[3] = {x, y, z};
+      require_finite(p, 3, "moveAtom");
+      system_.positions.col(i) = Eigen::Vector3d(x, y, z);
+      strider::wrap_positions(system_);
+      moved();
+      return result_->energy;
+    });
+  }
+  // Heats the structure: `steps` NVT MD steps (Nose-Hoover, the system's units and the
+  // paper's dataset time step) from seeded Maxwell-Boltzmann velocities at `temperature`
+  // (the system's temperature unit); then re-evaluates and restarts the driver. Returns the energy.
+  double shake(double temperature, int steps, double seed) {
+    return rethrow_as_js([&] {
+      if (!(temperature >= 0.0) || !std::isfinite(temperature)) throw strider::InputError("shake: temperature must be >= 0");
+      if (steps < 1 || steps > 100000) throw strider::InputError("shake: steps must be in [1, 100000]");
+      strider::MdSettings settings;
+      settings.dt = strider::paper_dataset_settings(key_).dt;
+      settings.temperature = temperature;
+      settings.seed = static_cast<std::uint64_t>(seed);
+      strider::MolecularDynamics md(strider::units_for_system(key_), settings);
+      strider::System work = system_;
+      md.init(work, evaluator_);
+      for (int k = 0; k < steps; ++k) md.step(work, evaluator_);
+      if (!work.positions.allFinite()) throw strider::InputError("shake: the dynamics diverged; try a lower temperature");
+      system_ = std::move(work);
+      moved();
+      return result_->energy;
+    });
+  }
+
+  // The parameters of optimiser `name` ("gd" ... "lbfgs") with the paper's preset for
+  // `system`: JS array of {name, value, help}. Throws for unknown names.
+  static val optimizer_parameters(const std::string& name, const std::string& system) {
+    return rethrow_as_js([&] {
+      val out = val::array();
+      for (const strider::OptimizerParameter& p : strider::optimizer_parameters(name, system)) {
+        val entry = val::object();
+        entry.set("name", p.name);
+        entry.set("value", p.value);
+        entry.set("help", p.help);
+        out.call<void>("push", entry);
+      }
+      return out;
+    });
+  }
+  // JS array of every driver name start() accepts.
+  static val driver_names() {
+    val out = val::array();
+    for (const std::string& n : strider::optimizer_names()) out.call<void>("push", n);
+    out.call<void>("push", std::string("basin-hopping"));
+    out.call<void>("push", std::string("policy"));
+    return out;
+  }
+
+  // Makes `name` the driver and starts it at the current positions; returns the report
+  // of step 0. parameters (a JS object of numbers):
+  //   gd, adam, fire, fire2, lbfgs: overrides of the paper's preset (optimizerParameters);
+  //   basin-hopping: temperature, step_size, local_fmax, local_steps, seed (defaults as
+  //     `strider search`), local (0 = lbfgs, the only local optimiser offered here);
+  //   policy (needs loadPolicy): seed (default 1; the noise of `strider rollout --seed`),
+  //     mean (1: the mean action, as --mean).
+  // On an error the previous driver stays.
+  val start(const std::string& name, const val& parameters) {
+    return rethrow_as_js([&] {
+      auto driver = std::make_unique<Driver>();
+      driver->name = name;
+      driver->parameters = parameters;
+      if (name == "basin-hopping") {
+        strider::ParameterOverrides p = overrides_of(parameters);
+        const bool csh = key_ == "csh", si = key_ == "sw-si";
+        strider::BasinHoppingOptions o;
+        o.temperature = csh ? 800.0 : si ? 0.2 : 0.8;
+        o.step_size = csh ? 10.0 : 0.4;
+        o.local_fmax = csh ? 1.0 : 1e-3;
+        for (const auto& [k, v] : p) {
+          if (k == "temperature") o.temperature = v;
+          else if (k == "step_size") o.step_size = v;
+          else if (k == "local_fmax") o.local_fmax = v;
+          else if (k == "local_steps") o.local_steps = static_cast<long>(v);
+          else if (k == "seed") o.seed = static_cast<std::uint64_t>(v);
+          else throw strider::InputError("basin-hopping has no parameter '" + k +
+                                         "' (known: temperature, step_size, local_fmax, local_steps, seed)");
+        }
+        if (!(o.temperature >= 0.0) || !(o.step_size > 0.0) || !(o.local_fmax > 0.0) || o.local_steps < 1) {
+          throw strider::InputError("basin-hopping: temperature >= 0, step_size > 0, local_fmax > 0, local_steps >= 1");
+        }
+        driver->hopping = std::make_unique<strider::BasinHopping>(strider::make_optimizer("lbfgs", key_), o);
+      } else if (name == "policy") {
+        if (!policy_) throw strider::InputError("policy: no policy loaded (loadPolicy)");
+        strider::ParameterOverrides p = overrides_of(parameters);
+        for (const auto& [k, v] : p) {
+          if (k != "seed" && k != "mean") throw strider::InputError("policy has no parameter '" + k + "' (known: seed, mean)");
+        }
+        const double seed = p.count("seed") ? p["seed"] : 1.0;
+        if (!(seed >= 0.0) || seed != std::floor(seed)) throw strider::InputError("policy: seed must be a whole number >= 0");
+        driver->noise = std::make_unique<strider::Random>(strider::rl::stream_seed(static_cast<std::uint64_t>(seed), {5}));
+        driver->sample = !(p.count("mean") && p["mean"] != 0.0);
+      } else {
+        driver->optimizer = strider::make_optimizer(name, key_, overrides_of(parameters));
+      }
+      driver_ = std::move(driver);
+      return restart();
+    });
+  }
+  // The current driver's name ("" for none).
+  std::string driver() const { return driver_ ? driver_->name : std::string(); }
+
+  // One step of the driver (a basin-hopping step is one hop: a random move and a local
+  // minimisation); returns {step, energy, maxForce, evaluations} (evaluations since start).
+  val step() {
+    return rethrow_as_js([&] {
+      if (!driver_) throw strider::InputError("step: no optimiser started (start)");
+      Driver& d = *driver_;
+      double energy = 0.0;
+      if (d.optimizer) {
+        const strider::StepReport r = d.optimizer->step(system_, evaluator_);
+        d.step = r.step;
+        energy = r.energy;
+      } else if (d.hopping) {
+        const strider::HopReport r = d.hopping->hop(system_, evaluator_);
+        d.step = r.hop;
+        energy = r.energy;
+      } else {
+        // One step of `strider rollout`: the same noise stream, one draw per coordinate.
+        strider::rl::RolloutSettings settings;
+        settings.steps = 1;
+        settings.sample = d.sample;
+        const strider::rl::Episode episode = strider::rl::rollout(*policy_, system_, evaluator_, settings, *d.noise);
+        system_.positions = episode.positions.back();
+        ++d.step;
+        energy = episode.evaluations.back().energy;
+      }
+      if (!std::isfinite(energy) || !system_.positions.allFinite()) {
+        throw strider::rl::DivergedError(d.name + ": the energy is no longer finite at step " + std::to_string(d.step));
+      }
+      sync_evaluation(energy);
+      return report_of(d.step, energy, max_force(), evaluator_.evaluations() - d.evaluations_start);
+    });
+  }
+  // Reads a policy weight file (text of the format of shared/policy-weights.md) for this
+  // structure's system; returns its parameter count.
+  int load_policy(const std::string& text, const std::string& source) {
+    return rethrow_as_js([&] {
+      std::istringstream in(text);
+      strider::PolicyFile file = strider::read_policy_weights(in, source);
+      const std::string policy_system = file.policy->config().graph.system;
+      if (policy_system != key_) {
+        throw strider::InputError(source + ": the policy is for " + policy_system + ", the structure is " + key_);
+      }
+      policy_ = std::move(file.policy);
+      return policy_->parameter_count();
+    });
+  }
+  // Whether a policy is loaded.
+  bool has_policy() const { return static_cast<bool>(policy_); }
+
+  // Adapts the loaded policy to the current structure for `epochs` epochs (paper section
+  // 3.5, strider adapt with one seed): each epoch a T-step rollout, an Adam update of the
+  // policy, the next start the lowest of the last 3 states. The structure becomes the
+  // lowest start seen, the policy keeps its learned parameters. options: seed (default 1),
+  // steps (T, 15), lr (Adam, 0.005), estimator ("pathwise" or "reinforce").
+  // Returns {initialEnergy, finalEnergy, startEnergies: [...], diverged, message}.
+  val adapt(int epochs, const val& options) {
+    return rethrow_as_js([&] {
+      if (!policy_) throw strider::InputError("adapt: no policy loaded (loadPolicy)");
+      strider::rl::AdaptSettings s;
+      s.system = key_;
+      s.potential = options_;
+      s.epochs = epochs;
+      s.seeds = 1;
+      s.seed = static_cast<std::uint64_t>(whole_option(options, "seed", 1, 0, 1LL << 53));
+      s.steps = static_cast<int>(whole_option(options, "steps", s.steps, 1, 1000));
+      s.adam.learning_rate = option<double>(options, "lr", s.adam.learning_rate);
+      s.estimator = strider::rl::estimator_from_string(option<std::string>(options, "estimator", "pathwise"));
+      const strider::rl::AdaptRun run = strider::rl::adapt_once(*policy_, policy_->parameters(), system_, s, 0);
+      system_ = run.best;
+      moved();
+      val out = val::object();
+      out.set("initialEnergy", run.initial_energy);
+      out.set("finalEnergy", run.final_energy);
+      out.set("startEnergies", val::array(run.start_energies.begin(), run.start_energies.end()));
+      out.set("diverged", run.diverged);
+      out.set("message", run.message);
+      return out;
     });
   }
 
@@ -178,12 +480,44 @@ class Engine {
   static val view(const T* data, Eigen::Index n) {
     return val(emscripten::typed_memory_view(static_cast<size_t>(n), data));
   }
-  void evaluate_now() { result_ = &evaluator_.evaluate(system_); }
+  void evaluate_now() { result_ = last_ = &evaluator_.evaluate(system_); }
+
+  // After the atoms moved from outside the driver: evaluate, restart the driver there.
+  void moved() {
+    evaluate_now();
+    if (driver_) restart();
+  }
+  // (Re)starts the driver at the current positions; returns the report of step 0.
+  val restart() {
+    Driver& d = *driver_;
+    d.step = 0;
+    d.evaluations_start = evaluator_.evaluations();
+    double energy = result_->energy;
+    if (d.optimizer) energy = d.optimizer->init(system_, evaluator_).energy;
+    if (d.hopping) energy = d.hopping->init(system_, evaluator_).energy;
+    sync_evaluation(energy);
+    return report_of(0, energy, max_force(), evaluator_.evaluations() - d.evaluations_start);
+  }
+  // Points result_ at an evaluation of the current positions, whose energy is `energy`:
+  // the driver's last evaluation (the usual case), else (L-BFGS undid a step, basin hopping
+  // went back to its minimum) a fresh one by a second evaluator, so that the driver's
+  // evaluator counts the evaluations the CLI counts.
+  void sync_evaluation(double energy) {
+    result_ = last_;
+    if (result_->energy == energy) return;
+    if (!display_) display_ = std::make_unique<strider::Evaluator>(strider::make_potential(key_, options_));
+    result_ = &display_->evaluate(system_);
+  }
 
   std::string key_;
+  strider::PotentialOptions options_;
   strider::System system_;
   strider::Evaluator evaluator_;
-  const strider::Evaluation* result_ = nullptr;
+  const strider::Evaluation* result_ = nullptr;  // the latest evaluation at the current positions
+  const strider::Evaluation* last_ = nullptr;    // evaluator_'s own result (the same object after every call)
+  std::unique_ptr<strider::Evaluator> display_;  // see sync_evaluation
+  std::unique_ptr<Driver> driver_;
+  std::unique_ptr<strider::StriderPolicy> policy_;
 };
 
 // The engine's version string ("0.1.0").
@@ -193,20 +527,34 @@ std::string version() { return STRIDER_VERSION; }
 
 EMSCRIPTEN_BINDINGS(strider) {
   emscripten::class_<Engine>("Engine")
-      .constructor(&Engine::from_extxyz_text)
-      .constructor(&Engine::from_extxyz)
+      .constructor(&Engine::from_extxyz_text, emscripten::allow_raw_pointers())
+      .constructor(&Engine::from_extxyz, emscripten::allow_raw_pointers())
+      .class_function("generate", &Engine::generate, emscripten::allow_raw_pointers())
+      .function("clone", &Engine::clone, emscripten::allow_raw_pointers())
       .function("size", &Engine::size)
       .function("system", &Engine::system)
       .function("energy", &Engine::energy)
       .function("energyPerAtom", &Engine::energy_per_atom)
+      .function("maxForce", &Engine::max_force)
       .function("forces", &Engine::forces)
       .function("perAtomEnergies", &Engine::per_atom_energies)
       .function("positions", &Engine::positions)
       .function("species", &Engine::species)
       .function("speciesNames", &Engine::species_names)
       .function("box", &Engine::box)
+      .function("toExtxyz", &Engine::to_extxyz)
       .function("setPositions", &Engine::set_positions)
       .function("evaluate", &Engine::evaluate)
+      .function("moveAtom", &Engine::move_atom)
+      .function("shake", &Engine::shake)
+      .function("start", &Engine::start)
+      .function("driver", &Engine::driver)
+      .function("step", &Engine::step)
+      .function("loadPolicy", &Engine::load_policy)
+      .function("hasPolicy", &Engine::has_policy)
+      .function("adapt", &Engine::adapt)
+      .class_function("optimizerParameters", &Engine::optimizer_parameters)
+      .class_function("driverNames", &Engine::driver_names)
       .class_function("knownSystems", &Engine::known_systems);
   emscripten::function("version", &version);
 }

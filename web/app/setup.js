@@ -1,0 +1,94 @@
+// The run setup (system, N, seed, equilibration, optimisers with their parameters, step
+// budget) and its share-link form: the URL hash
+//   #system=lj-binary&n=100&seed=1&eq=1000&steps=1000&run=fire:dt_max=0.02;lbfgs
+// `run` lists the optimisers raced, each with the parameters that differ from the page's
+// defaults. parseShareHash throws an Error naming the first bad field; nothing changes then.
+
+export const SYSTEMS = ['lj-binary', 'sw-si', 'csh', 'lj'];
+export const DRIVERS = ['gd', 'adam', 'fire', 'fire2', 'lbfgs', 'basin-hopping', 'policy'];
+// Largest N the page accepts (the viewport and the per-frame budget are sized for ~1000s).
+export const MAX_ATOMS = 5000;
+
+// Settings the page uses instead of the paper's preset: the paper's FIRE (dt_max 0.4)
+// diverges on the liquid starts that `strider generate` makes (see `strider minimize --help`).
+const PAGE_OVERRIDES = {
+  fire: { 'lj-binary': { dt_max: 0.02 }, lj: { dt_max: 0.02 }, csh: { dt_max: 0.02 }, 'sw-si': { dt_start: 0.05, dt_max: 0.2 } },
+};
+
+// [{name, value, help}] of a driver for a system: the engine's preset (optimisers), the
+// `strider search` defaults (basin hopping) or the policy's seed and mean flag.
+export function defaultParameters(M, driver, system) {
+  if (driver === 'basin-hopping') {
+    const csh = system === 'csh';
+    return [
+      { name: 'temperature', value: csh ? 800 : system === 'sw-si' ? 0.2 : 0.8, help: 'Metropolis temperature (energy unit)' },
+      { name: 'step_size', value: csh ? 10 : 0.4, help: 'random move per coordinate (length unit)' },
+      { name: 'local_fmax', value: csh ? 1 : 1e-3, help: 'local L-BFGS stops at max |F_i| <= this' },
+      { name: 'local_steps', value: 2000, help: 'local L-BFGS step limit' },
+      { name: 'seed', value: 1, help: 'seed of the random moves' },
+    ];
+  }
+  if (driver === 'policy') {
+    return [
+      { name: 'seed', value: 1, help: 'seed of the action noise (strider rollout --seed)' },
+      { name: 'mean', value: 0, help: '1: take the mean action (strider rollout --mean)' },
+    ];
+  }
+  const overrides = (PAGE_OVERRIDES[driver] || {})[system] || {};
+  return M.Engine.optimizerParameters(driver, system).map((p) =>
+    (p.name in overrides ? { ...p, value: overrides[p.name] } : p));
+}
+
+// {name: value} of a driver's parameters.
+export function parameterObject(params) {
+  return Object.fromEntries(params.map((p) => [p.name, p.value]));
+}
+
+// The share hash of a setup and its drivers (enabled ones only).
+export function shareHash(M, setup, drivers, maxSteps) {
+  const run = drivers.filter((d) => d.enabled).map((d) => {
+    const defaults = parameterObject(defaultParameters(M, d.name, setup.system));
+    const changed = d.params.filter((p) => p.value !== defaults[p.name]).map((p) => `${p.name}=${p.value}`);
+    return changed.length ? `${d.name}:${changed.join(',')}` : d.name;
+  });
+  const q = new URLSearchParams({ system: setup.system, n: setup.n, seed: setup.seed, eq: setup.equilibration, steps: maxSteps });
+  return `#${q.toString()}&run=${run.join(';')}`;
+}
+
+// Whole number from text in [lo, hi], or an Error naming the field.
+function wholeField(q, key, lo, hi, fallback) {
+  if (!q.has(key)) return fallback;
+  const text = q.get(key);
+  const v = Number(text);
+  if (!/^\d+$/.test(text) || v < lo || v > hi) throw new Error(`share link: ${key}=${text} is not a whole number in [${lo}, ${hi}]`);
+  return v;
+}
+
+// {setup, maxSteps, run: [{name, params: {k: v}}]} from a hash; Error on nonsense.
+export function parseShareHash(hash, fallbackSetup) {
+  const q = new URLSearchParams(hash.replace(/^#/, ''));
+  const system = q.get('system') ?? fallbackSetup.system;
+  if (!SYSTEMS.includes(system)) throw new Error(`share link: unknown system '${system}' (known: ${SYSTEMS.join(', ')})`);
+  const setup = {
+    system,
+    n: wholeField(q, 'n', 2, MAX_ATOMS, fallbackSetup.n),
+    seed: wholeField(q, 'seed', 0, 2 ** 30, fallbackSetup.seed),
+    equilibration: wholeField(q, 'eq', 0, 1000000, fallbackSetup.equilibration),
+  };
+  const maxSteps = wholeField(q, 'steps', 1, 10000000, 1000);
+  const run = (q.get('run') || 'fire').split(';').filter((s) => s).map((item) => {
+    const [name, list] = item.split(':');
+    if (!DRIVERS.includes(name)) throw new Error(`share link: unknown optimiser '${name}' (known: ${DRIVERS.join(', ')})`);
+    const params = {};
+    for (const pair of (list ? list.split(',') : [])) {
+      const [k, v] = pair.split('=');
+      const x = Number(v);
+      if (!k || v === undefined || v.trim() === '' || !Number.isFinite(x)) {
+        throw new Error(`share link: ${name} parameter '${pair}' is not NAME=NUMBER`);
+      }
+      params[k] = x;
+    }
+    return { name, params };
+  });
+  return { setup, maxSteps, run };
+}
