@@ -327,6 +327,7 @@ window.striderApp = {
   atomScreenPosition: (i) => viewport.screenPosition(i),
   timing: () => ({ firstEnergyAt, stepsPerSecond, frames }),
   server,
+  engineModule: M,
 };
 
 try {
