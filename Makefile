@@ -10,12 +10,14 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
                 lammps python3 python3-numpy python3-ase emscripten nodejs \
                 chromium \
-                libtorch-dev libgloo-dev
+                libtorch-dev libgloo-dev \
+                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk
 
 .PHONY: run test deps build wasm bench clean site web-deps
 
+# The server with the web app on http://127.0.0.1:8080 (Ctrl-C stops it); jobs in ./strider-data.
 run: build site
-	$(BUILD)/strider energy demos/structures/lj-binary-100.xyz
+	$(BUILD)/strider serve --host 127.0.0.1 --port 8080 --data strider-data --web $(WASM_BUILD)/site
 
 test: build wasm site
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -131,7 +131,7 @@ class Api {
     json request;
     try {
       request = json::parse(req.body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number out of range (1e999)
       return send_error(res, 400, std::string("malformed JSON: ") + e.what());
     }
     try {
