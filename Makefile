@@ -10,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
                 lammps python3 python3-numpy python3-ase emscripten nodejs \
                 chromium \
-                libtorch-dev libgloo-dev \
+                libtorch-dev libgloo-dev libopenblas0-pthread \
                 libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk
 
 .PHONY: run test deps build wasm bench clean site web-deps
