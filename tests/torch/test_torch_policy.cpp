@@ -185,6 +185,17 @@ TEST_CASE("torch parameter gradients of one vector-Jacobian product equal the en
       twin.backward(std::vector<Eigen::Matrix3Xd>{w});
       REQUIRE(engine.gradient().cwiseAbs().maxCoeff() > 0.0);
       CHECK(relative_difference(twin.gradient(), engine.gradient()) <= 1e-10);
+
+      // Through the PolicyModel interface (the twin's forward runs without
+      // autograd and backward runs it again): the same gradient, added, and
+      // the running statistics updated once per forward.
+      const Eigen::Matrix3Xd mu = twin.forward(s.system, s.evaluation, training);
+      CHECK(relative_difference(mu, engine.forward(s.system, s.evaluation, training)) <= 1e-10);
+      twin.backward(w);
+      engine.backward(w);
+      CHECK(relative_difference(twin.gradient(), engine.gradient()) <= 1e-10);
+      CHECK(relative_difference(twin.running_mean(), engine.running_mean()) <= 1e-12);
+      CHECK(relative_difference(twin.running_var(), engine.running_var()) <= 1e-12);
     }
   }
 }

@@ -39,10 +39,13 @@ TORCH_MODULE(Mlp);
 
 // The disjoint batch: nodes (N, F), edges (E, 4), sender/receiver (E) and
 // graph (N) as int64 indices; in/out_count (N, 1): edges into / out of each
-// node, at least 1 (a node without edges gets a zero mean); sizes: nodes per graph.
+// node, at least 1 (a node without edges gets a zero mean); graph_count (G):
+// nodes per graph; sizes: the same as numbers. update_running: whether a
+// training-mode batch norm updates its running statistics.
 struct Batch {
   torch::Tensor nodes, edges, sender, receiver, graph, in_count, out_count, graph_count;
   std::vector<std::int64_t> sizes;
+  bool update_running = true;
 };
 
 // Mean over the rows of `values` (rows, H) that share an index -> (count.size(0), H).
@@ -70,7 +73,7 @@ struct GraphBatchNormImpl : torch::nn::Module {
       const torch::Tensor centred = x - mean.index_select(0, batch.graph);
       const torch::Tensor var = scatter_mean(centred * centred, batch.graph, count);  // biased
       normalised = centred * torch::rsqrt(var + eps).index_select(0, batch.graph);
-      update_running(mean.detach(), var.detach(), batch.sizes);
+      if (batch.update_running) update_running(mean.detach(), var.detach(), batch.sizes);
     }
     return normalised * weight + bias;
   }
@@ -222,6 +225,12 @@ TorchPolicy::~TorchPolicy() = default;
 int TorchPolicy::parameter_count() const { return static_cast<int>(net_->count); }
 
 std::vector<Eigen::Matrix3Xd> TorchPolicy::forward(const std::vector<const Graph*>& graphs, bool training) {
+  pending_ = false;
+  return run(graphs, training, true, true);
+}
+
+std::vector<Eigen::Matrix3Xd> TorchPolicy::run(const std::vector<const Graph*>& graphs, bool training, bool record,
+                                               bool update_running) {
   const int f = config_.graph.node_feature_count();
   const int fe = config_.graph.edge_feature_count();
   std::int64_t n_total = 0, e_total = 0;
@@ -285,11 +294,19 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::forward(const std::vector<const Graph
   b.in_count = edge_count(b.receiver);
   b.out_count = edge_count(b.sender);
   b.sizes = sizes;
+  b.update_running = update_running;
 
-  net_->mu = net_->net->forward(b, training);
+  torch::Tensor mu_tensor;
+  if (record) {
+    mu_tensor = net_->mu = net_->net->forward(b, training);
+  } else {
+    torch::NoGradGuard no_grad;
+    mu_tensor = net_->net->forward(b, training);
+    net_->mu = torch::Tensor();
+  }
   net_->sizes = sizes;
   // (N, 3) row-major is the memory of the engine's 3 x N column-major.
-  const torch::Tensor mu = net_->mu.detach().to(torch::kCPU).contiguous();
+  const torch::Tensor mu = mu_tensor.detach().to(torch::kCPU).contiguous();
   std::vector<Eigen::Matrix3Xd> out;
   std::int64_t node0 = 0;
   for (std::int64_t n : sizes) {
@@ -323,11 +340,19 @@ void TorchPolicy::backward(const std::vector<Eigen::Matrix3Xd>& grad_mu) {
 }
 
 Eigen::Matrix3Xd TorchPolicy::forward(const System& system, const Evaluation& evaluation, bool training) {
-  const Graph& graph = builder_->build(system, evaluation.per_atom);
-  return forward(std::vector<const Graph*>{&graph}, training).front();
+  pending_graph_ = builder_->build(system, evaluation.per_atom);
+  pending_training_ = training;
+  pending_ = true;
+  return run(std::vector<const Graph*>{&pending_graph_}, training, false, true).front();
 }
 
-void TorchPolicy::backward(const Eigen::Matrix3Xd& grad_mu) { backward(std::vector<Eigen::Matrix3Xd>{grad_mu}); }
+void TorchPolicy::backward(const Eigen::Matrix3Xd& grad_mu) {
+  if (pending_) {  // the same forward again, with autograd (its running-statistics update is already done)
+    run(std::vector<const Graph*>{&pending_graph_}, pending_training_, true, false);
+    pending_ = false;
+  }
+  backward(std::vector<Eigen::Matrix3Xd>{grad_mu});
+}
 
 std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_backward(const std::vector<System>& states,
                                                             const std::vector<const Evaluation*>& evaluations,

@@ -30,7 +30,9 @@ class TorchPolicy : public PolicyModel {
   TorchPolicy& operator=(const TorchPolicy&) = delete;
 
   // PolicyModel (see policy_model.hpp). forward builds the graph of `system`
-  // with the engine's GraphBuilder; forward_backward runs all states as one batch.
+  // with the engine's GraphBuilder and runs without autograd (rollouts only
+  // need mu); backward then runs that forward again with autograd.
+  // forward_backward runs all states as one batch.
   Eigen::Matrix3Xd forward(const System& system, const Evaluation& evaluation, bool training) override;
   void backward(const Eigen::Matrix3Xd& grad_mu) override;
   std::vector<Eigen::Matrix3Xd> forward_backward(const std::vector<System>& states,
@@ -66,11 +68,18 @@ class TorchPolicy : public PolicyModel {
 
  private:
   struct Net;  // the torch::nn modules and the last batch (torch_policy.cpp)
+  // The batch forward; record: keep the autograd graph for backward().
+  std::vector<Eigen::Matrix3Xd> run(const std::vector<const Graph*>& graphs, bool training, bool record,
+                                    bool update_running);
+
   PolicyConfig config_;
   std::string device_;
   std::unique_ptr<Net> net_;
   std::unique_ptr<GraphBuilder> builder_;
   mutable Eigen::VectorXd gradient_;  // the flat gradient, gathered by gradient()
+  Graph pending_graph_;               // the graph of the last forward(system, ...) ...
+  bool pending_training_ = false;     // ... and its mode, until backward() differentiates it
+  bool pending_ = false;
 };
 
 // Whether this LibTorch build sees a CUDA device.
