@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
@@ -172,10 +174,23 @@ class Api {
     send_json(res, 200, {{"jobs", jobs}});
   }
 
+  // A job's status is what clients poll: its answer is kept until the store changes.
   void get(const httplib::Request& req, httplib::Response& res) {
-    const auto job = store_.get(req.matches[1]);
+    const std::string id = req.matches[1];
+    const std::uint64_t version = store_.version();
+    {
+      std::lock_guard lock(cache_mutex_);
+      if (auto it = status_cache_.find(id); it != status_cache_.end() && it->second.first == version) {
+        return res.set_content(it->second.second, "application/json");
+      }
+    }
+    const auto job = store_.get(id);
     if (!job) return send_error(res, 404, "no such job");
-    send_json(res, 200, job_json(*job));
+    std::string body = job_json(*job).dump();
+    res.set_content(body, "application/json");
+    std::lock_guard lock(cache_mutex_);
+    if (status_cache_.size() >= 1000) status_cache_.clear();
+    status_cache_[id] = {version, std::move(body)};
   }
 
   // The owner's job, or nullopt after answering 401 / 403 / 404.
@@ -319,6 +334,8 @@ class Api {
   const ServerConfig& config_;
   JobStore& store_;
   JobRunner& runner_;
+  std::mutex cache_mutex_;
+  std::map<std::string, std::pair<std::uint64_t, std::string>> status_cache_;  // id -> (store version, answer)
 };
 
 }  // namespace

@@ -3,7 +3,6 @@ talks to it over HTTP (urllib / http.client); validates response bodies against
 shared/api/*.schema.json with python3-jsonschema (an independent validator)."""
 import http.client
 import json
-import os
 import pathlib
 import signal
 import subprocess
@@ -13,13 +12,12 @@ import jsonschema
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMAS = {p.name: json.loads(p.read_text()) for p in (ROOT / "shared" / "api").glob("*.schema.json")}
-_RESOLVER_STORE = {name: schema for name, schema in SCHEMAS.items()}
 
 
 def validate(body, schema_name):
     """Raises jsonschema.ValidationError when body does not conform to shared/api/<schema_name>."""
     schema = SCHEMAS[schema_name]
-    resolver = jsonschema.RefResolver(base_uri=schema_name, referrer=schema, store=_RESOLVER_STORE)
+    resolver = jsonschema.RefResolver(base_uri=schema_name, referrer=schema, store=SCHEMAS)
     jsonschema.Draft202012Validator(schema, resolver=resolver).validate(body)
     return body
 

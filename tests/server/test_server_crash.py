@@ -4,7 +4,6 @@ of the CLI; the running minimize job (no checkpoint) is marked failed with the
 reason; the queued job runs; no row is lost; the database passes integrity_check;
 the killed server's children died with it.
 Usage: test_server_crash.py STRIDER"""
-import os
 import pathlib
 import sqlite3
 import sys
