@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the paper's Table 2 (inductivity) on strider-generated data. See demos/README.md.
 #   demos/table2/run.sh [--scale full|small|tiny] [--model WEIGHTS] [--sizes 25,50,...] [--jobs J] [--strider BIN]
-#                       [--targets N] [--adapt-epochs E] [--adapt-seeds K]
+#                       [--targets N] [--adapt-epochs E] [--adapt-seeds K] [--large-targets N] [--large-epochs E]
 # The policy (default: shared/policy-lj-binary-100.weights, trained at N = 100) adapts at every size.
 # Results: demos/table2/results/table2-<scale>.{json,md,svg}; scratch: demos/table2/work/<scale>/.
 set -euo pipefail
@@ -15,7 +15,7 @@ while [[ $# -gt 0 ]]; do
     --model) model="$2"; shift 2;;
     --jobs) jobs="$2"; shift 2;;
     --strider) strider="$2"; shift 2;;
-    --sizes|--targets|--adapt-epochs|--adapt-seeds) extra+=("$1" "$2"); shift 2;;
+    --sizes|--targets|--adapt-epochs|--adapt-seeds|--large-targets|--large-epochs) extra+=("$1" "$2"); shift 2;;
     -h|--help) sed -n '2,6p' "$0"; exit 0;;
     *) echo "run.sh: unknown option $1" >&2; exit 2;;
   esac

@@ -12,10 +12,12 @@ from table1 import FIRE_SAFE_DT_MAX, jrun, log, run, svg_plot  # noqa: E402
 
 SCALES = {
     # full: the paper's adaptation protocol (1000 epochs x 10 seeds) on 10 targets per size.
-    "full":  dict(targets=10, adapt_epochs=1000, adapt_seeds=10),
-    "small": dict(targets=3, adapt_epochs=100, adapt_seeds=1),
-    "tiny":  dict(targets=1, adapt_epochs=3, adapt_seeds=1),
+    # large_*: targets and adaptation epochs at N >= LARGE_N, where an epoch costs ~N/100 times more.
+    "full":  dict(targets=10, adapt_epochs=1000, adapt_seeds=10, large_targets=10, large_epochs=1000),
+    "small": dict(targets=3, adapt_epochs=100, adapt_seeds=1, large_targets=1, large_epochs=30),
+    "tiny":  dict(targets=1, adapt_epochs=3, adapt_seeds=1, large_targets=1, large_epochs=3),
 }
+LARGE_N = 500
 SIZES = [25, 50, 100, 250, 500, 1000]
 CLASSICAL = [("gd", ["--optimizer", "gd"]), ("adam", ["--optimizer", "adam"]),
              (f"fire-dtmax{FIRE_SAFE_DT_MAX}", ["--optimizer", "fire", "--set", f"dt_max={FIRE_SAFE_DT_MAX}"]),
@@ -45,13 +47,16 @@ def main():
     pool = cf.ThreadPoolExecutor(a.jobs)
     T0 = time.time()
 
+    count = lambda n: P["large_targets"] if n >= LARGE_N else P["targets"]
+    epochs = lambda n: P["large_epochs"] if n >= LARGE_N else P["adapt_epochs"]
+
     # 1. targets: strider generate seed 2 at every size (held out: the policy saw only N = 100, seed 1)
     def generate(n):
         out = os.path.join(a.work, f"targets-{n}")
         if not os.path.exists(os.path.join(out, "manifest.json")):
-            jrun([S, "generate", "--system", "lj-binary", "--n", str(n), "--count", str(P["targets"]),
+            jrun([S, "generate", "--system", "lj-binary", "--n", str(n), "--count", str(count(n)),
                   "--seed", "2", "--out", out, "--json"])
-        return n, sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".xyz"))[:P["targets"]]
+        return n, sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".xyz"))[:count(n)]
     targets = dict(pool.map(generate, sizes))
     log("targets ready")
 
@@ -64,11 +69,12 @@ def main():
         return name, tgt, json.loads(p.stdout.strip().splitlines()[-1])
 
     def adapt(tgt):
+        n = int(os.path.basename(os.path.dirname(tgt)).split("-")[1])
         base = os.path.join(a.work, "adapt-" + os.path.basename(os.path.dirname(tgt)) + "-" + os.path.basename(tgt)[:-4])
         if os.path.exists(base + ".json"):
             return "policy", tgt, json.load(open(base + ".json"))
         t = time.time()
-        d = jrun([S, "adapt", a.model, tgt, "--epochs", str(P["adapt_epochs"]), "--seeds", str(P["adapt_seeds"]),
+        d = jrun([S, "adapt", a.model, tgt, "--epochs", str(epochs(n)), "--seeds", str(P["adapt_seeds"]),
                   "--seed", "1", "--curve", base + ".csv", "--json"])
         d["wall_seconds"] = time.time() - t
         json.dump(d, open(base + ".json", "w"))
@@ -103,8 +109,9 @@ def main():
                       "mean_evaluations": sum(evs) / len(evs) if evs else None,
                       "per_target": [per[m][tg].get("final_energy") for tg in targets[n]]}
         row["initial_mean"] = sum(per["gd"][tg]["initial_energy"] for tg in targets[n]) / len(targets[n])
+        row["targets"], row["adapt_epochs"] = len(targets[n]), epochs(n)
         row["policy_seconds_per_epoch"] = sum(per["policy"][tg].get("wall_seconds", 0) for tg in targets[n]) / (
-            len(targets[n]) * P["adapt_epochs"] * P["adapt_seeds"])
+            len(targets[n]) * epochs(n) * P["adapt_seeds"])
         table[n] = row
     total = time.time() - T0
     out = {"scale": a.scale, "parameters": P, "sizes": sizes, "command": a.command, "model": a.model,
@@ -130,16 +137,18 @@ def main():
           f"- Date: {out['date_utc']}; machine: {out['machine']}; {out['strider_version']}; commit {out['git_head_at_run']}",
           f"- Policy: `{os.path.relpath(a.model, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))}` "
           "(pathwise, trained on 75 binary-LJ structures of N = 100 by demos/table1), never retrained; at every N it is "
-          f"adapted to each target for {P['adapt_epochs']} epochs x {P['adapt_seeds']} seed(s) (`strider adapt`).",
-          f"- Targets: `strider generate --system lj-binary --n N --seed 2`, the first {P['targets']} per N (T = 2.0 liquids at density 1.2).",
+          f"adapted to each target for {P['adapt_epochs']} epochs x {P['adapt_seeds']} seed(s) (`strider adapt`); "
+          f"at N >= {LARGE_N}: {P['large_epochs']} epochs.",
+          f"- Targets: `strider generate --system lj-binary --n N --seed 2`, the first {P['targets']} per N "
+          f"({P['large_targets']} at N >= {LARGE_N}; T = 2.0 liquids at density 1.2).",
           "- Classical: `strider minimize` with the paper's presets and 1000 steps (FIRE with dt_max 0.02: the paper's 0.4 diverges); "
           "basin hopping (`strider search`, L-BFGS) gets the policy's own number of energy evaluations.",
           f"- Wall time: {total:.0f} s.", "",
           "Mean final energy per atom (epsilon; lower is better), and mean total energy over the targets:", "",
-          "| N | start | " + " | ".join(methods) + " |", "| --- " * (len(methods) + 2) + "|"]
+          "| N | targets | adaptation epochs | start | " + " | ".join(methods) + " |", "| --- " * (len(methods) + 4) + "|"]
     for n in sizes:
         r = table[n]
-        md.append(f"| {n} | {r['initial_mean'] / n:.4f} | " + " | ".join(fmt(r[m]["mean_per_atom"], 4) for m in methods) + " |")
+        md.append(f"| {n} | {r['targets']} | {r['adapt_epochs']} | {r['initial_mean'] / n:.4f} | " + " | ".join(fmt(r[m]["mean_per_atom"], 4) for m in methods) + " |")
     md += ["", "| N | " + " | ".join(f"{m} mean / min" for m in methods) + " |", "| --- " * (len(methods) + 1) + "|"]
     for n in sizes:
         r = table[n]
