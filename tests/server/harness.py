@@ -70,6 +70,7 @@ class Server:
         return response.status, parsed, dict(response.getheaders())
 
     def submit(self, job, token=None):
+        validate(job, "job-request.schema.json")  # what the client sends conforms too
         status, body, _ = self.request("POST", "/api/jobs", job, token=token)
         assert status == 201, (status, body)
         return validate(body, "job-created.schema.json")

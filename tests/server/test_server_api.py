@@ -140,6 +140,33 @@ def test_cancel_tokens_queue_list_delete(server, tmp):
     assert not (pathlib.Path(tmp) / "data" / "jobs" / running["id"]).exists()
 
 
+def test_schema_violations_refused_as_the_schema_says(server, tmp):
+    """Requests python3-jsonschema finds invalid against job-request.schema.json: the
+    server's own validator refuses each with 400, naming the field."""
+    import jsonschema
+    lj = structure_text(LJ100)
+    cases = [({"command": "minimize", "structure": lj, "options": {"steps": None}}, "options.steps"),
+             ({"command": "minimize", "structure": lj, "options": []}, "options"),
+             ({"command": "minimize", "structure": ""}, "structure"),
+             ({"structure": lj}, "command"),
+             ({"command": "train", "generate": {"system": "lj", "n": 13}}, "generate.count"),
+             ({"command": "train", "generate": {"system": "lj", "n": 13.5, "count": 4}}, "generate.n"),
+             ({"command": "train", "generate": {"system": "lj", "n": 13, "count": 1}}, "generate.count"),
+             ({"command": "train", "generate": {"system": "lj", "n": 13, "count": 4, "seed": -1}}, "generate.seed"),
+             ({"command": "train", "generate": {"system": "lj", "n": 13, "count": 4, "size": 1}}, "generate.size"),
+             ({"command": "train", "dataset": [lj]}, "dataset"),
+             ({"command": "train", "dataset": [lj, 7]}, "dataset[1]"),
+             ({"command": "adapt", "structure": lj, "policy_job": "XYZ"}, "policy_job"),
+             ([1, 2], None)]  # the root: no field
+    for body, field in cases:
+        try:
+            validate(body, "job-request.schema.json")
+            raise AssertionError("python3-jsonschema accepts %r" % body)
+        except jsonschema.ValidationError:
+            pass
+        check_error(server, 400, "POST", "/api/jobs", body, field=field)
+
+
 def test_bad_requests(server, tmp):
     lj = structure_text(LJ100)
     check_error(server, 400, "POST", "/api/jobs", raw=b'{"command": "minimize",', contains="malformed JSON")
