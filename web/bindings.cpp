@@ -120,7 +120,6 @@ val report_of(long step, double energy, double max_force, long evaluations) {
 // What moves the atoms step by step: an optimiser, basin hopping or the policy.
 struct Driver {
   std::string name;                                     // gd adam fire fire2 lbfgs basin-hopping policy
-  val parameters = val::object();                       // as given to start()
   std::unique_ptr<strider::Optimizer> optimizer;        // gd .. lbfgs
   std::unique_ptr<strider::BasinHopping> hopping;       // basin-hopping
   std::unique_ptr<strider::Random> noise;               // policy: the action noise
@@ -341,7 +340,6 @@ class Engine {
     return rethrow_as_js([&] {
       auto driver = std::make_unique<Driver>();
       driver->name = name;
-      driver->parameters = parameters;
       if (name == "basin-hopping") {
         strider::ParameterOverrides p = overrides_of(parameters);
         const bool csh = key_ == "csh", si = key_ == "sw-si";

@@ -14,13 +14,15 @@ export class Server {
     this.job = null;       // the latest job as the server described it
     this.frames = [];      // trajectory frames (extxyz texts) of the opened result
     this.status = element.querySelector('#job-status');
+    // The API's address, fixed now: showing a result moves the page to /r/ID.
+    this.api = new URL('api/', document.baseURI).href;
     element.querySelector('#job-submit').addEventListener('click', () => this.submit().catch((e) => app.say(e.message, true)));
     this.detected = this.detect();
   }
 
   async detect() {
     try {
-      const response = await fetch('api/limits');
+      const response = await fetch(`${this.api}limits`);
       this.available = response.ok && (response.headers.get('content-type') || '').includes('json');
       if (this.available) this.limits = await response.json();
     } catch {
@@ -47,7 +49,7 @@ export class Server {
 
   async submit() {
     const kind = this.element.querySelector('#job-kind').value;
-    const response = await fetch('api/jobs', {
+    const response = await fetch(`${this.api}jobs`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.request(kind)),
     });
     const body = await response.json();
@@ -59,7 +61,7 @@ export class Server {
 
   // Follows a job's events until it ends; then offers its result.
   follow(id) {
-    const events = new EventSource(`api/jobs/${id}/events`);
+    const events = new EventSource(`${this.api}jobs/${id}/events`);
     events.addEventListener('job', (event) => {
       this.job = JSON.parse(event.data);
       this.show();
@@ -84,14 +86,22 @@ export class Server {
 
   // Opens a finished job: its final structure in the view, its trajectory (if any) for playback.
   async open(id) {
-    const response = await fetch(`api/jobs/${id}`);
+    const response = await fetch(`${this.api}jobs/${id}`);
     if (!response.ok) throw new Error(`result ${id}: HTTP ${response.status}`);
     this.job = await response.json();
     if (this.job.status !== 'succeeded') throw new Error(`result ${id}: the job ${this.job.status}`);
     history.replaceState(null, '', this.job.share_url);
-    const file = async (name) => (await fetch(`api/jobs/${id}/files/${name}`)).text();
-    if (this.job.files.includes('trajectory.xyz')) this.frames = splitFrames(await file('trajectory.xyz'));
-    await this.app.openResult(await file('structure.xyz'), `result ${id.slice(0, 8)}`);
+    const file = async (name) => {
+      const r = await fetch(`${this.api}jobs/${id}/files/${name}`);
+      if (!r.ok) throw new Error(`result ${id}: ${name}: HTTP ${r.status}`);
+      return r.text();
+    };
+    const has = (name) => this.job.files.includes(name);
+    this.frames = has('trajectory.xyz') ? splitFrames(await file('trajectory.xyz')) : [];
+    // The final structure: structure.xyz, or the trajectory's last frame.
+    const final = has('structure.xyz') ? await file('structure.xyz') : this.frames[this.frames.length - 1];
+    if (!final) throw new Error(`result ${id}: the job left no structure (files: ${this.job.files.join(', ')})`);
+    await this.app.openResult(final, `result ${id.slice(0, 8)}`);
     this.playback();
     this.app.say(`opened result ${id} (${this.frames.length} trajectory frames)`);
   }
