@@ -233,6 +233,40 @@ TEST_CASE("each estimator's gradient of one episode batch is the same from both 
   }
 }
 
+TEST_CASE("episodes in lockstep (one batch per step) equal the engine's episodes one by one", "[torch]") {
+  const std::string key = "lj-binary";
+  StriderPolicy engine(config_for(key), 19);
+  TorchPolicy twin(engine);
+  const std::vector<System> starts{load("lj-binary-n25.xyz", key, 0.05, 8).system,
+                                   load("lj-binary-n100.xyz", key, 0.05, 9).system,
+                                   load("lj-binary-n25.xyz", key, 0.05, 10).system};
+  rl::RolloutSettings settings;
+  settings.steps = 6;
+  std::vector<std::unique_ptr<Evaluator>> evaluators;
+  std::vector<Evaluator*> pointers;
+  std::vector<Random> randoms;
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    evaluators.push_back(std::make_unique<Evaluator>(make_potential(key)));
+    pointers.push_back(evaluators.back().get());
+    randoms.emplace_back(40 + k);
+  }
+  const std::vector<rl::Episode> batch = rl::rollouts(twin, starts, pointers, settings, randoms);
+  REQUIRE(batch.size() == starts.size());
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    INFO("episode " << k);
+    Evaluator evaluator(make_potential(key));
+    Random random(40 + k);
+    const rl::Episode one = rl::rollout(engine, starts[k], evaluator, settings, random);
+    REQUIRE(batch[k].steps() == settings.steps);
+    CHECK(batch[k].evaluations_used == one.evaluations_used);
+    for (int t = 0; t < settings.steps; ++t) {
+      CHECK(relative_difference(batch[k].mu[t], one.mu[t]) <= 1e-10);
+      CHECK(batch[k].noise[t] == one.noise[t]);
+    }
+    CHECK(std::abs(batch[k].energies().back() - one.energies().back()) <= 1e-10 * std::abs(one.energies().back()));
+  }
+}
+
 TEST_CASE("two training epochs with the torch backend end with the engine's parameters", "[torch]") {
   // Four small lj-binary structures; two train, two validate.
   std::vector<System> structures;

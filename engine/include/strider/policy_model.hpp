@@ -33,6 +33,15 @@ class PolicyModel {
                                                          const std::vector<const Evaluation*>& evaluations,
                                                          bool training, const std::vector<Eigen::Matrix3Xd>& grad_mu);
 
+  // mu of several states (3 x N_k each), equal to forward() on each in turn
+  // but keeping nothing for backward(). The default calls forward() on each.
+  virtual std::vector<Eigen::Matrix3Xd> forward_many(const std::vector<System>& states,
+                                                     const std::vector<const Evaluation*>& evaluations,
+                                                     bool training);
+  // Whether forward_many() is cheaper than forward() in turn: the trainer then
+  // runs an epoch's episodes in lockstep (rollouts() in rl.hpp).
+  virtual bool batches_states() const { return false; }
+
   // All trainable parameters as one flat vector, and their accumulated gradient (same layout).
   virtual Eigen::VectorXd parameters() const = 0;
   virtual void set_parameters(const Eigen::VectorXd& values) = 0;

@@ -96,6 +96,14 @@ struct Episode {
 Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, const RolloutSettings& settings,
                 Random& random);
 
+// One episode from each start, in lockstep: step t of all of them is one
+// model.forward_many() call. Episode k is rollout(model, starts[k],
+// *evaluators[k], settings, randoms[k]) to rounding (a model may round a
+// batch differently). Throws DivergedError as rollout() does.
+std::vector<Episode> rollouts(PolicyModel& model, const std::vector<System>& starts,
+                              const std::vector<Evaluator*>& evaluators, const RolloutSettings& settings,
+                              std::vector<Random>& randoms);
+
 // ---------------------------------------------------------------- [SECTION] returns
 
 // R^t = E_t - E_{t+1} for energies E_0 .. E_T (T rewards).

@@ -17,6 +17,9 @@
 // next training structures, adds each episode's gradient with weight 1/8 (the
 // mean over episodes), clips, and takes one Adam step. Structures are visited
 // in a seeded random order, a fresh order for each pass over the training set.
+// A model that evaluates batches (PolicyModel::batches_states, the LibTorch
+// twin) runs the epoch's episodes in lockstep, each step of all of them one
+// batch; the others run them one after another. The result is the same.
 //
 // [SECTION] randomness
 // Every random draw comes from a Random seeded by stream_seed(seed, {purpose,

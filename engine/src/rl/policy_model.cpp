@@ -21,4 +21,16 @@ std::vector<Eigen::Matrix3Xd> PolicyModel::forward_backward(const std::vector<Sy
   return mu;
 }
 
+std::vector<Eigen::Matrix3Xd> PolicyModel::forward_many(const std::vector<System>& states,
+                                                        const std::vector<const Evaluation*>& evaluations,
+                                                        bool training) {
+  if (evaluations.size() != states.size()) {
+    throw std::invalid_argument("forward_many: states and evaluations differ in number");
+  }
+  std::vector<Eigen::Matrix3Xd> mu;
+  mu.reserve(states.size());
+  for (std::size_t k = 0; k < states.size(); ++k) mu.push_back(forward(states[k], *evaluations[k], training));
+  return mu;
+}
+
 }  // namespace strider

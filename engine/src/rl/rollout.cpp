@@ -39,40 +39,79 @@ const Evaluation& evaluate_finite(Evaluator& evaluator, const System& s, int ste
                       " made the energy or a position non-finite (the step is too large for this structure)");
 }
 
-}  // namespace
-
-Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, const RolloutSettings& settings,
-                Random& random) {
+// Episode with S_0 = start evaluated (one evaluation), no steps yet.
+Episode begin_episode(const PolicyModel& model, const System& start, Evaluator& evaluator,
+                      const RolloutSettings& settings) {
   if (settings.steps < 0) throw std::invalid_argument("rollout: steps must be >= 0");
   Episode episode;
   episode.start = start;
   episode.alpha = model.variance();
   episode.batch_statistics = settings.batch_statistics;
-  const long evaluations_before = evaluator.evaluations();
-  const int n = start.size();
-  const double scale = std::sqrt(episode.alpha);
+  episode.positions.push_back(start.positions);
+  episode.evaluations.push_back(evaluate_finite(evaluator, start, 0));
+  return episode;
+}
 
-  System state = start;
+// Step t of `episode` from `state` (S_t, moved to S_{t+1}) with mean mu: draws the noise, moves, evaluates.
+void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& evaluator,
+               const RolloutSettings& settings, Random& random, int t) {
+  const int n = state.size();
+  Eigen::Matrix3Xd z = Eigen::Matrix3Xd::Zero(3, n);
+  if (settings.sample) {
+    for (int i = 0; i < n; ++i)
+      for (int a = 0; a < 3; ++a) z(a, i) = random.normal();
+  }
+  Eigen::Matrix3Xd action = mu + std::sqrt(episode.alpha) * z;
+  state.positions += action;
+  wrap(state);
+  episode.evaluations.push_back(evaluate_finite(evaluator, state, t + 1));
   episode.positions.push_back(state.positions);
-  episode.evaluations.push_back(evaluate_finite(evaluator, state, 0));
+  episode.mu.push_back(std::move(mu));
+  episode.noise.push_back(std::move(z));
+  episode.actions.push_back(std::move(action));
+}
+
+}  // namespace
+
+Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, const RolloutSettings& settings,
+                Random& random) {
+  const long evaluations_before = evaluator.evaluations();
+  Episode episode = begin_episode(model, start, evaluator, settings);
+  System state = start;
   for (int t = 0; t < settings.steps; ++t) {
     Eigen::Matrix3Xd mu = model.forward(state, episode.evaluations.back(), settings.batch_statistics);
-    Eigen::Matrix3Xd z = Eigen::Matrix3Xd::Zero(3, n);
-    if (settings.sample) {
-      for (int i = 0; i < n; ++i)
-        for (int a = 0; a < 3; ++a) z(a, i) = random.normal();
-    }
-    Eigen::Matrix3Xd action = mu + scale * z;
-    state.positions += action;
-    wrap(state);
-    episode.evaluations.push_back(evaluate_finite(evaluator, state, t + 1));
-    episode.positions.push_back(state.positions);
-    episode.mu.push_back(std::move(mu));
-    episode.noise.push_back(std::move(z));
-    episode.actions.push_back(std::move(action));
+    take_step(episode, state, std::move(mu), evaluator, settings, random, t);
   }
   episode.evaluations_used = evaluator.evaluations() - evaluations_before;
   return episode;
+}
+
+std::vector<Episode> rollouts(PolicyModel& model, const std::vector<System>& starts,
+                              const std::vector<Evaluator*>& evaluators, const RolloutSettings& settings,
+                              std::vector<Random>& randoms) {
+  const std::size_t count = starts.size();
+  if (evaluators.size() != count || randoms.size() != count) {
+    throw std::invalid_argument("rollouts: starts, evaluators and random streams differ in number");
+  }
+  std::vector<long> evaluations_before;
+  std::vector<Episode> episodes;
+  std::vector<System> states = starts;
+  for (std::size_t k = 0; k < count; ++k) {
+    evaluations_before.push_back(evaluators[k]->evaluations());
+    episodes.push_back(begin_episode(model, starts[k], *evaluators[k], settings));
+  }
+  for (int t = 0; t < settings.steps; ++t) {
+    std::vector<const Evaluation*> evaluations;
+    for (const Episode& e : episodes) evaluations.push_back(&e.evaluations.back());
+    std::vector<Eigen::Matrix3Xd> mu = model.forward_many(states, evaluations, settings.batch_statistics);
+    for (std::size_t k = 0; k < count; ++k) {
+      take_step(episodes[k], states[k], std::move(mu[k]), *evaluators[k], settings, randoms[k], t);
+    }
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    episodes[k].evaluations_used = evaluators[k]->evaluations() - evaluations_before[k];
+  }
+  return episodes;
 }
 
 }  // namespace strider::rl

@@ -99,27 +99,58 @@ EpochRecord Trainer::train_epoch() {
   EpochRecord record;
   const long evaluations_before = evaluations_;
   model_.zero_gradient();
-  for (int slot = 0; slot < episodes; ++slot) {
-    if (!runs_here(slot)) continue;
-    const int index = structure_of(epoch_, slot);
-    const System& start = training_[static_cast<std::size_t>(index)];
+  // Slot k's baseline (reinforce: FIRE's, cached per structure, or a mean-action rollout).
+  auto baseline_for = [&](int index) {
     std::vector<double> baseline;
     if (reinforce && settings_.baseline == Baseline::fire) baseline = baseline_of(index).returns;
     if (reinforce && settings_.baseline == Baseline::mean) {
       auto evaluator = fresh_evaluator(settings_);
-      baseline = mean_action_baseline(model_, start, *evaluator, settings_.steps, settings_.batch_statistics,
-                                      settings_.gamma, &evaluations_);
+      baseline = mean_action_baseline(model_, training_[static_cast<std::size_t>(index)], *evaluator,
+                                      settings_.steps, settings_.batch_statistics, settings_.gamma, &evaluations_);
     }
-    Random random(stream_seed(settings_.seed, {kEpisode, static_cast<std::uint64_t>(epoch_),
+    return baseline;
+  };
+  auto noise_for = [&](int slot) {
+    return Random(stream_seed(settings_.seed, {kEpisode, static_cast<std::uint64_t>(epoch_),
                                                static_cast<std::uint64_t>(slot)}));
-    auto evaluator = fresh_evaluator(settings_);
-    const Episode episode = rollout(model_, start, *evaluator, rollout_settings, random);
+  };
+  auto add_episode = [&](const Episode& episode, const std::vector<double>& baseline) {
     evaluations_ += episode.evaluations_used;
     record.mean_objective +=
         weight * accumulate_gradient(model_, episode, settings_.estimator, baseline, weight, settings_.gamma);
     const std::vector<double> energies = episode.energies();
     record.mean_return += weight * discounted_returns(rewards(energies), settings_.gamma).front();
     record.mean_energy_change += weight * (energies.back() - energies.front());
+  };
+  if (!model_.batches_states()) {
+    // One episode after another: its rollout, then its gradient.
+    for (int slot = 0; slot < episodes; ++slot) {
+      if (!runs_here(slot)) continue;
+      const int index = structure_of(epoch_, slot);
+      const std::vector<double> baseline = baseline_for(index);
+      Random random = noise_for(slot);
+      auto evaluator = fresh_evaluator(settings_);
+      add_episode(rollout(model_, training_[static_cast<std::size_t>(index)], *evaluator, rollout_settings, random),
+                  baseline);
+    }
+  } else {
+    // This process's episodes in lockstep (each step one batch for the model), then their gradients.
+    std::vector<System> starts;
+    std::vector<std::vector<double>> baselines;
+    std::vector<Random> randoms;
+    std::vector<std::unique_ptr<Evaluator>> evaluators;
+    std::vector<Evaluator*> evaluator_pointers;
+    for (int slot = 0; slot < episodes; ++slot) {
+      if (!runs_here(slot)) continue;
+      const int index = structure_of(epoch_, slot);
+      starts.push_back(training_[static_cast<std::size_t>(index)]);
+      baselines.push_back(baseline_for(index));
+      randoms.push_back(noise_for(slot));
+      evaluators.push_back(fresh_evaluator(settings_));
+      evaluator_pointers.push_back(evaluators.back().get());
+    }
+    const std::vector<Episode> batch = rollouts(model_, starts, evaluator_pointers, rollout_settings, randoms);
+    for (std::size_t k = 0; k < batch.size(); ++k) add_episode(batch[k], baselines[k]);
   }
   Eigen::VectorXd gradient = model_.gradient();
   if (group_) {
@@ -163,16 +194,39 @@ ValidationRecord Trainer::validate() {
         std::numeric_limits<double>::quiet_NaN();
   }
   const long evaluations_before = evaluations_;
-  for (std::size_t i = 0; i < validation_.size(); ++i) {
-    if (!runs_here(static_cast<int>(i))) continue;
-    Random random(stream_seed(settings_.seed, {kValidation, static_cast<std::uint64_t>(i)}));
-    auto evaluator = fresh_evaluator(settings_);
-    const Episode episode = rollout(model_, validation_[i], *evaluator, rollout_settings, random);
+  auto add_episode = [&](const Episode& episode) {
     evaluations_ += episode.evaluations_used;
     const std::vector<double> energies = episode.energies();
     record.mean_energy_change += (energies.back() - energies.front()) / n;
     record.mean_initial_energy += energies.front() / n;
     record.mean_final_energy += energies.back() / n;
+  };
+  auto noise_for = [&](std::size_t i) {
+    return Random(stream_seed(settings_.seed, {kValidation, static_cast<std::uint64_t>(i)}));
+  };
+  if (!model_.batches_states()) {
+    for (std::size_t i = 0; i < validation_.size(); ++i) {
+      if (!runs_here(static_cast<int>(i))) continue;
+      Random random = noise_for(i);
+      auto evaluator = fresh_evaluator(settings_);
+      add_episode(rollout(model_, validation_[i], *evaluator, rollout_settings, random));
+    }
+  } else {
+    // In lockstep, as the training episodes (train_epoch).
+    std::vector<System> starts;
+    std::vector<Random> randoms;
+    std::vector<std::unique_ptr<Evaluator>> evaluators;
+    std::vector<Evaluator*> evaluator_pointers;
+    for (std::size_t i = 0; i < validation_.size(); ++i) {
+      if (!runs_here(static_cast<int>(i))) continue;
+      starts.push_back(validation_[i]);
+      randoms.push_back(noise_for(i));
+      evaluators.push_back(fresh_evaluator(settings_));
+      evaluator_pointers.push_back(evaluators.back().get());
+    }
+    for (const Episode& episode : rollouts(model_, starts, evaluator_pointers, rollout_settings, randoms)) {
+      add_episode(episode);
+    }
   }
   if (group_ && !validation_.empty()) {
     Eigen::VectorXd sums(4);

@@ -371,6 +371,22 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_backward(const std::vector<Sy
   return mu;
 }
 
+std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_many(const std::vector<System>& states,
+                                                        const std::vector<const Evaluation*>& evaluations,
+                                                        bool training) {
+  if (evaluations.size() != states.size()) {
+    throw std::invalid_argument("forward_many: states and evaluations differ in number");
+  }
+  // Position k of successive batches is usually one episode: its own builder keeps its neighbour list.
+  while (batch_builders_.size() < states.size()) batch_builders_.push_back(std::make_unique<GraphBuilder>(config_.graph));
+  std::vector<const Graph*> graphs;
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    graphs.push_back(&batch_builders_[k]->build(states[k], evaluations[k]->per_atom));
+  }
+  pending_ = false;
+  return run(graphs, training, false, true);
+}
+
 Eigen::VectorXd TorchPolicy::parameters() const {
   std::vector<torch::Tensor> flat;
   for (const torch::Tensor& p : net_->parameters) flat.push_back(p.detach().reshape({-1}));

@@ -32,12 +32,16 @@ class TorchPolicy : public PolicyModel {
   // PolicyModel (see policy_model.hpp). forward builds the graph of `system`
   // with the engine's GraphBuilder and runs without autograd (rollouts only
   // need mu); backward then runs that forward again with autograd.
-  // forward_backward runs all states as one batch.
+  // forward_many and forward_backward run all states as one batch.
   Eigen::Matrix3Xd forward(const System& system, const Evaluation& evaluation, bool training) override;
   void backward(const Eigen::Matrix3Xd& grad_mu) override;
   std::vector<Eigen::Matrix3Xd> forward_backward(const std::vector<System>& states,
                                                  const std::vector<const Evaluation*>& evaluations, bool training,
                                                  const std::vector<Eigen::Matrix3Xd>& grad_mu) override;
+  std::vector<Eigen::Matrix3Xd> forward_many(const std::vector<System>& states,
+                                             const std::vector<const Evaluation*>& evaluations,
+                                             bool training) override;
+  bool batches_states() const override { return true; }
   Eigen::VectorXd parameters() const override;
   void set_parameters(const Eigen::VectorXd& values) override;
   const Eigen::VectorXd& gradient() const override;
@@ -76,6 +80,7 @@ class TorchPolicy : public PolicyModel {
   std::string device_;
   std::unique_ptr<Net> net_;
   std::unique_ptr<GraphBuilder> builder_;
+  std::vector<std::unique_ptr<GraphBuilder>> batch_builders_;  // forward_many: one per position in the batch
   mutable Eigen::VectorXd gradient_;  // the flat gradient, gathered by gradient()
   Graph pending_graph_;               // the graph of the last forward(system, ...) ...
   bool pending_training_ = false;     // ... and its mode, until backward() differentiates it
