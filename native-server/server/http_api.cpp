@@ -1,5 +1,6 @@
 #include "http_api.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>

@@ -244,7 +244,15 @@ std::vector<JobStage> job_stages(const json& request, const std::string& dir, bo
   } else {
     if (command == "adapt") args.push_back(file("policy.weights"));
     args.push_back(file("input.xyz"));
-    if (command == "minimize") args.push_back("--trajectory=" + file("trajectory.xyz"));
+    if (command == "minimize") {
+      args.push_back("--trajectory=" + file("trajectory.xyz"));
+      // At most about 1000 frames unless the request says how often: a long run would fill the disk.
+      const json options = request.value("options", json::object());
+      const auto steps = options.contains("steps") ? numeric(options.at("steps")) : std::nullopt;
+      if (!options.contains("every") && steps && *steps > 1000) {
+        args.push_back("--every=" + std::to_string(static_cast<long>(std::ceil(*steps / 1000.0))));
+      }
+    }
     if (command != "benchmark") args.push_back("--out=" + file("structure.xyz"));
     if (command == "adapt") {
       args.insert(args.end(), {"--policy-out=" + file("model.weights"), "--curve=" + file("curve.csv")});

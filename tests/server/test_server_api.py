@@ -57,6 +57,12 @@ def test_minimize_job_matches_the_cli(server, tmp):
     assert status == 200 and xyz.split("\n")[0].strip() == "100" and "energy=" in xyz
     check_error(server, 404, "GET", created["url"] + "/files/input.xyz", contains="no file")
     check_error(server, 404, "GET", created["url"] + "/files/..%2fjobs.sqlite3", contains="")
+    # A long run keeps about 1000 trajectory frames unless asked otherwise.
+    long_run = server.submit({"command": "minimize", "structure": structure_text(LJ100),
+                              "options": {"optimizer": "gd", "steps": 2500, "fmax": 0}})
+    assert server.wait(long_run["id"])["status"] == "succeeded"
+    _, curve, _ = server.request("GET", long_run["url"] + "/curve")
+    assert 800 <= len(curve["rows"]) <= 1001, len(curve["rows"])
     # The share URL opens the web app; an unknown id does not.
     status, page, _ = server.request("GET", created["share_url"])
     assert status == 200 and "strider test page" in page
