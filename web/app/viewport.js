@@ -53,7 +53,7 @@ export class Viewport {
       this.mesh.geometry.dispose();
     }
     if (this.boxLines) this.scene.remove(this.boxLines);
-    const geometry = new THREE.SphereGeometry(radius, 16, 12);
+    const geometry = n > 500 ? new THREE.SphereGeometry(radius, 10, 7) : new THREE.SphereGeometry(radius, 16, 12);
     this.mesh = new THREE.InstancedMesh(geometry, new THREE.MeshStandardMaterial({ roughness: 0.5 }), n);
     this.mesh.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
     this.scene.add(this.mesh);
