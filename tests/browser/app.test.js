@@ -99,6 +99,15 @@ test('clicking Run lowers the energy shown with FIRE', async () => {
     const after = await app(page, () => window.striderApp.energyShown());
     assert.equal((await app(page, () => window.striderApp.raceTable()))[0].name, 'fire');
     assert.ok(after < before - 0.5, `energy shown ${before} -> ${after}`);
+    // Pause, then Shake: MD at T = 2 heats the relaxed structure.
+    await clickPanel(page, 'Pause');
+    await page.waitForFunction(() => !window.striderApp.state.running);
+    const relaxed = await app(page, () => window.striderApp.energyShown());
+    await clickPanel(page, 'Shake');
+    await page.waitForFunction(() => /shaken/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
+    await page.waitForTimeout(300);
+    const shaken = await app(page, () => window.striderApp.energyShown());
+    assert.ok(shaken > relaxed + 0.1, `shake: ${relaxed} -> ${shaken}`);
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();
@@ -125,6 +134,16 @@ test('a race of three optimisers fills the table; its share link reproduces the 
       assert.equal(row.error, '');
       assert.ok(row.energyPerAtom < -6, `${row.name}: E/N ${row.energyPerAtom}`);
     }
+    // Exports: the curves as CSV (one column per optimiser) and the shown structure as extxyz.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const rows = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    assert.equal(rows[0], `step,${table.map((r) => r.name).join(',')}`);
+    assert.equal(rows.length, 152);
+    assert.equal(Number(rows[151].split(',')[1]), table[0].energyPerAtom);
+    const [xyz] = await Promise.all([page.waitForEvent('download'), page.click('#export-xyz')]);
+    const text = fs.readFileSync(await xyz.path(), 'utf8');
+    assert.equal(text.split('\n')[0].trim(), '100');
+    assert.match(text.split('\n')[1], /system=lj-binary/);
     link = await app(page, () => window.striderApp.shareLink());
     assert.match(link, /run=fire;fire2;lbfgs|run=[a-z0-9;:=,._-]+/);
   } finally {
