@@ -34,7 +34,8 @@ const CommandSpec serve_spec{
     "Jobs and their files live in DIR (SQLite in WAL mode, DIR/jobs/ID/): a job\n"
     "survives a restart; a train job that was running when the server died\n"
     "resumes from its last checkpoint, any other running job is marked failed\n"
-    "with the reason. Stop with Ctrl-C (SIGINT) or SIGTERM.\n"};
+    "with the reason. Stop with Ctrl-C (SIGINT) or SIGTERM: the jobs it was running\n"
+    "are queued again and run at the next start.\n"};
 
 namespace {
 

@@ -151,7 +151,10 @@ void JobRunner::run_job(const std::string& id) {
     const ChildResult result = run_child(id, stage, stdout_path);
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) return;  // stays running: the next start resumes or fails it
+      if (stopping_) {  // the next start runs it again (train: from its checkpoint)
+        store_.requeue(id, "interrupted by a server stop; run again at the next start");
+        return;
+      }
       if (cancelled_.count(id)) {
         store_.finish(id, "cancelled", "cancelled by its owner while it ran");
         return;

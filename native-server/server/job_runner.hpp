@@ -32,8 +32,8 @@ class JobRunner {
 
   // Requeues what a previous process left (JobStore::recover_interrupted) and starts the workers.
   void start();
-  // Stops the workers: running children are killed and their jobs stay `running`,
-  // to be resumed or failed by the next start.
+  // Stops the workers: running children are killed and their jobs queued again
+  // for the next start (a kill -9 leaves them `running`: see JobStore::recover_interrupted).
   void stop();
 
   // Inserts a new job and queues it; false (nothing inserted) when queue_limit jobs already wait.

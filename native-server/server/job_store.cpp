@@ -192,6 +192,12 @@ void JobStore::set_progress(const std::string& id, const nlohmann::json& progres
   changed();
 }
 
+void JobStore::requeue(const std::string& id, const std::string& note) {
+  std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE jobs SET status = 'queued', note = ?2 WHERE id = ?1").bind(1, id).bind(2, note).step();
+  changed();
+}
+
 void JobStore::finish(const std::string& id, const std::string& status, const std::optional<std::string>& error) {
   std::lock_guard lock(mutex_);
   Statement s(db_, "UPDATE jobs SET status = ?2, error = ?3, finished = ?4 WHERE id = ?1");

@@ -53,6 +53,8 @@ class JobStore {
   void mark_running(const std::string& id, const std::string& stage);  // attempts + 1, started now
   void set_stage(const std::string& id, const std::string& stage);
   void set_progress(const std::string& id, const nlohmann::json& progress);
+  // Back to the queue (the server stops on a signal: the job runs again at the next start).
+  void requeue(const std::string& id, const std::string& note);
   // A final status (succeeded, failed, cancelled) with its reason; finished now.
   void finish(const std::string& id, const std::string& status, const std::optional<std::string>& error);
 

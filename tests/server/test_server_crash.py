@@ -2,7 +2,8 @@
 The train job resumes from its checkpoint and ends exactly as an uninterrupted run
 of the CLI; the running minimize job (no checkpoint) is marked failed with the
 reason; the queued job runs; no row is lost; the database passes integrity_check;
-the killed server's children died with it.
+the killed server's children died with it. Then a stop by SIGTERM: the running job
+is queued again and runs to the end at the next start.
 Usage: test_server_crash.py STRIDER"""
 import pathlib
 import sqlite3
@@ -72,6 +73,20 @@ def main():
                               "--validation-every", str(every), "--seed", "1")
         assert result["validation"] == oracle["validation"], (result["validation"], oracle["validation"])
         assert rows(database).keys() == before.keys()
+        # A stop by SIGTERM queues the running job again; the next start runs it to the end.
+        args = ["--optimizer", "gd", "--steps", "8000", "--fmax", "0"]
+        stopped = server.submit({"command": "minimize", "structure": structure_text(LJ100),
+                                 "options": {"optimizer": "gd", "steps": 8000, "fmax": 0}})
+        server.wait(stopped["id"], until=("running",), predicate=lambda j: j["progress"] and j["progress"]["done"] > 0)
+    finally:
+        server.stop()
+    assert rows(database)[stopped["id"]] == "queued"
+    server = Server(STRIDER, data).start()
+    try:
+        job = server.wait(stopped["id"], timeout=120)
+        assert job["status"] == "succeeded" and "server stop" in job["note"] and job["attempts"] == 2, job
+        _, minimized, _ = server.request("GET", stopped["url"] + "/result")
+        assert minimized["final_energy"] == strider_json(STRIDER, "minimize", str(LJ100), *args)["final_energy"]
     finally:
         server.stop()
     with sqlite3.connect(database) as db:
