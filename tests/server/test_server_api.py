@@ -1,8 +1,10 @@
 """Every route and error path of `strider serve` (shared/api/README.md), through HTTP,
 against a real server process on an ephemeral port with a temporary data folder.
 Usage: test_server_api.py STRIDER"""
+import hashlib
 import os
 import pathlib
+import sqlite3
 import sys
 import tempfile
 import time
@@ -126,6 +128,11 @@ def test_cancel_tokens_queue_list_delete(server, tmp):
     assert [j["id"] for j in listing["jobs"]] == [queued[1]["id"], queued[0]["id"], running["id"]], listing
     status, listing, _ = server.request("GET", "/api/jobs", token="cd" * 16)
     assert status == 200 and listing["jobs"] == []
+    # the database keeps the token's SHA-256 (hashlib as the oracle), never the token itself
+    with sqlite3.connect(pathlib.Path(tmp) / "data" / "jobs.sqlite3") as db:
+        stored = db.execute("SELECT token_hash FROM jobs WHERE id = ?", (running["id"],)).fetchone()[0]
+        assert stored == hashlib.sha256(mine.encode()).hexdigest(), stored
+        assert not db.execute("SELECT count(*) FROM jobs WHERE instr(request || token_hash, ?)", (mine,)).fetchone()[0]
     # cancel: token checks, a queued job, the running child, then nothing left to cancel
     check_error(server, 401, "POST", running["url"] + "/cancel", contains="owner token")
     check_error(server, 403, "POST", running["url"] + "/cancel", token="cd" * 16, contains="not the owner")
