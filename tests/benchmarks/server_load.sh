@@ -17,7 +17,7 @@ cp "$root/build-wasm/site/index.html" "$web/" 2>/dev/null || echo "<!doctype htm
 
 "$strider" serve --port 0 --data "$work/data" --web "$web" --workers 1 > "$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on http:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
 url="http://127.0.0.1:$port"

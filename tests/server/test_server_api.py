@@ -4,6 +4,7 @@ Usage: test_server_api.py STRIDER"""
 import hashlib
 import os
 import pathlib
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -258,6 +259,8 @@ def main():
                 print("FAIL  %s: %r" % (test.__name__, e), flush=True)
     finally:
         server.stop()
+    if not failures:
+        shutil.rmtree(tmp)  # kept after a failure, to look at
     print("%d of %d server tests failed" % (failures, len(tests)) if failures else "all %d server tests passed" % len(tests))
     return 1 if failures else 0
 

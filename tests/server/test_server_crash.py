@@ -6,6 +6,7 @@ the killed server's children died with it. Then a stop by SIGTERM: the running j
 is queued again and runs to the end at the next start.
 Usage: test_server_crash.py STRIDER"""
 import pathlib
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -91,6 +92,7 @@ def main():
         server.stop()
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    shutil.rmtree(tmp)  # kept after a failure, to look at
     print("crash test passed: train resumed from epoch %d and matches an uninterrupted run" % result["resumed_from_epoch"])
     return 0
 
