@@ -401,6 +401,8 @@ class Engine {
         settings.steps = 1;
         settings.sample = d.sample;
         const strider::rl::Episode episode = strider::rl::rollout(*policy_, system_, evaluator_, settings, *d.noise);
+        // rollout() evaluates its start again, a state already counted: the CLI counts T + 1 for T steps.
+        ++d.evaluations_start;
         system_.positions = episode.positions.back();
         ++d.step;
         energy = episode.evaluations.back().energy;
@@ -493,6 +495,7 @@ class Engine {
     double energy = result_->energy;
     if (d.optimizer) energy = d.optimizer->init(system_, evaluator_).energy;
     if (d.hopping) energy = d.hopping->init(system_, evaluator_).energy;
+    if (d.noise) --d.evaluations_start;  // policy: the start's evaluation is the run's first, as in the CLI
     sync_evaluation(energy);
     return report_of(0, energy, max_force(), evaluator_.evaluations() - d.evaluations_start);
   }

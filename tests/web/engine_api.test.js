@@ -142,12 +142,18 @@ for (const [optimizer, parameters, set] of [
 test('policy steps are the steps of `strider rollout` with the same seed', async () => {
   const M = await strider();
   const file = generated('lj-binary', 100, 3, 300);
-  const expected = JSON.parse(cli('rollout', POLICY, file, '--steps', '6', '--seed', '4', '--json')).energies;
+  const summary = JSON.parse(cli('rollout', POLICY, file, '--steps', '6', '--seed', '4', '--json'));
+  const expected = summary.energies;
   withEngine(new M.Engine(fs.readFileSync(file, 'utf8')), (engine) => {
     assert.throws(() => engine.start('policy', {}), /no policy loaded/);
     assert.ok(engine.loadPolicy(fs.readFileSync(POLICY, 'utf8'), 'policy.weights') > 1000);
     const energies = [engine.start('policy', { seed: 4 }).energy];
-    for (let t = 0; t < 6; ++t) energies.push(engine.step().energy);
+    let report;
+    for (let t = 0; t < 6; ++t) {
+      report = engine.step();
+      energies.push(report.energy);
+    }
+    assert.equal(report.evaluations, summary.evaluations, 'evaluations counted as the CLI counts them');
     energies.forEach((e, t) => assert.ok(Math.abs(e - expected[t]) <= 1e-8 * Math.abs(expected[t]),
       `step ${t}: ${e} vs CLI ${expected[t]}`));
   });
