@@ -207,7 +207,7 @@ TEST_CASE("each estimator's gradient of one episode batch is the same from both 
   std::vector<System> starts{load("lj-binary-n25.xyz", key, 0.05, 5).system,
                              load("lj-binary-n100.xyz", key, 0.05, 6).system};
   rl::RolloutSettings settings;
-  settings.steps = 5;
+  settings.steps = 12;  // the N = 100 episode's 12 graphs (~20k edges) run as two batches (kBatchEdges)
   for (rl::Estimator estimator : {rl::Estimator::reinforce, rl::Estimator::pathwise}) {
     INFO(rl::to_string(estimator));
     engine.zero_gradient();

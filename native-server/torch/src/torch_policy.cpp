@@ -25,11 +25,10 @@ struct MlpImpl : torch::nn::Module {
     }
   }
   // x: (rows, sizes[0]) -> (rows, sizes.back()).
-  torch::Tensor forward(torch::Tensor x) {
-    for (std::size_t k = 0; k < layers.size(); ++k) {
-      x = layers[k]->forward(x);
-      if (k + 1 < layers.size()) x = torch::leaky_relu(x, slope);
-    }
+  torch::Tensor forward(const torch::Tensor& x) { return after_first(layers[0]->forward(x)); }
+  // The rest of the MLP given the first layer's output (rows, sizes[1]).
+  torch::Tensor after_first(torch::Tensor x) {
+    for (std::size_t k = 1; k < layers.size(); ++k) x = layers[k]->forward(torch::leaky_relu(x, slope));
     return x;
   }
   std::vector<torch::nn::Linear> layers;
@@ -133,7 +132,13 @@ struct StriderNetImpl : torch::nn::Module {
     };
     for (std::size_t l = 0; l < node_update.size(); ++l) {
       h = node_update[l]->forward(around_node());
-      e = edge_update[l]->forward(torch::cat({e, h.index_select(0, b.sender), h.index_select(0, b.receiver)}, 1));
+      // The first layer on [e_uv | h_u | h_v], its node blocks applied once per node, then gathered.
+      const torch::Tensor& w = edge_update[l]->layers[0]->weight;  // (H, 3H)
+      const int64_t width = h.size(1);
+      const torch::Tensor first = torch::linear(e, w.narrow(1, 0, width), edge_update[l]->layers[0]->bias) +
+                                  torch::linear(h, w.narrow(1, width, width)).index_select(0, b.sender) +
+                                  torch::linear(h, w.narrow(1, 2 * width, width)).index_select(0, b.receiver);
+      e = edge_update[l]->after_first(first);
     }
     torch::Tensor mu = (config.displacement_scale * config.output_gain) * displacement->forward(around_node());
     if (config.architecture.center_mu) {
@@ -178,6 +183,29 @@ Eigen::VectorXd to_vector(const torch::Tensor& t) {
   Eigen::VectorXd v(c.numel());
   std::memcpy(v.data(), c.data_ptr<double>(), sizeof(double) * static_cast<std::size_t>(c.numel()));
   return v;
+}
+
+// Consecutive ranges [begin, end) of `graphs` with at most kBatchEdges edges
+// each (a larger graph alone). Per-edge tensors of a batch are ~ edges x 3H
+// doubles: beyond ~16k edges (~20 MB each) they outgrow the allocator's heap
+// and every forward pays page faults (train_torch_vs_engine.sh at N = 1000
+// with whole batches: a quarter of the time in the kernel, half the speed).
+constexpr int kBatchEdges = 16384;
+
+std::vector<std::pair<std::size_t, std::size_t>> chunks(const std::vector<Graph>& graphs) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  std::size_t begin = 0;
+  long edges = 0;
+  for (std::size_t k = 0; k < graphs.size(); ++k) {
+    if (k > begin && edges + graphs[k].edges() > kBatchEdges) {
+      out.emplace_back(begin, k);
+      begin = k;
+      edges = 0;
+    }
+    edges += graphs[k].edges();
+  }
+  if (begin < graphs.size()) out.emplace_back(begin, graphs.size());
+  return out;
 }
 
 }  // namespace
@@ -364,10 +392,14 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_backward(const std::vector<Sy
   std::vector<Graph> graphs;
   graphs.reserve(states.size());
   for (std::size_t k = 0; k < states.size(); ++k) graphs.push_back(builder_->build(states[k], evaluations[k]->per_atom));
-  std::vector<const Graph*> pointers;
-  for (const Graph& g : graphs) pointers.push_back(&g);
-  std::vector<Eigen::Matrix3Xd> mu = forward(pointers, training);
-  backward(grad_mu);
+  std::vector<Eigen::Matrix3Xd> mu;
+  for (const auto& [begin, end] : chunks(graphs)) {
+    std::vector<const Graph*> pointers;
+    for (std::size_t k = begin; k < end; ++k) pointers.push_back(&graphs[k]);
+    for (Eigen::Matrix3Xd& m : forward(pointers, training)) mu.push_back(std::move(m));
+    backward(std::vector<Eigen::Matrix3Xd>(grad_mu.begin() + static_cast<long>(begin),
+                                           grad_mu.begin() + static_cast<long>(end)));
+  }
   return mu;
 }
 
@@ -379,12 +411,18 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_many(const std::vector<System
   }
   // Position k of successive batches is usually one episode: its own builder keeps its neighbour list.
   while (batch_builders_.size() < states.size()) batch_builders_.push_back(std::make_unique<GraphBuilder>(config_.graph));
-  std::vector<const Graph*> graphs;
+  std::vector<Graph> graphs;
   for (std::size_t k = 0; k < states.size(); ++k) {
-    graphs.push_back(&batch_builders_[k]->build(states[k], evaluations[k]->per_atom));
+    graphs.push_back(batch_builders_[k]->build(states[k], evaluations[k]->per_atom));
   }
   pending_ = false;
-  return run(graphs, training, false, true);
+  std::vector<Eigen::Matrix3Xd> mu;
+  for (const auto& [begin, end] : chunks(graphs)) {
+    std::vector<const Graph*> pointers;
+    for (std::size_t k = begin; k < end; ++k) pointers.push_back(&graphs[k]);
+    for (Eigen::Matrix3Xd& m : run(pointers, training, false, true)) mu.push_back(std::move(m));
+  }
+  return mu;
 }
 
 Eigen::VectorXd TorchPolicy::parameters() const {
