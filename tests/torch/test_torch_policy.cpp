@@ -106,14 +106,19 @@ TEST_CASE("torch mu equals the engine's on graphs of all four systems, batch nor
 
 TEST_CASE("torch mu and gradients on one batch of graphs of different sizes equal the engine's graph by graph",
           "[torch]") {
-  // Variants: the default network, and L = 2 with centred mu on the authors' features.
-  for (int variant : {0, 1}) {
+  // Variants: the default network, L = 2 with centred mu on the authors' features,
+  // and one-layer edge MLPs (their output kept per edge, not deferred past the means).
+  for (int variant : {0, 1, 2}) {
     PolicyConfig config = config_for("lj-binary");
     if (variant == 1) {
       config = policy_preset("lj-binary", GraphFeatures::authors);
       config.initialisation = Initialisation::he;
       config.architecture.message_passing_steps = 2;
       config.architecture.center_mu = true;
+    }
+    if (variant == 2) {
+      config.architecture.edge_embed_layers = 1;
+      config.architecture.edge_update_layers = 1;
     }
     std::vector<Graph> graphs;
     graphs.push_back(build_graph(load("lj-binary-n25.xyz", "lj-binary", 0.05, 1).system,
@@ -342,6 +347,28 @@ TEST_CASE("weight files: engine -> torch -> engine is byte-identical, also after
     CHECK(relative_difference(from_torch.policy->running_var(), engine.running_var()) <= 1e-14);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an atom without edges gets zero edge means in the twin as in the engine", "[torch]") {
+  for (int edge_layers : {1, 2}) {
+    INFO(edge_layers << " layer edge MLPs");
+    const Frame frame = read_extxyz_file(std::string(STRIDER_TEST_DATA) + "/references/lj-cluster13.xyz").at(0);
+    Evaluator evaluator(make_potential("lj"));
+    System system = to_system(frame, evaluator.potential());
+    system.positions.col(0) = Eigen::Vector3d(30.0, 30.0, 30.0);
+    const Evaluation evaluation = evaluator.evaluate(system);
+    PolicyConfig config = config_for("lj");
+    config.architecture.edge_embed_layers = edge_layers;
+    config.architecture.edge_update_layers = edge_layers;
+    StriderPolicy engine(config, 22);
+    TorchPolicy twin(engine);
+    const Graph graph = build_graph(system, evaluation.per_atom, config.graph);
+    REQUIRE(std::count(graph.receiver.begin(), graph.receiver.end(), 0) == 0);
+    for (bool training : {true, false}) {
+      CHECK(relative_difference(twin.forward(std::vector<const Graph*>{&graph}, training).front(),
+                                engine.forward(graph, training)) <= 1e-10);
+    }
+  }
 }
 
 TEST_CASE("torch policy: clear errors for a bad device, a bad file and mismatched inputs", "[torch]") {

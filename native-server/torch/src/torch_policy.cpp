@@ -26,10 +26,12 @@ struct MlpImpl : torch::nn::Module {
   }
   // x: (rows, sizes[0]) -> (rows, sizes.back()).
   torch::Tensor forward(const torch::Tensor& x) { return after_first(layers[0]->forward(x)); }
-  // The rest of the MLP given the first layer's output (rows, sizes[1]).
-  torch::Tensor after_first(torch::Tensor x) {
-    for (std::size_t k = 1; k < layers.size(); ++k) x = layers[k]->forward(torch::leaky_relu(x, slope));
-    return x;
+  // The rest of the MLP given the first layer's output (rows, sizes[1]);
+  // stop_before_last: the last layer's input instead (an MLP of >= 2 layers).
+  torch::Tensor after_first(torch::Tensor x, bool stop_before_last = false) {
+    const std::size_t end = layers.size() - (stop_before_last ? 1 : 0);
+    for (std::size_t k = 1; k < end; ++k) x = layers[k]->forward(torch::leaky_relu(x, slope));
+    return stop_before_last ? torch::leaky_relu(x, slope) : x;
   }
   std::vector<torch::nn::Linear> layers;
   double slope;
@@ -38,13 +40,23 @@ TORCH_MODULE(Mlp);
 
 // The disjoint batch: nodes (N, F), edges (E, 4), sender/receiver (E) and
 // graph (N) as int64 indices; in/out_count (N, 1): edges into / out of each
-// node, at least 1 (a node without edges gets a zero mean); graph_count (G):
+// node, at least 1 (a node without edges gets a zero mean); has_in/out (N, 1):
+// 1 where a node has edges in / out, else 0; graph_count (G):
 // nodes per graph; sizes: the same as numbers. update_running: whether a
 // training-mode batch norm updates its running statistics.
 struct Batch {
-  torch::Tensor nodes, edges, sender, receiver, graph, in_count, out_count, graph_count;
+  torch::Tensor nodes, edges, sender, receiver, graph, in_count, out_count, has_in, has_out, graph_count;
   std::vector<std::int64_t> sizes;
   bool update_running = true;
+};
+
+// Edge features, possibly with their MLP's last layer deferred: e = a W^T +
+// bias when w is defined, else e = a. Every consumer of e is affine in it (the
+// means into and out of a node, the next edge update's first layer), so the
+// last layer can act after the mean, W mean(a) + bias, or be composed with the
+// consumer's weights: per edge only a (edges x H) is ever multiplied.
+struct Edges {
+  torch::Tensor a, w, bias;
 };
 
 // Mean over the rows of `values` (rows, H) that share an index -> (count.size(0), H).
@@ -126,19 +138,34 @@ struct StriderNetImpl : torch::nn::Module {
   // mu (N, 3) of the batch.
   torch::Tensor forward(const Batch& b, bool training) {
     torch::Tensor h = node_embed->forward(norm->forward(b.nodes, b, training));
-    torch::Tensor e = edge_embed->forward(b.edges);
+    // The rest of an edge MLP from its first layer's output, deferring the last layer when it has >= 2.
+    auto edges_from = [](Mlp& mlp, const torch::Tensor& first) {
+      if (mlp->layers.size() < 2) return Edges{mlp->after_first(first), {}, {}};
+      return Edges{mlp->after_first(first, true), mlp->layers.back()->weight, mlp->layers.back()->bias};
+    };
+    Edges e = edges_from(edge_embed, edge_embed->layers[0]->forward(b.edges));
+    auto mean = [&](const torch::Tensor& index, const torch::Tensor& count, const torch::Tensor& has) {
+      const torch::Tensor m = scatter_mean(e.a, index, count);
+      return e.w.defined() ? torch::linear(m, e.w) + has * e.bias : m;  // no edges: 0, bias included
+    };
     auto around_node = [&] {  // [h_v | mean of edges into v | mean of edges out of v]
-      return torch::cat({h, scatter_mean(e, b.receiver, b.in_count), scatter_mean(e, b.sender, b.out_count)}, 1);
+      return torch::cat({h, mean(b.receiver, b.in_count, b.has_in), mean(b.sender, b.out_count, b.has_out)}, 1);
     };
     for (std::size_t l = 0; l < node_update.size(); ++l) {
       h = node_update[l]->forward(around_node());
-      // The first layer on [e_uv | h_u | h_v], its node blocks applied once per node, then gathered.
+      // The first layer on [e_uv | h_u | h_v]: its edge block composed with a deferred
+      // last layer, its node blocks applied once per node, then gathered.
       const torch::Tensor& w = edge_update[l]->layers[0]->weight;  // (H, 3H)
+      const torch::Tensor& bias = edge_update[l]->layers[0]->bias;
       const int64_t width = h.size(1);
-      const torch::Tensor first = torch::linear(e, w.narrow(1, 0, width), edge_update[l]->layers[0]->bias) +
+      const torch::Tensor w_edge = w.narrow(1, 0, width);
+      const torch::Tensor from_edge = e.w.defined()
+                                          ? torch::linear(e.a, torch::mm(w_edge, e.w), torch::mv(w_edge, e.bias) + bias)
+                                          : torch::linear(e.a, w_edge, bias);
+      const torch::Tensor first = from_edge +
                                   torch::linear(h, w.narrow(1, width, width)).index_select(0, b.sender) +
                                   torch::linear(h, w.narrow(1, 2 * width, width)).index_select(0, b.receiver);
-      e = edge_update[l]->after_first(first);
+      e = edges_from(edge_update[l], first);
     }
     torch::Tensor mu = (config.displacement_scale * config.output_gain) * displacement->forward(around_node());
     if (config.architecture.center_mu) {
@@ -317,10 +344,13 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::run(const std::vector<const Graph*>& 
   b.graph_count = graph_count.to(d);
   const torch::Tensor ones = torch::ones({e_total}, torch::TensorOptions().dtype(torch::kFloat64).device(d));
   auto edge_count = [&](const torch::Tensor& index) {
-    return torch::zeros({n_total}, ones.options()).index_add_(0, index, ones).clamp_min(1.0).unsqueeze(1);
+    return torch::zeros({n_total}, ones.options()).index_add_(0, index, ones).unsqueeze(1);
   };
-  b.in_count = edge_count(b.receiver);
-  b.out_count = edge_count(b.sender);
+  const torch::Tensor in_count = edge_count(b.receiver), out_count = edge_count(b.sender);
+  b.in_count = in_count.clamp_min(1.0);
+  b.out_count = out_count.clamp_min(1.0);
+  b.has_in = (in_count > 0.0).to(torch::kFloat64);
+  b.has_out = (out_count > 0.0).to(torch::kFloat64);
   b.sizes = sizes;
   b.update_running = update_running;
 
