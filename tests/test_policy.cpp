@@ -16,38 +16,15 @@
 #include "strider/io.hpp"
 #include "strider/policy.hpp"
 #include "support.hpp"
+#include "reference_structures.hpp"
 
 using namespace strider;
 
 namespace {
 
-struct Structure {
-  System system;
-  Evaluation evaluation;
-};
-
-// A reference structure, every atom moved by a seeded uniform random vector of
-// up to `jitter` (in the preset's length scale) per axis, with its energies.
-Structure load(const std::string& name, const std::string& key, double jitter = 0.0, std::uint64_t seed = 1) {
-  const Frame frame = read_extxyz_file(std::string(STRIDER_TEST_DATA) + "/references/" + name).at(0);
-  PotentialOptions options;
-  if (key == "lj" && frame.box.any_periodic()) options.cutoff = 2.5;  // as its LAMMPS reference
-  Evaluator evaluator(make_potential(key, options));
-  Structure s;
-  s.system = to_system(frame, evaluator.potential());
-  Random rng(seed);
-  const double scale = jitter * graph_preset(key).length_scale;
-  for (int i = 0; i < s.system.size(); ++i)
-    for (int a = 0; a < 3; ++a) s.system.positions(a, i) += scale * (2.0 * rng.uniform() - 1.0);
-  s.evaluation = evaluator.evaluate(s.system);
-  return s;
-}
-
-Eigen::Matrix3Xd normal_matrix(Eigen::Index cols, Random& rng) {
-  Eigen::Matrix3Xd m(3, cols);
-  for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = rng.normal();
-  return m;
-}
+using test::load_reference;
+using test::normal_matrix;
+using test::Structure;
 
 // sum(w .* mu): the scalar whose gradient backward(w) computes.
 double loss(StriderPolicy& policy, const Graph& graph, bool training, const Eigen::Matrix3Xd& w) {
@@ -181,7 +158,7 @@ TEST_CASE("policy backward equals finite differences for every parameter block",
   for (const Case& c : kSmall) {
     for (Initialisation init : {Initialisation::torch, Initialisation::he}) {
       INFO((init == Initialisation::he ? "he" : "torch") << " initialisation");
-      const Structure s = load(c.file, c.key, 0.05, 11);
+      const Structure s = load_reference(c.file, c.key, 0.05, 11);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
       REQUIRE(graph.edges() > 0);
       StriderPolicy policy(preset_with(c.key, init), 3);
@@ -197,7 +174,7 @@ TEST_CASE("policy backward equals finite differences for node and edge features"
   for (const Case& c : kSmall) {
     for (Initialisation init : {Initialisation::torch, Initialisation::he}) {
       INFO(c.file << ", " << (init == Initialisation::he ? "he" : "torch") << " initialisation");
-      const Structure s = load(c.file, c.key, 0.05, 12);
+      const Structure s = load_reference(c.file, c.key, 0.05, 12);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
       StriderPolicy policy(preset_with(c.key, init), 4);
       set_plausible_running_statistics(policy, graph);
@@ -225,7 +202,7 @@ TEST_CASE("every parameter of small variants (layer counts, L = 0..2, authors' f
   for (const Variant& v : variants) {
     INFO("L = " << v.steps << ", edge embed layers " << v.edge_embed_layers << ", edge update layers "
                 << v.edge_update_layers << (v.authors ? ", authors' features" : "") << (v.center ? ", centred" : ""));
-    const Structure s = load("lj-binary-n25.xyz", "lj-binary", 0.05, 13);
+    const Structure s = load_reference("lj-binary-n25.xyz", "lj-binary", 0.05, 13);
     PolicyConfig config = policy_preset("lj-binary", v.authors ? GraphFeatures::authors : GraphFeatures::paper);
     config.architecture.width = 6;
     config.architecture.message_passing_steps = v.steps;
@@ -313,7 +290,7 @@ TEST_CASE("mu equals the plainly written network of the documented parameter lay
         for (int embed_layers : {1, 2}) {
           INFO(c.file << " L = " << steps << ", edge update layers " << edge_layers << ", edge embed layers "
                       << embed_layers);
-          const Structure s = load(c.file, c.key, 0.05, 19);
+          const Structure s = load_reference(c.file, c.key, 0.05, 19);
           PolicyConfig config = policy_preset(c.key);
           config.architecture.message_passing_steps = steps;
           config.architecture.edge_update_layers = edge_layers;
@@ -331,7 +308,7 @@ TEST_CASE("mu equals the plainly written network of the documented parameter lay
   }
   // The default network on a graph with an isolated atom: its edge means are
   // zero, bias included.
-  Structure s = load("lj-cluster13.xyz", "lj");
+  Structure s = load_reference("lj-cluster13.xyz", "lj");
   s.system.positions.col(0) = Eigen::Vector3d(30.0, 30.0, 30.0);
   s.evaluation.per_atom[0] = 0.0;
   const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset("lj"));
@@ -340,7 +317,7 @@ TEST_CASE("mu equals the plainly written network of the documented parameter lay
 }
 
 TEST_CASE("batch norm: training uses batch statistics and updates running ones as torch does", "[policy]") {
-  const Structure s = load("lj-binary-n100.xyz", "lj-binary");
+  const Structure s = load_reference("lj-binary-n100.xyz", "lj-binary");
   const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset("lj-binary"));
   StriderPolicy policy(policy_preset("lj-binary"), 6);
   const Eigen::MatrixXd& x = graph.node_features;
@@ -368,7 +345,7 @@ TEST_CASE("batch norm: training uses batch statistics and updates running ones a
 TEST_CASE("mu is permutation-equivariant and translation-invariant", "[policy]") {
   for (bool training : {true, false}) {
     for (const char* key : {"lj-binary", "sw-si"}) {
-      const Structure s = std::string(key) == "sw-si" ? load("sw-si-hot64.xyz", key) : load("lj-binary-n100.xyz", key);
+      const Structure s = std::string(key) == "sw-si" ? load_reference("sw-si-hot64.xyz", key) : load_reference("lj-binary-n100.xyz", key);
       StriderPolicy policy(policy_preset(key), 7);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(key));
       set_plausible_running_statistics(policy, graph);
@@ -412,7 +389,7 @@ TEST_CASE("mu is permutation-equivariant and translation-invariant", "[policy]")
 }
 
 TEST_CASE("the policy is inductive: the same parameters serve N = 25 and N = 1000", "[policy]") {
-  const Structure small = load("lj-binary-n25.xyz", "lj-binary");
+  const Structure small = load_reference("lj-binary-n25.xyz", "lj-binary");
   // 1000 atoms at number density 1.2: a jittered simple cubic lattice, 20% B.
   const double L = std::cbrt(1000 / 1.2);
   System big;
@@ -445,7 +422,7 @@ TEST_CASE("the policy is inductive: the same parameters serve N = 25 and N = 100
 }
 
 TEST_CASE("the PolicyModel interface: graph built from the evaluation, gradients accumulate", "[policy]") {
-  const Structure s = load("csh-n152.xyz", "csh");
+  const Structure s = load_reference("csh-n152.xyz", "csh");
   StriderPolicy policy(policy_preset("csh"), 12);
   PolicyModel& model = policy;
   const Eigen::Matrix3Xd mu = model.forward(s.system, s.evaluation, true);
@@ -478,7 +455,7 @@ TEST_CASE("the PolicyModel interface: graph built from the evaluation, gradients
 }
 
 TEST_CASE("initialisations: seeded, torch's default moves atoms alike, he's does not", "[policy]") {
-  const Structure s = load("lj-binary-n100.xyz", "lj-binary");
+  const Structure s = load_reference("lj-binary-n100.xyz", "lj-binary");
   auto spread = [&](Initialisation init) {
     StriderPolicy policy(preset_with("lj-binary", init), 22);
     const Eigen::Matrix3Xd mu = policy.forward(s.system, s.evaluation, true);
@@ -539,7 +516,7 @@ TEST_CASE("weight files round-trip exactly", "[policy][weights]") {
   }
 
   // Through a file, and the same mu from the loaded policy.
-  const Structure s = load("lj-binary-n25.xyz", "lj-binary");
+  const Structure s = load_reference("lj-binary-n25.xyz", "lj-binary");
   StriderPolicy policy(policy_preset("lj-binary"), 17);
   policy.forward(s.system, s.evaluation, true);  // moves the running statistics
   const auto dir = std::filesystem::temp_directory_path() / "strider-test-policy-weights";

@@ -16,37 +16,15 @@
 #include "strider/io.hpp"
 #include "strider/rl_training.hpp"
 #include "strider/torch_policy.hpp"
+#include "../reference_structures.hpp"
 
 using namespace strider;
 
 namespace {
 
-struct Structure {
-  System system;
-  Evaluation evaluation;
-};
-
-// A reference structure, every atom moved by up to `jitter` (length scale) per axis, with its energies.
-Structure load(const std::string& name, const std::string& key, double jitter, std::uint64_t seed) {
-  const Frame frame = read_extxyz_file(std::string(STRIDER_TEST_DATA) + "/references/" + name).at(0);
-  PotentialOptions options;
-  if (key == "lj" && frame.box.any_periodic()) options.cutoff = 2.5;
-  Evaluator evaluator(make_potential(key, options));
-  Structure s;
-  s.system = to_system(frame, evaluator.potential());
-  Random rng(seed);
-  const double scale = jitter * graph_preset(key).length_scale;
-  for (int i = 0; i < s.system.size(); ++i)
-    for (int a = 0; a < 3; ++a) s.system.positions(a, i) += scale * (2.0 * rng.uniform() - 1.0);
-  s.evaluation = evaluator.evaluate(s.system);
-  return s;
-}
-
-Eigen::Matrix3Xd normal_matrix(Eigen::Index cols, Random& rng) {
-  Eigen::Matrix3Xd m(3, cols);
-  for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = rng.normal();
-  return m;
-}
+using test::load_reference;
+using test::normal_matrix;
+using test::Structure;
 
 // max |a - b| / max(max |b|, tiny): the relative difference the parity checks bound.
 double relative_difference(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
@@ -88,7 +66,7 @@ TEST_CASE("torch mu equals the engine's on graphs of all four systems, batch nor
   for (const Case& c : kSystems) {
     for (bool training : {true, false}) {
       INFO(c.file << (training ? " (training)" : " (eval)"));
-      const Structure s = load(c.file, c.key, 0.05, 3);
+      const Structure s = load_reference(c.file, c.key, 0.05, 3);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, graph_preset(c.key));
       StriderPolicy engine(config_for(c.key), 11);
       set_running_statistics(engine, graph);
@@ -121,10 +99,10 @@ TEST_CASE("torch mu and gradients on one batch of graphs of different sizes equa
       config.architecture.edge_update_layers = 1;
     }
     std::vector<Graph> graphs;
-    graphs.push_back(build_graph(load("lj-binary-n25.xyz", "lj-binary", 0.05, 1).system,
-                                 load("lj-binary-n25.xyz", "lj-binary", 0.05, 1).evaluation.per_atom, config.graph));
+    graphs.push_back(build_graph(load_reference("lj-binary-n25.xyz", "lj-binary", 0.05, 1).system,
+                                 load_reference("lj-binary-n25.xyz", "lj-binary", 0.05, 1).evaluation.per_atom, config.graph));
     for (std::uint64_t seed : {2, 3}) {
-      const Structure s = load(seed == 2 ? "lj-binary-n100.xyz" : "lj-binary-distorted.xyz", "lj-binary", 0.03, seed);
+      const Structure s = load_reference(seed == 2 ? "lj-binary-n100.xyz" : "lj-binary-distorted.xyz", "lj-binary", 0.03, seed);
       graphs.push_back(build_graph(s.system, s.evaluation.per_atom, config.graph));
     }
     REQUIRE(graphs[0].nodes != graphs[1].nodes);
@@ -177,7 +155,7 @@ TEST_CASE("torch parameter gradients of one vector-Jacobian product equal the en
   for (const Case& c : kSystems) {
     for (bool training : {true, false}) {
       INFO(c.file << (training ? " (training)" : " (eval)"));
-      const Structure s = load(c.file, c.key, 0.05, 4);
+      const Structure s = load_reference(c.file, c.key, 0.05, 4);
       StriderPolicy engine(config_for(c.key), 14);
       const Graph graph = build_graph(s.system, s.evaluation.per_atom, engine.config().graph);
       set_running_statistics(engine, graph);
@@ -209,8 +187,8 @@ TEST_CASE("each estimator's gradient of one episode batch is the same from both 
   const std::string key = "lj-binary";
   StriderPolicy engine(config_for(key), 16);
   TorchPolicy twin(engine);
-  std::vector<System> starts{load("lj-binary-n25.xyz", key, 0.05, 5).system,
-                             load("lj-binary-n100.xyz", key, 0.05, 6).system};
+  std::vector<System> starts{load_reference("lj-binary-n25.xyz", key, 0.05, 5).system,
+                             load_reference("lj-binary-n100.xyz", key, 0.05, 6).system};
   rl::RolloutSettings settings;
   settings.steps = 12;  // the N = 100 episode's 12 graphs (~20k edges) run as two batches (kBatchEdges)
   for (rl::Estimator estimator : {rl::Estimator::reinforce, rl::Estimator::pathwise}) {
@@ -242,9 +220,9 @@ TEST_CASE("episodes in lockstep (one batch per step) equal the engine's episodes
   const std::string key = "lj-binary";
   StriderPolicy engine(config_for(key), 19);
   TorchPolicy twin(engine);
-  const std::vector<System> starts{load("lj-binary-n25.xyz", key, 0.05, 8).system,
-                                   load("lj-binary-n100.xyz", key, 0.05, 9).system,
-                                   load("lj-binary-n25.xyz", key, 0.05, 10).system};
+  const std::vector<System> starts{load_reference("lj-binary-n25.xyz", key, 0.05, 8).system,
+                                   load_reference("lj-binary-n100.xyz", key, 0.05, 9).system,
+                                   load_reference("lj-binary-n25.xyz", key, 0.05, 10).system};
   rl::RolloutSettings settings;
   settings.steps = 6;
   std::vector<std::unique_ptr<Evaluator>> evaluators;
@@ -275,7 +253,7 @@ TEST_CASE("episodes in lockstep (one batch per step) equal the engine's episodes
 TEST_CASE("two training epochs with the torch backend end with the engine's parameters", "[torch]") {
   // Four small lj-binary structures; two train, two validate.
   std::vector<System> structures;
-  for (std::uint64_t seed : {31, 32, 33, 34}) structures.push_back(load("lj-binary-n25.xyz", "lj-binary", 0.08, seed).system);
+  for (std::uint64_t seed : {31, 32, 33, 34}) structures.push_back(load_reference("lj-binary-n25.xyz", "lj-binary", 0.08, seed).system);
   const std::vector<System> training(structures.begin(), structures.begin() + 2);
   const std::vector<System> validation(structures.begin() + 2, structures.end());
   rl::TrainSettings settings;
@@ -334,7 +312,7 @@ TEST_CASE("weight files: engine -> torch -> engine is byte-identical, also after
     CHECK(bytes(dir / "torch.weights") == bytes(dir / "engine.weights"));
 
     // A training-mode forward moves both running statistics alike; the files stay equal.
-    const Structure s = load(std::string(key) == "sw-si" ? "sw-si-small8.xyz" : "lj-binary-n25.xyz", key, 0.05, 7);
+    const Structure s = load_reference(std::string(key) == "sw-si" ? "sw-si-small8.xyz" : "lj-binary-n25.xyz", key, 0.05, 7);
     engine.forward(s.system, s.evaluation, true);
     file.policy->forward(s.system, s.evaluation, true);
     CHECK_FALSE(engine.running_mean().isZero());
