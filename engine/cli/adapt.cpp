@@ -12,6 +12,9 @@
 #include "progress.hpp"
 #include "strider/io.hpp"
 #include "strider/rl_adaptation.hpp"
+#ifdef STRIDER_WITH_TORCH
+#include "strider/torch_distributed.hpp"
+#endif
 
 namespace strider::cli {
 
@@ -47,7 +50,12 @@ const CommandSpec adapt_spec{
     "The paper's rule (the last three states) assumes a policy that keeps lowering\n"
     "the energy to the end of its episode; one that overshoots late drags every\n"
     "next start upward. --candidates 15 lets any state after the start be the\n"
-    "next start.\n"};
+    "next start.\n"
+    "\n"
+    "A sweep over processes: started with MASTER_ADDR, MASTER_PORT, RANK and\n"
+    "WORLD_SIZE set (as strider train --backend torch; needs a build with\n"
+    "LibTorch), seed k runs on rank k % WORLD_SIZE, and rank 0 writes and prints\n"
+    "the same result one process would have.\n"};
 
 int run_adapt(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
@@ -70,23 +78,35 @@ int run_adapt(const ParsedArgs& args) {
   settings.candidates = static_cast<int>(args.whole("--candidates", 3, 1, 100000));
   settings.validate();
 
+#ifdef STRIDER_WITH_TORCH
+  const std::unique_ptr<C10dEpisodeGroup> group = episode_group_from_environment();
+  rl::EpisodeGroup* sweep = group.get();
+#else
+  rl::EpisodeGroup* sweep = nullptr;
+#endif
+
   Progress progress(settings.epochs * settings.seeds, "epochs");
-  std::ostringstream curve;
-  curve << "seed,epoch,start_energy,best_energy,evaluations\n";
+  // The curve: start energy, best energy and evaluations after each epoch of each seed
+  // (seeds x epochs x 3), zero for the seeds of other processes until summed over them.
+  const Eigen::Index epochs = settings.epochs;
+  Eigen::VectorXd curve = Eigen::VectorXd::Zero(settings.seeds * epochs * 3);
   double best_overall = INFINITY;
   const auto t0 = Clock::now();
-  const rl::AdaptResult result = rl::adapt(policy, loaded.system, settings, [&](const rl::AdaptProgress& p) {
-    best_overall = std::min(best_overall, p.best_energy);
-    char note[96];
-    std::snprintf(note, sizeof note, "seed %d  E %.10g  best %.10g", p.seed_index, p.start_energy, best_overall);
-    progress.update(p.seed_index * settings.epochs + p.epoch, note);
-    char row[160];
-    std::snprintf(row, sizeof row, "%d,%ld,%.17g,%.17g,%ld\n", p.seed_index, p.epoch, p.start_energy, p.best_energy,
-                  p.evaluations);
-    curve << row;
-  });
+  const rl::AdaptResult result = rl::adapt(
+      policy, loaded.system, settings,
+      [&](const rl::AdaptProgress& p) {
+        best_overall = std::min(best_overall, p.best_energy);
+        char note[96];
+        std::snprintf(note, sizeof note, "seed %d  E %.10g  best %.10g", p.seed_index, p.start_energy, best_overall);
+        progress.update(p.seed_index * settings.epochs + p.epoch, note);
+        double* row = curve.data() + (p.seed_index * epochs + p.epoch - 1) * 3;
+        row[0] = p.start_energy, row[1] = p.best_energy, row[2] = static_cast<double>(p.evaluations);
+      },
+      sweep);
   progress.finish();
+  if (sweep) sweep->sum(curve);
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (sweep && sweep->rank() != 0) return 0;  // one writer: rank 0
   const rl::AdaptRun& best = result.best_run();
 
   if (out_path) {
@@ -106,7 +126,20 @@ int run_adapt(const ParsedArgs& args) {
                         {"estimator", rl::to_string(settings.estimator)}};
     write_policy_weights_file(*p, policy, meta.dump());
   }
-  if (auto c = args.value("--curve")) io::write_file_atomically(*c, curve.str());
+  if (auto c = args.value("--curve")) {
+    std::ostringstream csv;
+    csv << "seed,epoch,start_energy,best_energy,evaluations\n";
+    for (const rl::AdaptRun& r : result.runs) {
+      for (long e = 1; e <= r.epochs; ++e) {
+        const double* row = curve.data() + (r.seed_index * epochs + e - 1) * 3;
+        char line[160];
+        std::snprintf(line, sizeof line, "%d,%ld,%.17g,%.17g,%ld\n", r.seed_index, e, row[0], row[1],
+                      std::lround(row[2]));
+        csv << line;
+      }
+    }
+    io::write_file_atomically(*c, csv.str());
+  }
 
   const int n = loaded.system.size();
   long diverged = 0;
@@ -129,6 +162,7 @@ int run_adapt(const ParsedArgs& args) {
                        {"seeds", settings.seeds},
                        {"seed", settings.seed},
                        {"steps", settings.steps},
+                       {"processes", sweep ? sweep->size() : 1},
                        {"initial_energy", best.initial_energy},
                        {"final_energy", best.final_energy},
                        {"energy_per_atom", n > 0 ? best.final_energy / n : 0.0},

@@ -86,7 +86,14 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
 
 // All seeds, from the model's current parameters; the model's parameters are
 // restored afterwards (the best run's policy is in the result).
+// With a group of P processes (a sweep over ranks), seed k runs on rank k % P
+// and on_epoch sees only this rank's seeds; the runs are then shared, so every
+// rank returns the result one process would have: every run's numbers and
+// start energies, and the best run's structure and policy (other runs' `best`
+// and `parameters` stay on their own rank, and a diverged run's message is
+// only "diverged" elsewhere). Each seed's randomness depends on k alone, so the
+// result equals the single-process one exactly.
 AdaptResult adapt(PolicyModel& model, const System& target, const AdaptSettings& settings,
-                  const std::function<void(const AdaptProgress&)>& on_epoch = {});
+                  const std::function<void(const AdaptProgress&)>& on_epoch = {}, EpisodeGroup* group = nullptr);
 
 }  // namespace strider::rl

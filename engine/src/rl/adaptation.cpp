@@ -118,18 +118,82 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
   return run;
 }
 
+namespace {
+
+// Makes every rank's runs whole (see adapt()): the runs of rank r hold real
+// numbers only for seeds k with k % size == r, zeros elsewhere, so an
+// element-wise sum over the group gathers them exactly.
+void share_runs(AdaptResult& result, const System& target, long epochs, EpisodeGroup& group) {
+  const int seeds = static_cast<int>(result.runs.size());
+  auto mine = [&](int k) { return k % group.size() == group.rank(); };
+  constexpr int kScalars = 7;
+  const Eigen::Index width = kScalars + epochs + 1;
+  Eigen::VectorXd table = Eigen::VectorXd::Zero(seeds * width);
+  for (int k = 0; k < seeds; ++k) {
+    if (!mine(k)) continue;
+    const AdaptRun& r = result.runs[static_cast<std::size_t>(k)];
+    double* row = table.data() + k * width;
+    row[0] = r.initial_energy, row[1] = r.final_energy, row[2] = r.last_energy;
+    row[3] = static_cast<double>(r.best_epoch), row[4] = static_cast<double>(r.epochs);
+    row[5] = static_cast<double>(r.evaluations), row[6] = r.diverged ? 1.0 : 0.0;
+    for (std::size_t e = 0; e < r.start_energies.size(); ++e) row[kScalars + e] = r.start_energies[e];
+  }
+  group.sum(table);
+  result.evaluations = 0;
+  result.best = 0;
+  for (int k = 0; k < seeds; ++k) {
+    AdaptRun& r = result.runs[static_cast<std::size_t>(k)];
+    const double* row = table.data() + k * width;
+    if (!mine(k)) {
+      r.initial_energy = row[0], r.final_energy = row[1], r.last_energy = row[2];
+      r.best_epoch = std::lround(row[3]), r.epochs = std::lround(row[4]), r.evaluations = std::lround(row[5]);
+      r.diverged = row[6] != 0.0;
+      if (r.diverged) r.message = "diverged (on another process)";
+      r.start_energies.assign(row + kScalars, row + kScalars + r.epochs + 1);
+    }
+    result.evaluations += r.evaluations;
+    if (r.final_energy < result.best_run().final_energy) result.best = k;
+  }
+  // The best run's structure and policy, from the rank that ran it.
+  AdaptRun& best = result.runs[static_cast<std::size_t>(result.best)];
+  const Eigen::Index n = 3 * static_cast<Eigen::Index>(target.size());
+  Eigen::Index p = mine(result.best) ? best.parameters.size() : 0;
+  Eigen::VectorXd size(1);
+  size[0] = static_cast<double>(p);
+  group.sum(size);
+  p = static_cast<Eigen::Index>(std::lround(size[0]));
+  Eigen::VectorXd shared = Eigen::VectorXd::Zero(n + p);
+  if (mine(result.best)) {
+    shared.head(n) = Eigen::Map<const Eigen::VectorXd>(best.best.positions.data(), n);
+    shared.tail(p) = best.parameters;
+  }
+  group.sum(shared);
+  if (!mine(result.best)) {
+    best.best = target;
+    Eigen::Map<Eigen::VectorXd>(best.best.positions.data(), n) = shared.head(n);
+    best.parameters = shared.tail(p);
+  }
+}
+
+}  // namespace
+
 AdaptResult adapt(PolicyModel& model, const System& target, const AdaptSettings& settings,
-                  const std::function<void(const AdaptProgress&)>& on_epoch) {
+                  const std::function<void(const AdaptProgress&)>& on_epoch, EpisodeGroup* group) {
   settings.validate();
   const Eigen::VectorXd initial = model.parameters();
   AdaptResult result;
   for (int k = 0; k < settings.seeds; ++k) {
+    if (group && k % group->size() != group->rank()) {
+      result.runs.emplace_back().seed_index = k;  // filled in by share_runs
+      continue;
+    }
     result.runs.push_back(adapt_once(model, initial, target, settings, k, on_epoch));
     result.evaluations += result.runs.back().evaluations;
     if (result.runs.back().final_energy < result.runs[static_cast<std::size_t>(result.best)].final_energy) {
       result.best = k;
     }
   }
+  if (group && group->size() > 1) share_runs(result, target, settings.epochs, *group);
   model.set_parameters(initial);
   model.zero_gradient();
   return result;
