@@ -424,6 +424,7 @@ class Engine {
       if (policy_system != key_) {
         throw strider::InputError(source + ": the policy is for " + policy_system + ", the structure is " + key_);
       }
+      adaptation_.reset();  // it adapts the policy being replaced
       policy_ = std::move(file.policy);
       return policy_->parameter_count();
     });
@@ -431,31 +432,44 @@ class Engine {
   // Whether a policy is loaded.
   bool has_policy() const { return static_cast<bool>(policy_); }
 
-  // Adapts the loaded policy to the current structure for `epochs` epochs (paper section
-  // 3.5, strider adapt with one seed): each epoch a T-step rollout, an Adam update of the
-  // policy, the next start the lowest of the last 3 states. The structure becomes the
-  // lowest start seen, the policy keeps its learned parameters. options: seed (default 1),
-  // steps (T, 15), lr (Adam, 0.005), estimator ("pathwise" or "reinforce").
-  // Returns {initialEnergy, finalEnergy, startEnergies: [...], diverged, message}.
+  // Adapts the loaded policy to the current structure for `epochs` more epochs (paper
+  // section 3.5, strider adapt with one seed): each epoch a T-step rollout, an Adam update
+  // of the policy, the next start the lowest of the last 3 states. Calls continue one run
+  // (its Adam state and next start kept), so E calls of adapt(1) are one `strider adapt
+  // --epochs E --seeds 1`; a new run starts when the structure was changed by anything
+  // else since the last call, or a policy was loaded. The structure becomes the lowest
+  // start seen, the policy keeps its learned parameters. options (read when a run starts):
+  // seed (default 1), steps (T, 15), lr (Adam, 0.005), estimator ("pathwise" or "reinforce").
+  // Returns the run so far: {initialEnergy, finalEnergy, startEnergies: [...], epochs,
+  // diverged, message}.
   val adapt(int epochs, const val& options) {
     return rethrow_as_js([&] {
       if (!policy_) throw strider::InputError("adapt: no policy loaded (loadPolicy)");
-      strider::rl::AdaptSettings s;
-      s.system = key_;
-      s.potential = options_;
-      s.epochs = epochs;
-      s.seeds = 1;
-      s.seed = static_cast<std::uint64_t>(whole_option(options, "seed", 1, 0, 1LL << 53));
-      s.steps = static_cast<int>(whole_option(options, "steps", s.steps, 1, 1000));
-      s.adam.learning_rate = option<double>(options, "lr", s.adam.learning_rate);
-      s.estimator = strider::rl::estimator_from_string(option<std::string>(options, "estimator", "pathwise"));
-      const strider::rl::AdaptRun run = strider::rl::adapt_once(*policy_, policy_->parameters(), system_, s, 0);
+      const bool changed = system_.positions.cols() != adapted_positions_.cols() ||
+                           system_.positions != adapted_positions_;
+      if (!adaptation_ || changed) {
+        strider::rl::AdaptSettings s;
+        s.system = key_;
+        s.potential = options_;
+        s.seeds = 1;
+        s.seed = static_cast<std::uint64_t>(whole_option(options, "seed", 1, 0, 1LL << 53));
+        s.steps = static_cast<int>(whole_option(options, "steps", s.steps, 1, 1000));
+        s.adam.learning_rate = option<double>(options, "lr", s.adam.learning_rate);
+        s.estimator = strider::rl::estimator_from_string(option<std::string>(options, "estimator", "pathwise"));
+        adaptation_ = std::make_unique<strider::rl::AdaptSession>(*policy_, system_, s);
+      }
+      for (int k = 0; k < epochs; ++k) {
+        if (!adaptation_->step()) break;
+      }
+      const strider::rl::AdaptRun& run = adaptation_->run();
       system_ = run.best;
       moved();
+      adapted_positions_ = system_.positions;
       val out = val::object();
       out.set("initialEnergy", run.initial_energy);
       out.set("finalEnergy", run.final_energy);
       out.set("startEnergies", val::array(run.start_energies.begin(), run.start_energies.end()));
+      out.set("epochs", static_cast<double>(run.epochs));
       out.set("diverged", run.diverged);
       out.set("message", run.message);
       return out;
@@ -519,6 +533,8 @@ class Engine {
   std::unique_ptr<strider::Evaluator> display_;  // see sync_evaluation
   std::unique_ptr<Driver> driver_;
   std::unique_ptr<strider::StriderPolicy> policy_;
+  std::unique_ptr<strider::rl::AdaptSession> adaptation_;  // the run adapt() continues
+  Eigen::Matrix3Xd adapted_positions_;                     // where adapt() left the structure
 };
 
 // The engine's version string ("0.1.0").

@@ -173,6 +173,26 @@ test('adaptation epochs are the epochs of `strider adapt` with one seed', async 
   });
 });
 
+test('adaptation a frame at a time (adapt(1) per call) is one `strider adapt` run: Adam state and start carry over', async () => {
+  const M = await strider();
+  const file = generated('lj-binary', 20, 7, 200);
+  const expected = JSON.parse(cli('adapt', POLICY, file, '--epochs', '4', '--seeds', '1', '--seed', '3', '--json'));
+  withEngine(new M.Engine(fs.readFileSync(file, 'utf8')), (engine) => {
+    engine.loadPolicy(fs.readFileSync(POLICY, 'utf8'), 'policy.weights');
+    let run;
+    for (let e = 0; e < 4; ++e) run = engine.adapt(1, { seed: 3 });
+    assert.equal(run.epochs, 4);
+    assert.equal(run.startEnergies.length, 5);
+    assert.ok(Math.abs(run.finalEnergy - expected.final_energy) <= 1e-8 * Math.abs(expected.final_energy),
+      `${run.finalEnergy} vs CLI ${expected.final_energy}`);
+    // Moving an atom starts a new run from there.
+    const p = engine.positions().slice();
+    p[0] += 0.01;
+    engine.setPositions(p);
+    assert.equal(engine.adapt(1, { seed: 3 }).epochs, 1);
+  });
+});
+
 test('a policy for another system is refused and the engine keeps its state', async () => {
   const M = await strider();
   withEngine(M.Engine.generate({ system: 'sw-si', n: 64, seed: 1, equilibration: 10 }), (engine) => {

@@ -257,7 +257,8 @@ function frame() {
   if (state.adapting) {
     const lane = lanes.find((l) => l.name === 'policy');
     try {
-      const run = lane.engine.adapt(1, { seed: ++adaptEpochs });
+      const run = lane.engine.adapt(1, { seed: 1 });  // continues one run (bindings.cpp)
+      adaptEpochs = run.epochs;
       lane.moved();
       state.status = `adapting: epoch ${adaptEpochs}, E/N ${(run.finalEnergy / lane.n).toFixed(5)}`;
       if (run.diverged) throw new Error(run.message);

@@ -78,6 +78,28 @@ struct AdaptResult {
   const AdaptRun& best_run() const { return runs.at(static_cast<std::size_t>(best)); }
 };
 
+// One seed's adaptation, an epoch at a time, from the model's current
+// parameters and `target`: what adapt_once() runs, for a caller that steps it
+// itself (the browser, a frame at a time) with the Adam state kept between epochs.
+class AdaptSession {
+ public:
+  // Evaluates the target (the run's first start). InputError for bad settings.
+  AdaptSession(PolicyModel& model, const System& target, AdaptSettings settings, int seed_index = 0);
+  // One epoch (rollout, update, next start); false once the run has diverged.
+  // settings.epochs is not checked here: the caller decides when to stop.
+  bool step();
+  const AdaptRun& run() const { return run_; }  // parameters: the model's after the last epoch
+  const System& start() const { return start_; }  // the next epoch's start
+
+ private:
+  PolicyModel& model_;
+  AdaptSettings settings_;
+  int seed_index_;
+  System start_;
+  AdamMoments adam_;
+  AdaptRun run_;
+};
+
 // One seed: starts from `initial_parameters` and `target`. The model is left
 // with the run's final parameters.
 AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameters, const System& target,

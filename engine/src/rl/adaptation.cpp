@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <utility>
 
 #include "strider/error.hpp"
 #include "strider/rl_adaptation.hpp"
@@ -26,85 +27,91 @@ void AdaptSettings::validate() const {
   if (!(clip > 0.0) || !std::isfinite(clip)) fail("clip must be > 0");
 }
 
+AdaptSession::AdaptSession(PolicyModel& model, const System& target, AdaptSettings settings, int seed_index)
+    : model_(model), settings_(std::move(settings)), seed_index_(seed_index), start_(target) {
+  settings_.validate();
+  model_.zero_gradient();
+  run_.seed_index = seed_index;
+  Evaluator evaluator(make_potential(settings_.system, settings_.potential));
+  run_.initial_energy = evaluator.evaluate(start_).energy;
+  run_.evaluations += evaluator.evaluations();
+  run_.final_energy = run_.last_energy = run_.initial_energy;
+  run_.best = start_;
+  run_.start_energies.push_back(run_.initial_energy);
+  run_.parameters = model_.parameters();
+}
+
+bool AdaptSession::step() {
+  if (run_.diverged) return false;
+  const long epoch = run_.epochs;
+  const bool reinforce = settings_.estimator == Estimator::reinforce;
+  RolloutSettings rollout_settings;
+  rollout_settings.steps = settings_.steps;
+  rollout_settings.sample = true;
+  rollout_settings.batch_statistics = settings_.batch_statistics;
+  // A fresh evaluator per epoch: results depend on the epoch's start only.
+  Evaluator evaluator(make_potential(settings_.system, settings_.potential));
+  try {
+    std::vector<double> baseline;
+    if (reinforce && settings_.baseline == Baseline::fire) {
+      Evaluator fire_evaluator(make_potential(settings_.system, settings_.potential));
+      const FireBaseline b = fire_baseline(start_, fire_evaluator, settings_.system, settings_.steps, settings_.gamma);
+      baseline = b.returns;
+      run_.evaluations += b.evaluations;
+    }
+    if (reinforce && settings_.baseline == Baseline::mean) {
+      Evaluator mean_evaluator(make_potential(settings_.system, settings_.potential));
+      baseline = mean_action_baseline(model_, start_, mean_evaluator, settings_.steps, settings_.batch_statistics,
+                                      settings_.gamma, &run_.evaluations);
+    }
+    Random random(stream_seed(settings_.seed, {kAdaptation, static_cast<std::uint64_t>(seed_index_),
+                                               static_cast<std::uint64_t>(epoch)}));
+    const Episode episode = rollout(model_, start_, evaluator, rollout_settings, random);
+
+    model_.zero_gradient();
+    accumulate_gradient(model_, episode, settings_.estimator, baseline, 1.0, settings_.gamma);
+    Eigen::VectorXd gradient = model_.gradient();
+    if (!gradient.allFinite()) throw DivergedError("the policy gradient is not finite");
+    clip_gradient(gradient, settings_.clipping, settings_.clip);
+    Eigen::VectorXd parameters = model_.parameters();
+    adam_step(parameters, gradient, adam_, settings_.adam);
+    model_.set_parameters(parameters);
+    model_.zero_gradient();
+
+    // The next start: the lowest energy among the last `candidates` states (ties: the later).
+    const std::vector<double> energies = episode.energies();
+    const int T = episode.steps();
+    int chosen = T;
+    for (int t = T; t >= std::max(0, T - settings_.candidates + 1); --t) {
+      if (energies[static_cast<std::size_t>(t)] < energies[static_cast<std::size_t>(chosen)]) chosen = t;
+    }
+    start_ = episode.state(chosen);
+    run_.last_energy = energies[static_cast<std::size_t>(chosen)];
+    run_.start_energies.push_back(run_.last_energy);
+    run_.epochs = epoch + 1;
+    if (run_.last_energy < run_.final_energy) {
+      run_.final_energy = run_.last_energy;
+      run_.best = start_;
+      run_.best_epoch = epoch + 1;
+    }
+    run_.evaluations += evaluator.evaluations();
+  } catch (const DivergedError& e) {
+    run_.evaluations += evaluator.evaluations();
+    run_.diverged = true;
+    run_.message = "epoch " + std::to_string(epoch + 1) + ": " + e.what();
+  }
+  run_.parameters = model_.parameters();
+  return !run_.diverged;
+}
+
 AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameters, const System& target,
                     const AdaptSettings& settings, int seed_index,
                     const std::function<void(const AdaptProgress&)>& on_epoch) {
-  settings.validate();
   model.set_parameters(initial_parameters);
-  model.zero_gradient();
-  AdamMoments adam;
-  RolloutSettings rollout_settings;
-  rollout_settings.steps = settings.steps;
-  rollout_settings.sample = true;
-  rollout_settings.batch_statistics = settings.batch_statistics;
-  const bool reinforce = settings.estimator == Estimator::reinforce;
-
-  AdaptRun run;
-  run.seed_index = seed_index;
-  System start = target;
-  {
-    Evaluator evaluator(make_potential(settings.system, settings.potential));
-    run.initial_energy = evaluator.evaluate(start).energy;
-    run.evaluations += evaluator.evaluations();
-  }
-  run.final_energy = run.last_energy = run.initial_energy;
-  run.best = start;
-  run.start_energies.push_back(run.initial_energy);
-
-  for (long epoch = 0; epoch < settings.epochs; ++epoch) {
-    // A fresh evaluator per epoch: results depend on the epoch's start only.
-    Evaluator evaluator(make_potential(settings.system, settings.potential));
-    try {
-      std::vector<double> baseline;
-      if (reinforce && settings.baseline == Baseline::fire) {
-        Evaluator fire_evaluator(make_potential(settings.system, settings.potential));
-        const FireBaseline b = fire_baseline(start, fire_evaluator, settings.system, settings.steps, settings.gamma);
-        baseline = b.returns;
-        run.evaluations += b.evaluations;
-      }
-      if (reinforce && settings.baseline == Baseline::mean) {
-        Evaluator mean_evaluator(make_potential(settings.system, settings.potential));
-        baseline = mean_action_baseline(model, start, mean_evaluator, settings.steps, settings.batch_statistics,
-                                        settings.gamma, &run.evaluations);
-      }
-      Random random(stream_seed(settings.seed, {kAdaptation, static_cast<std::uint64_t>(seed_index),
-                                                static_cast<std::uint64_t>(epoch)}));
-      const Episode episode = rollout(model, start, evaluator, rollout_settings, random);
-
-      model.zero_gradient();
-      accumulate_gradient(model, episode, settings.estimator, baseline, 1.0, settings.gamma);
-      Eigen::VectorXd gradient = model.gradient();
-      if (!gradient.allFinite()) throw DivergedError("the policy gradient is not finite");
-      clip_gradient(gradient, settings.clipping, settings.clip);
-      Eigen::VectorXd parameters = model.parameters();
-      adam_step(parameters, gradient, adam, settings.adam);
-      model.set_parameters(parameters);
-      model.zero_gradient();
-
-      // The next start: the lowest energy among the last `candidates` states (ties: the later).
-      const std::vector<double> energies = episode.energies();
-      const int T = episode.steps();
-      int chosen = T;
-      for (int t = T; t >= std::max(0, T - settings.candidates + 1); --t) {
-        if (energies[static_cast<std::size_t>(t)] < energies[static_cast<std::size_t>(chosen)]) chosen = t;
-      }
-      start = episode.state(chosen);
-      run.last_energy = energies[static_cast<std::size_t>(chosen)];
-      run.start_energies.push_back(run.last_energy);
-      run.epochs = epoch + 1;
-      if (run.last_energy < run.final_energy) {
-        run.final_energy = run.last_energy;
-        run.best = start;
-        run.best_epoch = epoch + 1;
-      }
-      run.evaluations += evaluator.evaluations();
-    } catch (const DivergedError& e) {
-      run.evaluations += evaluator.evaluations();
-      run.diverged = true;
-      run.message = "epoch " + std::to_string(epoch + 1) + ": " + e.what();
-      break;
-    }
+  AdaptSession session(model, target, settings, seed_index);
+  while (session.run().epochs < settings.epochs && session.step()) {
     if (on_epoch) {
+      const AdaptRun& run = session.run();
       AdaptProgress p;
       p.seed_index = seed_index;
       p.epoch = run.epochs;
@@ -114,8 +121,7 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
       on_epoch(p);
     }
   }
-  run.parameters = model.parameters();
-  return run;
+  return session.run();
 }
 
 namespace {
