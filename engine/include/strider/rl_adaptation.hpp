@@ -88,7 +88,7 @@ class AdaptSession {
   // One epoch (rollout, update, next start); false once the run has diverged.
   // settings.epochs is not checked here: the caller decides when to stop.
   bool step();
-  const AdaptRun& run() const { return run_; }  // parameters: the model's after the last epoch
+  const AdaptRun& run() const { return run_; }  // the run so far; its policy is the model's own
   const System& start() const { return start_; }  // the next epoch's start
 
  private:

@@ -38,7 +38,6 @@ AdaptSession::AdaptSession(PolicyModel& model, const System& target, AdaptSettin
   run_.final_energy = run_.last_energy = run_.initial_energy;
   run_.best = start_;
   run_.start_energies.push_back(run_.initial_energy);
-  run_.parameters = model_.parameters();
 }
 
 bool AdaptSession::step() {
@@ -100,7 +99,6 @@ bool AdaptSession::step() {
     run_.diverged = true;
     run_.message = "epoch " + std::to_string(epoch + 1) + ": " + e.what();
   }
-  run_.parameters = model_.parameters();
   return !run_.diverged;
 }
 
@@ -121,23 +119,36 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
       on_epoch(p);
     }
   }
-  return session.run();
+  AdaptRun run = session.run();
+  run.parameters = model.parameters();
+  return run;
 }
 
 namespace {
 
+// The index of the run with the lowest final energy (the first of equals).
+int lowest_run(const std::vector<AdaptRun>& runs) {
+  int best = 0;
+  for (int k = 1; k < static_cast<int>(runs.size()); ++k) {
+    if (runs[static_cast<std::size_t>(k)].final_energy < runs[static_cast<std::size_t>(best)].final_energy) best = k;
+  }
+  return best;
+}
+
 // Makes every rank's runs whole (see adapt()): the runs of rank r hold real
 // numbers only for seeds k with k % size == r, zeros elsewhere, so an
-// element-wise sum over the group gathers them exactly.
-void share_runs(AdaptResult& result, const System& target, long epochs, EpisodeGroup& group) {
-  const int seeds = static_cast<int>(result.runs.size());
+// element-wise sum over the group gathers them exactly. The best run's
+// structure and policy (`parameter_count` numbers) are shared too.
+void share_runs(std::vector<AdaptRun>& runs, const System& target, long epochs, Eigen::Index parameter_count,
+                EpisodeGroup& group) {
+  const int seeds = static_cast<int>(runs.size());
   auto mine = [&](int k) { return k % group.size() == group.rank(); };
   constexpr int kScalars = 7;
   const Eigen::Index width = kScalars + epochs + 1;
   Eigen::VectorXd table = Eigen::VectorXd::Zero(seeds * width);
   for (int k = 0; k < seeds; ++k) {
     if (!mine(k)) continue;
-    const AdaptRun& r = result.runs[static_cast<std::size_t>(k)];
+    const AdaptRun& r = runs[static_cast<std::size_t>(k)];
     double* row = table.data() + k * width;
     row[0] = r.initial_energy, row[1] = r.final_energy, row[2] = r.last_energy;
     row[3] = static_cast<double>(r.best_epoch), row[4] = static_cast<double>(r.epochs);
@@ -145,39 +156,30 @@ void share_runs(AdaptResult& result, const System& target, long epochs, EpisodeG
     for (std::size_t e = 0; e < r.start_energies.size(); ++e) row[kScalars + e] = r.start_energies[e];
   }
   group.sum(table);
-  result.evaluations = 0;
-  result.best = 0;
   for (int k = 0; k < seeds; ++k) {
-    AdaptRun& r = result.runs[static_cast<std::size_t>(k)];
+    if (mine(k)) continue;
+    AdaptRun& r = runs[static_cast<std::size_t>(k)];
     const double* row = table.data() + k * width;
-    if (!mine(k)) {
-      r.initial_energy = row[0], r.final_energy = row[1], r.last_energy = row[2];
-      r.best_epoch = std::lround(row[3]), r.epochs = std::lround(row[4]), r.evaluations = std::lround(row[5]);
-      r.diverged = row[6] != 0.0;
-      if (r.diverged) r.message = "diverged (on another process)";
-      r.start_energies.assign(row + kScalars, row + kScalars + r.epochs + 1);
-    }
-    result.evaluations += r.evaluations;
-    if (r.final_energy < result.best_run().final_energy) result.best = k;
+    r.initial_energy = row[0], r.final_energy = row[1], r.last_energy = row[2];
+    r.best_epoch = std::lround(row[3]), r.epochs = std::lround(row[4]), r.evaluations = std::lround(row[5]);
+    r.diverged = row[6] != 0.0;
+    if (r.diverged) r.message = "diverged (on another process)";
+    r.start_energies.assign(row + kScalars, row + kScalars + r.epochs + 1);
   }
   // The best run's structure and policy, from the rank that ran it.
-  AdaptRun& best = result.runs[static_cast<std::size_t>(result.best)];
+  const int best = lowest_run(runs);
+  AdaptRun& winner = runs[static_cast<std::size_t>(best)];
   const Eigen::Index n = 3 * static_cast<Eigen::Index>(target.size());
-  Eigen::Index p = mine(result.best) ? best.parameters.size() : 0;
-  Eigen::VectorXd size(1);
-  size[0] = static_cast<double>(p);
-  group.sum(size);
-  p = static_cast<Eigen::Index>(std::lround(size[0]));
-  Eigen::VectorXd shared = Eigen::VectorXd::Zero(n + p);
-  if (mine(result.best)) {
-    shared.head(n) = Eigen::Map<const Eigen::VectorXd>(best.best.positions.data(), n);
-    shared.tail(p) = best.parameters;
+  Eigen::VectorXd shared = Eigen::VectorXd::Zero(n + parameter_count);
+  if (mine(best)) {
+    shared.head(n) = Eigen::Map<const Eigen::VectorXd>(winner.best.positions.data(), n);
+    shared.tail(parameter_count) = winner.parameters;
   }
   group.sum(shared);
-  if (!mine(result.best)) {
-    best.best = target;
-    Eigen::Map<Eigen::VectorXd>(best.best.positions.data(), n) = shared.head(n);
-    best.parameters = shared.tail(p);
+  if (!mine(best)) {
+    winner.best = target;
+    Eigen::Map<Eigen::VectorXd>(winner.best.positions.data(), n) = shared.head(n);
+    winner.parameters = shared.tail(parameter_count);
   }
 }
 
@@ -194,12 +196,12 @@ AdaptResult adapt(PolicyModel& model, const System& target, const AdaptSettings&
       continue;
     }
     result.runs.push_back(adapt_once(model, initial, target, settings, k, on_epoch));
-    result.evaluations += result.runs.back().evaluations;
-    if (result.runs.back().final_energy < result.runs[static_cast<std::size_t>(result.best)].final_energy) {
-      result.best = k;
-    }
   }
-  if (group && group->size() > 1) share_runs(result, target, settings.epochs, *group);
+  if (group && group->size() > 1) {
+    share_runs(result.runs, target, settings.epochs, initial.size(), *group);
+  }
+  result.best = lowest_run(result.runs);
+  for (const AdaptRun& r : result.runs) result.evaluations += r.evaluations;
   model.set_parameters(initial);
   model.zero_gradient();
   return result;
