@@ -5,7 +5,7 @@
 
 #include "job_runner.hpp"
 #include "job_store.hpp"
-#include "server.hpp"
+#include "strider/server/server.hpp"
 
 namespace strider::server {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server.hpp"
+#include "strider/server/server.hpp"
 
 namespace strider::server {
 

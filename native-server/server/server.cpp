@@ -1,4 +1,4 @@
-#include "server.hpp"
+#include "strider/server/server.hpp"
 
 #include <signal.h>
 

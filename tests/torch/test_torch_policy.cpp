@@ -1,4 +1,4 @@
-// The LibTorch twin (torch_policy.hpp) against the engine's policy as the
+// The LibTorch twin (strider/torch/policy.hpp) against the engine's policy as the
 // oracle: mu on graphs of all four systems and on one batch of graphs of
 // different sizes (batch norm in both modes), parameter gradients for a given
 // cotangent (the vector-Jacobian product both estimators reduce to), each
@@ -15,7 +15,7 @@
 #include "strider/evaluator.hpp"
 #include "strider/io.hpp"
 #include "strider/rl_training.hpp"
-#include "strider/torch_policy.hpp"
+#include "strider/torch/policy.hpp"
 #include "../reference_structures.hpp"
 
 using namespace strider;

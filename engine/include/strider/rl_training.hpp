@@ -170,7 +170,7 @@ TrainerState read_checkpoint_file(const std::string& path);
 // structures), then the sums of the gradients and of the records are added
 // over the processes, so every process takes the update that one process
 // running all the episodes takes (to rounding: the terms are added in another
-// order). The LibTorch build implements it with c10d (torch_distributed.hpp).
+// order). The LibTorch build implements it with c10d (strider/torch/distributed.hpp).
 // Not shared: FIRE baselines are cached per process, so `evaluations` counts a
 // structure's baseline once per process that met it.
 class EpisodeGroup {

@@ -3,7 +3,7 @@
 // way everywhere, so MD trajectories do not depend on the C library (glibc,
 // musl under WebAssembly) whose exp may differ in the last bit: one differing
 // bit in a thermostat factor grows, by chaos, into a different trajectory.
-// Private to engine/src/md.
+// Private to the engine (md/ and datasets/).
 #include <cmath>
 #include <limits>
 

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "strider/error.hpp"
-#include "strider/torch_distributed.hpp"
+#include "strider/torch/distributed.hpp"
 
 namespace strider {
 

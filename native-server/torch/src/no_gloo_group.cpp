@@ -4,7 +4,7 @@
 #include <string>
 
 #include "strider/error.hpp"
-#include "strider/torch_distributed.hpp"
+#include "strider/torch/distributed.hpp"
 
 namespace strider {
 

@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "strider/error.hpp"
-#include "strider/torch_policy.hpp"
+#include "strider/torch/policy.hpp"
 
 namespace strider {
 

@@ -1,6 +1,6 @@
 // Weight files of the LibTorch twin: the engine's reader and writer with a
 // copy of the parameters in between, so both write the same bytes.
-#include "strider/torch_policy.hpp"
+#include "strider/torch/policy.hpp"
 
 namespace strider {
 

@@ -13,7 +13,7 @@
 #include "strider/io.hpp"
 #include "strider/rl_adaptation.hpp"
 #ifdef STRIDER_WITH_TORCH
-#include "strider/torch_distributed.hpp"
+#include "strider/torch/distributed.hpp"
 #endif
 
 namespace strider::cli {

@@ -8,7 +8,7 @@
 #include "strider/md.hpp"
 #include "strider/optimizer.hpp"
 #include "strider/random.hpp"
-#include "portable_math.hpp"
+#include "../md/portable_math.hpp"
 
 namespace strider {
 

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "server.hpp"
+#include "strider/server/server.hpp"
 #include "strider/io.hpp"
 
 namespace strider::cli {

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "strider/error.hpp"
-#include "portable_math.hpp"
+#include "../md/portable_math.hpp"
 
 namespace strider {
 

@@ -16,8 +16,8 @@
 #include "strider/io.hpp"
 #include "strider/rl_training.hpp"
 #ifdef STRIDER_WITH_TORCH
-#include "strider/torch_distributed.hpp"
-#include "strider/torch_policy.hpp"
+#include "strider/torch/distributed.hpp"
+#include "strider/torch/policy.hpp"
 #endif
 
 namespace strider::cli {
