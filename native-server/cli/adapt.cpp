@@ -32,6 +32,12 @@ const CommandSpec adapt_spec{
       options.push_back({"--seed", "S", "seed of the runs' noise (default 1)"});
       options.push_back({"--candidates", "C", "the next start is the lowest of the last C states (default 3, the"
                                               " paper's; see below)"});
+      options.push_back({"--restart", "RULE", "the next start by name: last3 (the lowest of the last three"
+                                              " states, the paper's; = --candidates 3) or any (the lowest state of"
+                                              " the episode; = --candidates T)"});
+      options.push_back({"--variance", "ALPHA", "the policy's action variance alpha (length^2) for this"
+                                                " adaptation, instead of the weight file's (the paper: 1e-5; the"
+                                                " authors' code: 1e-12)"});
       for (const OptionSpec& o : learning_options(15)) options.push_back(o);
       options.push_back({"--out", "OUT.xyz", "write the lowest-energy structure (extxyz with energy, forces,"
                                              " per-atom energies)"});
@@ -49,8 +55,15 @@ const CommandSpec adapt_spec{
     "\n"
     "The paper's rule (the last three states) assumes a policy that keeps lowering\n"
     "the energy to the end of its episode; one that overshoots late drags every\n"
-    "next start upward. --candidates 15 lets any state after the start be the\n"
-    "next start.\n"
+    "next start upward. --restart any (= --candidates 15) lets any state after\n"
+    "the start be the next start.\n"
+    "\n"
+    "Estimators (--estimator): pathwise credits each step with its own return\n"
+    "and holds the later graphs constant; bptt is the exact gradient of what the\n"
+    "authors' released code optimises (a discounted sum of the episode's later\n"
+    "energies, through every later graph; one extra force pass per step, counted\n"
+    "in evaluations). The paper's alpha is 1e-5; the authors' code sampled with\n"
+    "standard deviation 1e-6 (alpha 1e-12): --variance sets it.\n"
     "\n"
     "A sweep over processes: started with MASTER_ADDR, MASTER_PORT, RANK and\n"
     "WORLD_SIZE set (as strider train --backend torch; needs a build with\n"
@@ -76,6 +89,15 @@ int run_adapt(const ParsedArgs& args) {
   settings.seeds = static_cast<int>(args.whole("--seeds", 10, 1, 1000000));
   settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));
   settings.candidates = static_cast<int>(args.whole("--candidates", 3, 1, 100000));
+  if (auto rule = args.value("--restart")) {
+    if (args.value("--candidates")) throw InputError("--restart and --candidates name the same rule: give one");
+    if (*rule != "last3" && *rule != "any") throw InputError("--restart " + *rule + ": unknown rule (known: last3, any)");
+    settings.candidates = *rule == "last3" ? 3 : settings.steps;
+  }
+  if (auto alpha = args.number("--variance")) {
+    if (!(*alpha > 0.0) || !std::isfinite(*alpha)) throw InputError("--variance must be a finite number > 0");
+    policy.set_variance(*alpha);
+  }
   settings.validate();
 
 #ifdef STRIDER_WITH_TORCH
@@ -123,7 +145,7 @@ int run_adapt(const ParsedArgs& args) {
     policy.set_parameters(best.parameters);
     nlohmann::json meta{{"command", "strider adapt"}, {"model", model_path}, {"structure", path},
                         {"epochs", settings.epochs}, {"seed", settings.seed}, {"seed_index", best.seed_index},
-                        {"estimator", rl::to_string(settings.estimator)}};
+                        {"estimator", rl::to_string(settings.estimator)}, {"candidates", settings.candidates}};
     write_policy_weights_file(*p, policy, meta.dump());
   }
   if (auto c = args.value("--curve")) {
@@ -162,6 +184,8 @@ int run_adapt(const ParsedArgs& args) {
                        {"seeds", settings.seeds},
                        {"seed", settings.seed},
                        {"steps", settings.steps},
+                       {"candidates", settings.candidates},
+                       {"variance", policy.variance()},
                        {"processes", sweep ? sweep->size() : 1},
                        {"initial_energy", best.initial_energy},
                        {"final_energy", best.final_energy},

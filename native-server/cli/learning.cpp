@@ -32,8 +32,10 @@ LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::str
 }
 
 std::vector<OptionSpec> learning_options(int default_steps) {
-  return {{"--estimator", "NAME", "pathwise (reparameterised, as the authors' code; the default) or reinforce"
-                                  " (score function, paper eq. 10: far noisier at alpha 1e-5)"},
+  return {{"--estimator", "NAME", "pathwise (reparameterised, later graphs held constant; the default),"
+                                  " bptt (what the authors' code computes: descent on the discounted later"
+                                  " energies, back-propagated through every later graph) or reinforce (score"
+                                  " function, paper eq. 10: far noisier at alpha 1e-5)"},
           {"--steps", "T", "policy steps per episode (default " + std::to_string(default_steps) + ")"},
           {"--lr", "LR", "Adam learning rate on the policy parameters (default 0.005)"},
           {"--clipping", "MODE", "gradient clipping before Adam: value (each component, as the authors' optax"
@@ -59,7 +61,8 @@ LearningOptions learning_options_from(const ParsedArgs& args, int default_steps)
   if (auto b = args.value("--baseline")) {
     o.baseline = rl::baseline_from_string(*b);
     if (o.estimator != rl::Estimator::reinforce) {
-      throw InputError("--baseline is for --estimator reinforce (a baseline does not change a pathwise gradient)");
+      throw InputError("--baseline is for --estimator reinforce (a baseline does not change a pathwise or bptt"
+                       " gradient)");
     }
   }
   return o;

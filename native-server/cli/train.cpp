@@ -44,6 +44,11 @@ const CommandSpec train_spec{
       options.push_back({"--batch-size", "B", "episodes per batch (default 4)"});
       options.push_back({"--accumulation", "A", "batches per update (default 2)"});
       options.push_back({"--features", "SET", "graph features: paper (eq. 3-4, default) or authors (their code)"});
+      options.push_back({"--init", "NAME", "initial weights: torch (uniform weights and biases, torch.nn.Linear's;"
+                                           " default), lecun (truncated-normal weights of variance 1/fan_in, zero"
+                                           " biases: flax's default, the authors' code) or he"});
+      options.push_back({"--variance", "ALPHA", "action variance alpha (length^2), stored in MODEL (default 1e-5, the"
+                                                " paper's; the authors' code sampled with alpha 1e-12)"});
       for (const OptionSpec& o : learning_options(15)) options.push_back(o);
       options.push_back({"--backend", "NAME", "engine (the hand-written network, default) or torch (the LibTorch twin;"
                                               " data parallel over processes when WORLD_SIZE > 1, see below)"});
@@ -207,17 +212,27 @@ int run_train(const ParsedArgs& args) {
   // The policy: fresh, or the one being resumed.
   std::unique_ptr<StriderPolicy> policy;
   std::unique_ptr<rl::TrainerState> resume_state;
+  std::string initialisation;  // how the weights were first drawn, for the metadata
   if (args.flag("--resume")) {
     if (!std::filesystem::is_regular_file(checkpoint_path)) {
       throw InputError("--resume: no checkpoint " + checkpoint_path + " (start without --resume)");
     }
-    policy = load_policy(model_path).policy;
+    PolicyFile file = load_policy(model_path);
+    policy = std::move(file.policy);
+    initialisation = nlohmann::json::parse(file.training).value("initialisation", "torch");
     if (policy->config().graph.system != key) {
       throw InputError("--resume: " + model_path + " is a " + policy->config().graph.system + " policy");
     }
     resume_state = std::make_unique<rl::TrainerState>(rl::read_checkpoint_file(checkpoint_path));
   } else {
-    policy = std::make_unique<StriderPolicy>(policy_preset(key, features), settings.seed);
+    PolicyConfig config = policy_preset(key, features);
+    if (auto init = args.value("--init")) config.initialisation = initialisation_from_string(*init);
+    if (auto alpha = args.number("--variance")) {
+      if (!(*alpha > 0.0) || !std::isfinite(*alpha)) throw InputError("--variance must be a finite number > 0");
+      config.variance = *alpha;
+    }
+    policy = std::make_unique<StriderPolicy>(config, settings.seed);
+    initialisation = to_string(config.initialisation);
   }
 
   // The network that trains: the engine's policy itself, or its LibTorch twin
@@ -257,6 +272,8 @@ int run_train(const ParsedArgs& args) {
                      {"backend", backend},
                      {"data", *data_option},
                      {"estimator", rl::to_string(settings.estimator)},
+                     {"initialisation", initialisation},
+                     {"variance", policy->variance()},
                      {"epochs", s.epoch},
                      {"seed", settings.seed},
                      {"steps", settings.steps},
@@ -335,6 +352,8 @@ int run_train(const ParsedArgs& args) {
                           {"log", log_path},
                           {"system", key},
                           {"estimator", rl::to_string(settings.estimator)},
+                          {"initialisation", initialisation},
+                          {"variance", policy->variance()},
                           {"backend", backend},
                           {"device", device},
                           {"processes", processes},

@@ -17,6 +17,9 @@ class Evaluator {
   // Energy, forces and per-atom energies of `system`; the reference stays
   // valid until the next call.
   const Evaluation& evaluate(const System& system);
+  // -d/dx sum_i weights[i] e_i (3 x N; Potential::weighted_forces) at
+  // `system`. Counted as an evaluation: it costs one.
+  Eigen::Matrix3Xd weighted_forces(const System& system, const Eigen::VectorXd& weights);
 
   const Potential& potential() const { return *potential_; }
   const NeighborList& neighbor_list() const { return list_; }

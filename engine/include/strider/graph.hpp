@@ -110,4 +110,15 @@ Graph build_graph(const System& system, const Eigen::VectorXd& per_atom, const G
 void compute_graph_features(Graph& graph, const std::vector<int>& species, const Eigen::VectorXd& per_atom,
                             const GraphSettings& settings);
 
+// Back-propagation through compute_graph_features with the edge set held
+// fixed (it is piecewise constant in the positions). Given d(loss)/d(node
+// features) grad_node (F x N) and d(loss)/d(edge features) grad_edge (4 x E)
+// of `graph`, adds the loss's derivative through the edge displacements to
+// grad_positions (3 x N, per length unit; resized and zeroed if empty) and sets
+// grad_per_atom (N, per energy unit) to its derivative with respect to the
+// per-atom energies the node features were computed from.
+void graph_feature_gradient(const Graph& graph, const GraphSettings& settings, const Eigen::MatrixXd& grad_node,
+                            const Eigen::MatrixXd& grad_edge, Eigen::Matrix3Xd& grad_positions,
+                            Eigen::VectorXd& grad_per_atom);
+
 }  // namespace strider

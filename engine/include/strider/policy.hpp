@@ -63,7 +63,14 @@ struct PolicyArchitecture {
 //          before a Leaky ReLU (He et al. 2015) and 1 for an MLP's last layer;
 //          biases 0. mu of the untrained policy differs from atom to atom
 //          (~0.01 sigma for LJ with the default gain).
-enum class Initialisation { torch, he };
+//   lecun: weights normal truncated at 2 standard deviations, scaled to variance
+//          1/fan_in, biases 0: flax's default (lecun_normal), what the authors'
+//          code started from.
+enum class Initialisation : int { torch, he, lecun };
+
+// "torch" / "he" / "lecun"; the parser throws InputError naming them otherwise.
+std::string to_string(Initialisation initialisation);
+Initialisation initialisation_from_string(const std::string& name);
 
 // Everything that defines a policy besides its parameter values.
 struct PolicyConfig {
@@ -102,11 +109,16 @@ class StriderPolicy : public PolicyModel {
   // a skin is kept between calls) from evaluation.per_atom, then runs forward(graph).
   Eigen::Matrix3Xd forward(const System& system, const Evaluation& evaluation, bool training) override;
   void backward(const Eigen::Matrix3Xd& grad_mu) override;
+  // Through the graph of the last forward(system, ...) (graph_feature_gradient).
+  void backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
+                         Eigen::VectorXd& grad_per_atom) override;
   Eigen::VectorXd parameters() const override { return params_; }
   void set_parameters(const Eigen::VectorXd& values) override;
   const Eigen::VectorXd& gradient() const override { return grad_; }
   void zero_gradient() override { grad_.setZero(); }
   double variance() const override { return config_.variance; }
+  // Replaces alpha (length^2; InputError unless finite and > 0).
+  void set_variance(double variance);
 
   // mu (3 x N) for a graph built with this policy's settings (node features
   // F x N, edge features 4 x E). Remembers what backward() needs.

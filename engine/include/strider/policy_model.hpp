@@ -25,6 +25,15 @@ class PolicyModel {
   // for the last forward(). Structure inputs are treated as constants.
   virtual void backward(const Eigen::Matrix3Xd& grad_mu) = 0;
 
+  // backward(grad_mu), and also the derivative of the loss through the
+  // structure inputs of the last forward(): grad_positions (3 x N, per length
+  // unit) through the geometry the model reads (edge vectors and distances),
+  // grad_per_atom (N, per energy unit) through the per-atom energies of its
+  // `evaluation` (the caller chains it through the potential). What the bptt
+  // estimator needs. The default throws InputError (a model without it).
+  virtual void backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
+                                 Eigen::VectorXd& grad_per_atom);
+
   // forward() then backward(grad_mu[k]) for each state k in turn, returning
   // the means (3 x N_k each); the gradient of all of them is added. A model
   // may evaluate all states at once (the LibTorch twin runs them as one

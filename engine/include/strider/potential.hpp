@@ -22,6 +22,12 @@ class Potential {
   // Fills out (energy, forces 3 x N, per-atom energies N). The neighbour
   // list must be up to date for `system` with a cutoff >= cutoff().
   virtual void compute(const System& system, const NeighborList& list, Evaluation& out) const = 0;
+  // out (3 x N) = -d/dx sum_i weights[i] e_i(x): the forces of the per-atom
+  // energies e_i of compute() weighted by `weights` (N, dimensionless); all
+  // weights 1 give the forces. What back-propagation through per-atom energy
+  // features needs. The default throws InputError (a potential without it).
+  virtual void weighted_forces(const System& system, const NeighborList& list, const Eigen::VectorXd& weights,
+                               Eigen::Matrix3Xd& out) const;
 };
 
 // Options shared by the potentials that accept them.

@@ -1,7 +1,7 @@
 #pragma once
 // Learning a displacement policy by reinforcement (StriderNET, paper sections
 // 3.4-3.5; SPEC section 4): rollouts, rewards and discounted returns, the FIRE
-// baseline, and the two gradient estimators. Training (Adam, batches,
+// baseline, and the three gradient estimators. Training (Adam, batches,
 // validation, checkpoints) is in rl_training.hpp, adaptation to one target
 // structure in rl_adaptation.hpp. Everything works through PolicyModel, so the
 // StriderNET GNN and the small models of the tests are used the same way.
@@ -12,7 +12,7 @@
 //   returns      rewards(), discounted_returns()
 //   baseline     FireBaseline, fire_baseline(), Baseline, mean_action_baseline()
 //   estimators   Estimator, reinforce_mu_gradients(), pathwise_mu_gradients(),
-//                accumulate_gradient()
+//                accumulate_gradient(), bptt_gradient()
 //
 // [SECTION] conventions
 // Step t of an episode goes from state S_t (positions x_t, energy E_t) to
@@ -171,9 +171,21 @@ std::vector<double> mean_action_baseline(PolicyModel& model, const System& start
 // Both estimate G = sum_t d E[D^t] / d theta_t, the change of each step's
 // expected discounted return with the parameters used at that step (theta_t);
 // this is what eq. 10 (which has no gamma^t factor) is an unbiased estimate of.
-enum class Estimator { reinforce, pathwise };
+// bptt: what the authors' released code computes (derivation in bptt.cpp).
+// Their log-density has no normaliser and their actions are reparameterised,
+// so its gradient with respect to mu is zero, and their reward E^F_T - E_{t+1}
+// has a constant FIRE term: their loss is, up to a positive factor, gradient
+// descent on a discounted sum of the episode's later energies,
+//   L = sum_t sum_{k=0}^{T-1-t} gamma^k E_{t+k+1} = sum_{m=1}^{T} w_m E_m,   w_m = (1 - gamma^m) / (1 - gamma),
+// differentiated exactly through positions, actions and the state features of
+// every later step (per-atom energies, their neighbour sums and means, edge
+// vectors and distances, all recomputed from positions; the graph's edge set is
+// piecewise constant). Needs PolicyModel::backward_to_state and
+// Potential::weighted_forces; one weighted-force pass per step besides the
+// rollout's evaluations (counted as evaluations).
+enum class Estimator { reinforce, pathwise, bptt };
 
-// "reinforce" / "pathwise"; the parser throws InputError naming both otherwise.
+// "reinforce" / "pathwise" / "bptt"; the parser throws InputError naming them otherwise.
 std::string to_string(Estimator estimator);
 Estimator estimator_from_string(const std::string& name);
 
@@ -190,10 +202,24 @@ std::vector<Eigen::Matrix3Xd> pathwise_mu_gradients(const Episode& episode, doub
 // Adds weight * d(loss)/d(theta) of `episode` to the model's gradient: for each
 // step, model.forward(S_t) again (same parameters and mode as the rollout, so
 // the same mu_t) then model.backward(weight * d loss / d mu_t), all steps in
-// one model.forward_backward call. Returns the
-// episode's surrogate objective sum_t (D^t - b^t) (reinforce) or sum_t D^t (pathwise)
-// for logs. The model's parameters must be those of the rollout.
+// one model.forward_backward call (bptt: one step at a time from the last,
+// see bptt_gradient). Returns the episode's surrogate objective
+// sum_t (D^t - b^t) (reinforce), sum_t D^t (pathwise) or
+// sum_m w_m (E_0 - E_m) (bptt) for logs. The model's parameters must be those
+// of the rollout. evaluator: the episode's potential, needed by bptt only
+// (std::invalid_argument without it).
 double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator estimator,
-                           const std::vector<double>& baseline, double weight, double gamma = kGamma);
+                           const std::vector<double>& baseline, double weight, double gamma = kGamma,
+                           Evaluator* evaluator = nullptr);
+
+// The bptt estimator's part of accumulate_gradient: the reverse sweep of
+// bptt.cpp, adding weight * dL/dtheta to the model's gradient. Returns
+// sum_m w_m (E_0 - E_m).
+double bptt_gradient(PolicyModel& model, const Episode& episode, Evaluator& evaluator, double weight,
+                     double gamma = kGamma);
+
+// Throws std::logic_error when mu (recomputed at step t) differs from the
+// rollout's recorded mean (were the parameters changed in between?).
+void check_same_mean(const Eigen::Matrix3Xd& mu, const Eigen::Matrix3Xd& recorded, int t);
 
 }  // namespace strider::rl

@@ -40,6 +40,22 @@ void PolicyConfig::validate() const {
   if (!positive(variance)) throw InputError("policy: variance must be a finite positive number");
 }
 
+std::string to_string(Initialisation initialisation) {
+  switch (initialisation) {
+    case Initialisation::torch: return "torch";
+    case Initialisation::he: return "he";
+    case Initialisation::lecun: return "lecun";
+  }
+  throw InputError("unknown initialisation");
+}
+
+Initialisation initialisation_from_string(const std::string& name) {
+  for (Initialisation i : {Initialisation::torch, Initialisation::he, Initialisation::lecun}) {
+    if (name == to_string(i)) return i;
+  }
+  throw InputError("unknown initialisation '" + name + "' (known: torch, he, lecun)");
+}
+
 PolicyConfig policy_preset(const std::string& system_key, GraphFeatures features) {
   PolicyConfig config;
   config.graph = graph_preset(system_key, features);

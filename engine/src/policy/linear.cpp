@@ -67,4 +67,16 @@ void Linear::initialise(double* params, Random& rng, double gain) const {
   bias(params).setZero();
 }
 
+void Linear::initialise_lecun(double* params, Random& rng) const {
+  // The standard deviation of a standard normal truncated to [-2, 2].
+  constexpr double kTruncatedStd = 0.87962566103423978;
+  const double scale = 1.0 / (std::sqrt(static_cast<double>(in_)) * kTruncatedStd);
+  for (int k = 0; k < out_ * in_; ++k) {
+    double z = rng.normal();
+    while (!(std::abs(z) < 2.0)) z = rng.normal();
+    params[offset_ + k] = scale * z;
+  }
+  bias(params).setZero();
+}
+
 }  // namespace strider::nn

@@ -50,6 +50,9 @@ class Linear {
   // +-1/sqrt(in) (torch.nn.Linear's default). gain > 0: W uniform in
   // +-gain sqrt(3/in) (variance gain^2 / in), b = 0.
   void initialise(double* params, Random& rng, double gain) const;
+  // W normal truncated at +-2 standard deviations and scaled to variance 1/in
+  // (flax's lecun_normal), drawn in storage order; b = 0.
+  void initialise_lecun(double* params, Random& rng) const;
 
  private:
   int in_, out_, offset_;

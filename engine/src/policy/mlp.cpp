@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "strider/policy.hpp"
+
 namespace strider::nn {
 
 Mlp::Mlp(const std::vector<int>& sizes, int offset, double slope) : activation_(slope) {
@@ -39,11 +41,16 @@ void Mlp::backward(const double* params, double* grad, const Eigen::MatrixXd& dY
   if (dX) *dX = delta_;  // a copy: the caller's buffer and delta_ both keep their storage
 }
 
-void Mlp::initialise(double* params, Random& rng, bool variance_preserving) const {
+void Mlp::initialise(double* params, Random& rng, Initialisation initialisation) const {
   const double slope = activation_.slope();
   const double leaky_gain = std::sqrt(2.0 / (1.0 + slope * slope));
   for (size_t k = 0; k < layers_.size(); ++k) {
-    const double gain = !variance_preserving ? 0.0 : k + 1 < layers_.size() ? leaky_gain : 1.0;
+    if (initialisation == Initialisation::lecun) {
+      layers_[k].initialise_lecun(params, rng);
+      continue;
+    }
+    const bool he = initialisation == Initialisation::he;
+    const double gain = !he ? 0.0 : k + 1 < layers_.size() ? leaky_gain : 1.0;
     layers_[k].initialise(params, rng, gain);
   }
 }

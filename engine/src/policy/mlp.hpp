@@ -15,6 +15,10 @@
 #include "linear.hpp"
 #include "strider/random.hpp"
 
+namespace strider {
+enum class Initialisation : int;  // policy.hpp
+}  // namespace strider
+
 namespace strider::nn {
 
 class Mlp {
@@ -48,11 +52,11 @@ class Mlp {
   // d loss / d the raw output of layer k-1).
   void activate(int k) { activation_.forward(value(k)); }
   void activation_backward(int k, Eigen::MatrixXd& delta) const { activation_.backward(value(k), delta); }
-  // Every layer in order. variance_preserving: Linear::initialise with the
-  // gain that keeps the activations' variance through the depth, sqrt(2 / (1 +
-  // slope^2)) before a Leaky ReLU (He et al. 2015) and 1 for the last layer;
-  // otherwise torch.nn.Linear's default.
-  void initialise(double* params, Random& rng, bool variance_preserving) const;
+  // Every layer in order (strider::Initialisation, policy.hpp). he: Linear::initialise
+  // with the gain that keeps the activations' variance through the depth,
+  // sqrt(2 / (1 + slope^2)) before a Leaky ReLU (He et al. 2015) and 1 for the
+  // last layer; torch: torch.nn.Linear's default; lecun: Linear::initialise_lecun.
+  void initialise(double* params, Random& rng, Initialisation initialisation) const;
 
  private:
   std::vector<Linear> layers_;

@@ -124,15 +124,15 @@ StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : c
   grad_.setZero(offset);
   Random rng(seed);
   double* p = params_.data();
-  const bool he = config_.initialisation == Initialisation::he;
+  const Initialisation init = config_.initialisation;
   norm_->initialise(p);
-  node_embed_->initialise(p, rng, he);
-  edge_embed_->initialise(p, rng, he);
+  node_embed_->initialise(p, rng, init);
+  edge_embed_->initialise(p, rng, init);
   for (int l = 0; l < a.message_passing_steps; ++l) {
-    node_update_[l]->initialise(p, rng, he);
-    edge_update_[l]->initialise(p, rng, he);
+    node_update_[l]->initialise(p, rng, init);
+    edge_update_[l]->initialise(p, rng, init);
   }
-  displacement_->initialise(p, rng, he);
+  displacement_->initialise(p, rng, init);
 
   builder_ = std::make_unique<GraphBuilder>(config_.graph);
   work_ = std::make_unique<Workspace>();
@@ -389,6 +389,21 @@ void StriderPolicy::set_running_statistics(const Eigen::VectorXd& mean, const Ei
   }
   norm_->running_mean = mean;
   norm_->running_var = var;
+}
+
+void StriderPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
+                                      Eigen::VectorXd& grad_per_atom) {
+  backward(grad_mu);
+  grad_positions.resize(3, 0);
+  graph_feature_gradient(builder_->graph(), config_.graph, grad_node_features_, grad_edge_features_, grad_positions,
+                         grad_per_atom);
+}
+
+void StriderPolicy::set_variance(double variance) {
+  PolicyConfig changed = config_;
+  changed.variance = variance;
+  changed.validate();
+  config_ = changed;
 }
 
 }  // namespace strider

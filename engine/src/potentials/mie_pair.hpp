@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,23 @@ class MiePairPotential : public Potential {
   std::vector<double> masses() const override { return masses_; }
 
   void compute(const System& system, const NeighborList& list, Evaluation& out) const override {
+    kernel<false>(system, list, nullptr, out);
+  }
+
+  // Each pair's term weighted by the mean of its two atoms' weights (a pair
+  // energy is split half to each atom).
+  void weighted_forces(const System& system, const NeighborList& list, const Eigen::VectorXd& weights,
+                       Eigen::Matrix3Xd& out) const override {
+    Evaluation scratch;
+    kernel<true>(system, list, weights.data(), scratch);
+    out = std::move(scratch.forces);
+  }
+
+ private:
+  // compute() (Weighted false) or weighted_forces() (Weighted true: forces of
+  // sum_i weights[i] e_i; the energies are left unweighted).
+  template <bool Weighted>
+  void kernel(const System& system, const NeighborList& list, const double* weights, Evaluation& out) const {
     const int n = system.size();
     const int species = static_cast<int>(names_.size());
     out.reset(n);
@@ -90,7 +108,8 @@ class MiePairPotential : public Potential {
           const double sn = power_n(r2inv);
           // V = sn (rep sn - att) - offset;  -dV/dr / r = sn (2n rep sn - n att) / r^2
           const double e = sn * (p.repulsion * sn - p.attraction) - p.offset;
-          const double fpair = sn * (2 * N * p.repulsion * sn - N * p.attraction) * r2inv;
+          double fpair = sn * (2 * N * p.repulsion * sn - N * p.attraction) * r2inv;
+          if constexpr (Weighted) fpair *= 0.5 * (weights[i] + weights[j]);
           fx -= fpair * c.dx;
           fy -= fpair * c.dy;
           fz -= fpair * c.dz;
@@ -110,7 +129,6 @@ class MiePairPotential : public Potential {
     out.energy = energy;
   }
 
- private:
   struct Pair {
     double cutoff2, repulsion, attraction, offset;
   };

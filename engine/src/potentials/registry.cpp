@@ -62,4 +62,8 @@ int species_index(const Potential& potential, const std::string& name) {
   throw InputError("unknown species '" + name + "' (this system has: " + known + ")");
 }
 
+void Potential::weighted_forces(const System&, const NeighborList&, const Eigen::VectorXd&, Eigen::Matrix3Xd&) const {
+  throw InputError("this potential cannot weight its per-atom energies (needed by the bptt estimator)");
+}
+
 }  // namespace strider

@@ -1,6 +1,7 @@
 // Stillinger-Weber silicon (metal units: eV, Angstrom), two- and three-body,
 // with the parameters of the standard Si.sw file.
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "potentials.hpp"
@@ -42,10 +43,24 @@ class StillingerWeber final : public Potential {
     out.reset(n);
     close_.clear();
     const Eigen::Matrix3Xd y = list.shifted(system.positions);
-    two_body(y, list, out);
+    two_body<false>(y, list, nullptr, out);
     collect_neighbors(n);
-    three_body(out);
+    three_body<false>(nullptr, out);
     out.energy = out.per_atom.sum();
+  }
+
+  // Pair terms weighted by the mean of their two atoms' weights, angle terms
+  // by the mean of their three (the split of compute's per-atom energies).
+  void weighted_forces(const System& system, const NeighborList& list, const Eigen::VectorXd& weights,
+                       Eigen::Matrix3Xd& out) const override {
+    Evaluation scratch;
+    scratch.reset(system.size());
+    close_.clear();
+    const Eigen::Matrix3Xd y = list.shifted(system.positions);
+    two_body<true>(y, list, weights.data(), scratch);
+    collect_neighbors(system.size());
+    three_body<true>(weights.data(), scratch);
+    out = std::move(scratch.forces);
   }
 
  private:
@@ -56,7 +71,9 @@ class StillingerWeber final : public Potential {
 
   // Pair terms A eps (B (sigma/r)^4 - 1) exp(sigma / (r - rc)), half to each atom;
   // remembers every pair within the cutoff for the three-body pass.
-  void two_body(const Eigen::Matrix3Xd& y, const NeighborList& list, Evaluation& out) const {
+  // Weighted: forces of sum_i weights[i] e_i (see weighted_forces).
+  template <bool Weighted>
+  void two_body(const Eigen::Matrix3Xd& y, const NeighborList& list, const double* weights, Evaluation& out) const {
     const double* images = list.images().data();
     double* f = out.forces.data();
     for (int i = 0; i < list.atoms(); ++i) {
@@ -72,8 +89,9 @@ class StillingerWeber final : public Potential {
         const double screen = std::exp(kSigma * inv_gap);
         const double e = kA * kEpsilon * (kB * s4 - 1.0) * screen;
         // -dV/dr / r
-        const double fpair = kA * kEpsilon * screen *
-                             (4.0 * kB * s4 / r2 + (kB * s4 - 1.0) * kSigma * inv_gap * inv_gap / nb.r);
+        double fpair = kA * kEpsilon * screen *
+                       (4.0 * kB * s4 / r2 + (kB * s4 - 1.0) * kSigma * inv_gap * inv_gap / nb.r);
+        if constexpr (Weighted) fpair *= 0.5 * (weights[i] + weights[j]);
         for (int a = 0; a < 3; ++a) {
           f[3 * i + a] -= fpair * nb.d[a];
           f[3 * j + a] += fpair * nb.d[a];
@@ -108,7 +126,8 @@ class StillingerWeber final : public Potential {
 
   // Angle terms lambda eps (cos theta_jik - cos theta0)^2 radial_ij radial_ik,
   // a third to each of i, j and k.
-  void three_body(Evaluation& out) const {
+  template <bool Weighted>
+  void three_body(const double* weights, Evaluation& out) const {
     double* f = out.forces.data();
     const int n = static_cast<int>(first_.size()) - 1;
     for (int i = 0; i < n; ++i) {
@@ -123,9 +142,13 @@ class StillingerWeber final : public Potential {
           const double e = radial * delta * delta;
           // Force on j = -dh/dd_ij; likewise k; i takes minus their sum.
           const double angular = 2.0 * radial * delta;
-          const double along_j = e * j.radial_slope + angular * cos / (j.r * j.r);
-          const double along_k = e * k.radial_slope + angular * cos / (k.r * k.r);
-          const double cross = angular * inv_rr;
+          double along_j = e * j.radial_slope + angular * cos / (j.r * j.r);
+          double along_k = e * k.radial_slope + angular * cos / (k.r * k.r);
+          double cross = angular * inv_rr;
+          if constexpr (Weighted) {
+            const double w = (weights[i] + weights[j.atom] + weights[k.atom]) / 3.0;
+            along_j *= w, along_k *= w, cross *= w;
+          }
           for (int c = 0; c < 3; ++c) {
             const double fj = j.d[c] * along_j - k.d[c] * cross;
             const double fk = k.d[c] * along_k - j.d[c] * cross;

@@ -68,7 +68,7 @@ bool AdaptSession::step() {
     const Episode episode = rollout(model_, start_, evaluator, rollout_settings, random);
 
     model_.zero_gradient();
-    accumulate_gradient(model_, episode, settings_.estimator, baseline, 1.0, settings_.gamma);
+    accumulate_gradient(model_, episode, settings_.estimator, baseline, 1.0, settings_.gamma, &evaluator);
     Eigen::VectorXd gradient = model_.gradient();
     if (!gradient.allFinite()) throw DivergedError("the policy gradient is not finite");
     clip_gradient(gradient, settings_.clipping, settings_.clip);

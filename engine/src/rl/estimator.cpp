@@ -10,17 +10,36 @@
 namespace strider::rl {
 
 std::string to_string(Estimator estimator) {
-  return estimator == Estimator::reinforce ? "reinforce" : "pathwise";
+  switch (estimator) {
+    case Estimator::reinforce: return "reinforce";
+    case Estimator::pathwise: return "pathwise";
+    case Estimator::bptt: return "bptt";
+  }
+  throw std::logic_error("unknown estimator");
 }
 
 Estimator estimator_from_string(const std::string& name) {
-  if (name == "reinforce") return Estimator::reinforce;
-  if (name == "pathwise") return Estimator::pathwise;
-  throw InputError("unknown estimator '" + name + "' (known: reinforce, pathwise)");
+  for (Estimator e : {Estimator::reinforce, Estimator::pathwise, Estimator::bptt}) {
+    if (name == to_string(e)) return e;
+  }
+  throw InputError("unknown estimator '" + name + "' (known: reinforce, pathwise, bptt)");
+}
+
+void check_same_mean(const Eigen::Matrix3Xd& mu, const Eigen::Matrix3Xd& recorded, int t) {
+  const bool same_shape = mu.cols() == recorded.cols();
+  const double size = recorded.size() > 0 ? std::max(1.0, recorded.cwiseAbs().maxCoeff()) : 1.0;
+  if (!same_shape || (recorded.size() > 0 && (mu - recorded).cwiseAbs().maxCoeff() > 1e-9 * size)) {
+    throw std::logic_error("accumulate_gradient: the model's mean differs from the rollout's at step " +
+                           std::to_string(t) + " (were the parameters changed in between?)");
+  }
 }
 
 double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator estimator,
-                           const std::vector<double>& baseline, double weight, double gamma) {
+                           const std::vector<double>& baseline, double weight, double gamma, Evaluator* evaluator) {
+  if (estimator == Estimator::bptt) {
+    if (!evaluator) throw std::invalid_argument("accumulate_gradient: the bptt estimator needs the evaluator");
+    return bptt_gradient(model, episode, *evaluator, weight, gamma);
+  }
   const int T = episode.steps();
   const std::vector<Eigen::Matrix3Xd> grad_mu = estimator == Estimator::reinforce
                                                     ? reinforce_mu_gradients(episode, baseline, gamma)
@@ -36,16 +55,9 @@ double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator
   }
   const std::vector<Eigen::Matrix3Xd> mus =
       model.forward_backward(states, evaluations, episode.batch_statistics, weighted);
+  // The recomputed means must be the rollout's: same parameters, same states.
   for (int t = 0; t < T; ++t) {
-    // The recomputed mean must be the rollout's: same parameters, same state.
-    const Eigen::Matrix3Xd& mu = mus[static_cast<std::size_t>(t)];
-    const Eigen::Matrix3Xd& recorded = episode.mu[static_cast<std::size_t>(t)];
-    const bool same_shape = mu.cols() == recorded.cols();
-    const double size = recorded.size() > 0 ? std::max(1.0, recorded.cwiseAbs().maxCoeff()) : 1.0;
-    if (!same_shape || (recorded.size() > 0 && (mu - recorded).cwiseAbs().maxCoeff() > 1e-9 * size)) {
-      throw std::logic_error("accumulate_gradient: the model's mean differs from the rollout's at step " +
-                             std::to_string(t) + " (were the parameters changed in between?)");
-    }
+    check_same_mean(mus[static_cast<std::size_t>(t)], episode.mu[static_cast<std::size_t>(t)], t);
   }
   const std::vector<double> returns = discounted_returns(rewards(episode.energies()), gamma);
   double objective = 0.0;

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "strider/error.hpp"
+
 namespace strider {
 
 std::vector<Eigen::Matrix3Xd> PolicyModel::forward_backward(const std::vector<System>& states,
@@ -31,6 +33,10 @@ std::vector<Eigen::Matrix3Xd> PolicyModel::forward_many(const std::vector<System
   mu.reserve(states.size());
   for (std::size_t k = 0; k < states.size(); ++k) mu.push_back(forward(states[k], *evaluations[k], training));
   return mu;
+}
+
+void PolicyModel::backward_to_state(const Eigen::Matrix3Xd&, Eigen::Matrix3Xd&, Eigen::VectorXd&) {
+  throw InputError("this policy model cannot differentiate through its inputs (the bptt estimator needs it)");
 }
 
 }  // namespace strider

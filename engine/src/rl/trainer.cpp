@@ -114,10 +114,12 @@ EpochRecord Trainer::train_epoch() {
     return Random(stream_seed(settings_.seed, {kEpisode, static_cast<std::uint64_t>(epoch_),
                                                static_cast<std::uint64_t>(slot)}));
   };
-  auto add_episode = [&](const Episode& episode, const std::vector<double>& baseline) {
-    evaluations_ += episode.evaluations_used;
-    record.mean_objective +=
-        weight * accumulate_gradient(model_, episode, settings_.estimator, baseline, weight, settings_.gamma);
+  // evaluator: the episode's (bptt's weighted-force passes count as evaluations).
+  auto add_episode = [&](const Episode& episode, const std::vector<double>& baseline, Evaluator& evaluator) {
+    const long passes_before = evaluator.evaluations();
+    record.mean_objective += weight * accumulate_gradient(model_, episode, settings_.estimator, baseline, weight,
+                                                          settings_.gamma, &evaluator);
+    evaluations_ += episode.evaluations_used + (evaluator.evaluations() - passes_before);
     const std::vector<double> energies = episode.energies();
     record.mean_return += weight * discounted_returns(rewards(energies), settings_.gamma).front();
     record.mean_energy_change += weight * (energies.back() - energies.front());
@@ -131,7 +133,7 @@ EpochRecord Trainer::train_epoch() {
       Random random = noise_for(slot);
       auto evaluator = fresh_evaluator(settings_);
       add_episode(rollout(model_, training_[static_cast<std::size_t>(index)], *evaluator, rollout_settings, random),
-                  baseline);
+                  baseline, *evaluator);
     }
   } else {
     // This process's episodes in lockstep (each step one batch for the model), then their gradients.
@@ -150,7 +152,7 @@ EpochRecord Trainer::train_epoch() {
       evaluator_pointers.push_back(evaluators.back().get());
     }
     const std::vector<Episode> batch = rollouts(model_, starts, evaluator_pointers, rollout_settings, randoms);
-    for (std::size_t k = 0; k < batch.size(); ++k) add_episode(batch[k], baselines[k]);
+    for (std::size_t k = 0; k < batch.size(); ++k) add_episode(batch[k], baselines[k], *evaluators[k]);
   }
   Eigen::VectorXd gradient = model_.gradient();
   if (group_) {
