@@ -106,3 +106,72 @@ test('send a job from the page, follow it, open its result and its /r/ID link', 
     await again.close();
   }
 });
+
+// A trajectory of about 8 MB (N = 500, 121 frames): it opens in seconds, not the 28 s it
+// took, plays at the chosen speed, and playback adds nothing to the energy plot.
+test('a large trajectory opens quickly and plays at the chosen speed without touching the plot', async () => {
+  const page = await openApp(`${url}#system=lj-binary&n=500&seed=1&eq=0&steps=120&run=fire`);
+  try {
+    await page.waitForSelector('#server:not([hidden])', { timeout: TIMEOUT });
+    await page.waitForFunction(() => window.striderApp.allDone(), null, { timeout: TIMEOUT });
+    await page.click('#job-submit');
+    await page.waitForFunction(() => /succeeded/.test(document.getElementById('job-status').textContent), null, { timeout: TIMEOUT });
+    const jobId = await page.evaluate(() => window.striderApp.server.job.id);
+    const size = Number((await fetch(`${url}api/jobs/${jobId}/files/trajectory.xyz`, { method: 'HEAD' })).headers.get('content-length'));
+    const t0 = Date.now();
+    await page.click('#job-open');
+    await page.waitForFunction(() => /opened result/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
+    const openMs = Date.now() - t0;
+    console.log(`trajectory of ${(size / 1e6).toFixed(1)} MB opened in ${openMs} ms`);
+    assert.ok(openMs < 5000, `opening took ${openMs} ms`);
+    assert.doesNotMatch(await page.textContent('#job-status'), /queued/);
+    assert.equal(await page.evaluate(() => window.striderApp.server.frames.length), 121);
+    await page.waitForTimeout(400);
+    const points = await page.evaluate(() => window.striderApp.plotSummary().points);
+    await page.selectOption('#play-speed', '30');
+    await page.click('#play');
+    await page.waitForTimeout(2000);
+    await page.click('#play');
+    const frame = Number(await page.inputValue('#scrub'));
+    assert.ok(frame >= 30, `2 s at 30 frames/s reached frame ${frame}`);
+    await page.waitForTimeout(400);
+    assert.equal(await page.evaluate(() => window.striderApp.plotSummary().points), points, 'playback adds no points');
+    assert.match(await page.textContent('#energy'), /trajectory/);
+    await page.click('#play-stop');
+    await page.waitForTimeout(200);
+    assert.doesNotMatch(await page.textContent('#energy'), /trajectory/);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+// An adapt job: asks for the torch backend (the page falls back to the engine backend when
+// this server has none), shows progress per atom as the page does, and its adapted policy
+// loads into the page.
+test('an adapt job from the page: torch backend asked for, progress in E/N, adapted weights loaded back', async () => {
+  const page = await openApp(`${url}#system=lj-binary&n=40&seed=3&eq=200&steps=20&run=fire;policy`);
+  const bodies = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && /api\/jobs$/.test(r.url())) bodies.push(JSON.parse(r.postData())); });
+  try {
+    await page.waitForSelector('#server:not([hidden])', { timeout: TIMEOUT });
+    await page.waitForFunction(() => window.striderApp.allDone(), null, { timeout: TIMEOUT });
+    await page.selectOption('#job-kind', 'adapt');
+    await page.fill('#job-epochs', '4');
+    await page.click('#job-submit');
+    await page.waitForFunction(() => /succeeded|failed/.test(document.getElementById('job-status').textContent), null, { timeout: TIMEOUT });
+    assert.equal(bodies[0].command, 'adapt');
+    assert.equal(bodies[0].options.backend, 'torch');
+    const status = await page.textContent('#job-status');
+    assert.match(status, /succeeded/);
+    const job = await page.evaluate(() => window.striderApp.server.job);
+    if (job.progress && /\bE\b/.test(job.progress.note || '')) assert.match(status, /E\/N -\d/);
+    await page.click('#job-open');
+    await page.waitForFunction(() => /opened result/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
+    await page.waitForFunction(() => window.striderApp.raceTable().some((r) => r.name === 'adapted'), null, { timeout: TIMEOUT });
+    assert.match((await page.evaluate(() => window.striderApp.adaptedWeights())).source, /model\.weights/);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
