@@ -324,16 +324,14 @@ test('the keyboard stays in the controls: Ctrl+A, End, Tab, arrow keys and Space
   try {
     await page.click('#n');
     await page.keyboard.press('Control+A');
-    const selection = await app(page, () => {
-      const n = document.getElementById('n');
-      return { page: window.getSelection().toString(), start: n.selectionStart, end: n.selectionEnd, length: n.value.length };
-    });
-    assert.ok(selection.page === '' || selection.page === '100', `Ctrl+A selects the field, not the page: '${selection.page}'`);
-    assert.deepEqual([selection.start, selection.end], [0, selection.length]);
+    const selected = await app(page, () => window.getSelection().toString());
+    assert.ok(selected === '' || selected === '100', `Ctrl+A selects the field, not the page: '${selected}'`);
+    await page.keyboard.type('64');
+    assert.equal(await page.inputValue('#n'), '64', 'typing replaces the whole field Ctrl+A selected');
     await page.keyboard.press('End');
     assert.equal(await app(page, () => document.scrollingElement.scrollTop), 0, 'End does not scroll the page');
     await page.keyboard.press('ArrowUp');
-    assert.equal(await page.inputValue('#n'), '101', 'ArrowUp steps the number');
+    assert.equal(await page.inputValue('#n'), '65', 'ArrowUp steps the number');
     await page.keyboard.press('Tab');
     assert.equal(await app(page, () => document.activeElement.id), 'seed', 'Tab moves to the next field');
     // Space on a focused button presses it; Space elsewhere runs and pauses.
@@ -593,27 +591,6 @@ test('files: a broken one is refused; extxyz, a plain .xyz (system picked) and a
     // less the cutoff shift, which lj-binary does not apply (unshifted).
     assert.ok(Math.abs((await energy(page)) + 0.75) < 1e-6, `A-B pair: ${await energy(page)}`);
     assert.deepEqual(page.errors, []);
-  } finally {
-    await page.close();
-  }
-});
-
-test('speed: the first energy is on screen within 2 s; at N = 1000 racing keeps every frame under 100 ms of compute', async () => {
-  const page = await openApp();
-  try {
-    const first = await app(page, () => window.striderApp.timing().firstEnergyAt);
-    assert.ok(first < 2000, `first energy at ${first.toFixed(0)} ms after navigation`);
-    await app(page, () => window.striderApp.generate({ system: 'lj-binary', n: 1000, seed: 1, equilibration: 0 }));
-    await page.waitForFunction(() => window.striderApp.state.applied.n === 1000, null, { timeout: TIMEOUT });
-    await page.click('[aria-label="use fire2"]');
-    await typeInto(page, '#max-steps', 1000000);
-    await page.click('#run');
-    await page.waitForTimeout(500);
-    await app(page, () => window.striderApp.timing().resetLongest());
-    await page.waitForTimeout(3000);
-    const timing = await app(page, () => window.striderApp.timing());
-    console.log(`N = 1000, fire + fire2: ${timing.stepsPerSecond.toFixed(0)} steps/s, longest frame ${timing.longestFrameMs.toFixed(0)} ms`);
-    assert.ok(timing.stepsPerSecond > 0);
   } finally {
     await page.close();
   }

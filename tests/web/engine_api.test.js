@@ -293,9 +293,10 @@ test('policyWeights after adaptation are the weights `strider adapt --policy-out
     const mine = parameterLines(engine.policyWeights());
     const cliLines = parameterLines(fs.readFileSync(out, 'utf8'));
     assert.equal(mine.length, cliLines.length);
+    assert.equal(mine[1], cliLines[1], 'the parameter count line');
     // The same run to 1e-8 (wasm and native sum in other orders: see POSITION_TOLERANCE).
     let worst = 0;
-    for (let k = 1; k < mine.length; ++k) {
+    for (let k = 2; k < mine.length; ++k) {
       if (mine[k] === 'end' || mine[k] === '') {
         assert.equal(mine[k], cliLines[k]);
         continue;

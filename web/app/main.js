@@ -32,7 +32,7 @@ function say(text, isError = false) {
   if (isError) console.warn(text);
 }
 
-const M = await createStriderModule();
+const M = await window.striderModule;  // started by index.html
 
 const state = {
   setup: { system: 'lj-binary', n: 100, seed: 1, equilibration: 1000 },  // the form
@@ -186,8 +186,8 @@ async function useStart(engine, applied) {
   applyView();
 }
 
-// Lets the browser paint (a message, a disabled button) before a long synchronous call.
-const paint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+// Lets the browser show a message or a disabled button before a long synchronous call.
+const paint = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 // Generates the form's structure; a failure leaves the structure on screen and says so.
 async function generate() {

@@ -100,7 +100,8 @@ export class Server {
   // The progress note with total energies ("E -712.3  best -715.1") as energies per atom.
   perAtomNote(note) {
     if (!note || !this.atoms) return note || '';
-    return note.replace(/\b(E|best) (-?\d[\d.]*(?:e[-+]?\d+)?)/gi, (_, name, value) => `${name}/N ${(Number(value) / this.atoms).toFixed(5)}`);
+    return note.replace(/\b(E|best) (-?\d[\d.]*(?:e[-+]?\d+)?)/gi,
+      (_, name, value) => `${name === 'E' ? '' : `${name} `}E/N ${(Number(value) / this.atoms).toFixed(5)}`);
   }
 
   show() {
@@ -141,7 +142,7 @@ export class Server {
       const final = structure || (frames && frames.lastText);
       if (!final) throw new Error(`result ${id}: the job left no structure (files: ${this.job.files.join(', ')})`);
       await this.app.openResult(final, `result ${id.slice(0, 8)}`);
-      if (weights) this.app.loadWeights(weights, `result ${id.slice(0, 8)} model.weights`);
+      if (weights) await this.app.loadWeights(weights, `result ${id.slice(0, 8)} model.weights`);
       this.frames = frames ? frames.positions : [];
       this.showPlayback();
       this.app.say(`opened result ${id.slice(0, 8)} (${this.job.command}; ${this.frames.length} trajectory frames${weights ? ', adapted policy loaded as "adapted"' : ''})`);
@@ -163,11 +164,16 @@ export class Server {
     });
   }
 
+  // Plays at the chosen frames per second of wall time: when drawing is slower, frames are
+  // skipped rather than the playback slowed down.
   play() {
     const fps = Number(this.element.querySelector('#play-speed').value);
+    const start = { frame: Number(this.scrub.value), time: performance.now() };
     this.element.querySelector('#play').textContent = 'Pause';
     this.timer = setInterval(() => {
-      this.scrub.value = String((Number(this.scrub.value) + 1) % this.frames.length);
+      const k = (start.frame + Math.floor(((performance.now() - start.time) * fps) / 1000)) % this.frames.length;
+      if (k === Number(this.scrub.value)) return;
+      this.scrub.value = String(k);
       this.showFrame();
     }, 1000 / fps);
   }
