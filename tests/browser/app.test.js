@@ -128,6 +128,29 @@ test('the page loads without console errors, with a title, an energy and a drawn
     assert.equal(await page.locator('#server').isHidden(), true, 'server features hidden on static files');
     const lit = await viewPixels(page, '(r, g, b) => r + g + b > 120');
     assert.ok(lit > 0.05, `only ${(lit * 100).toFixed(1)}% of the viewport is lit`);
+    // The "?" page explains the optimisers, the policy, adaptation, equilibration and colours.
+    await page.click('#help-open');
+    const help = await page.textContent('#help');
+    for (const word of ['FIRE', 'L-BFGS', 'basin-hopping', 'policy', 'Adapt policy', 'equilibration', 'Colours']) {
+      assert.ok(help.toLowerCase().includes(word.toLowerCase()), `help mentions ${word}`);
+    }
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#help').isVisible(), false);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the demo races FIRE against the policy on a glass, then shakes the policy\'s structure', async () => {
+  const page = await openApp();
+  try {
+    await page.click('#demo');
+    await page.waitForFunction(() => /Demo: the policy's structure was shaken/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
+    const rows = await table(page);
+    assert.deepEqual(rows.map((r) => r.name), ['fire', 'policy']);
+    assert.ok(rows.every((r) => r.steps >= 300 && r.error === ''), JSON.stringify(rows));
+    assert.equal(await page.inputValue('#shown'), 'policy');
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();
@@ -219,10 +242,16 @@ test('ticking optimisers then Run races every ticked one at once', async () => {
     const lines = fs.readFileSync(await csv.path(), 'utf8').trim().split('\n');
     assert.equal(lines[0], 'lane,step,evaluations,energy_per_atom');
     assert.equal(lines.length, 1 + 3 * 301);
+    // The optimiser shown is the one exported: L-BFGS's structure has L-BFGS's energy.
+    await page.selectOption('#shown', 'lbfgs');
     const [xyz] = await Promise.all([page.waitForEvent('download'), page.click('#export-xyz')]);
     const text = fs.readFileSync(await xyz.path(), 'utf8');
     assert.equal(text.split('\n')[0].trim(), '100');
     assert.match(text.split('\n')[1], /system=lj-binary/);
+    const exported = Number(/energy=(\S+)/.exec(text.split('\n')[1])[1]) / 100;
+    const lbfgs = (await table(page)).find((r) => r.name === 'lbfgs').energyPerAtom;
+    assert.ok(Math.abs(exported - lbfgs) < 1e-9, `exported E/N ${exported}, L-BFGS ${lbfgs}`);
+    assert.match(await page.textContent('#energy'), /lbfgs/);
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();

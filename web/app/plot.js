@@ -44,6 +44,8 @@ export class EnergyPlot {
   update(lanes, unit) {
     const signature = [this.x, this.y, unit, ...lanes.map((l) => `${l.name}:${l.color}`)].join('|');
     if (signature !== this.signature) this.rebuild(lanes, unit, signature);
+    const size = this.size();
+    if (size.width !== this.plot.width || size.height !== this.plot.height) this.plot.setSize(size);
     this.plot.setData(this.data(lanes), true);
   }
 
