@@ -43,7 +43,9 @@ const state = {
   busy: false,            // generating or opening a result: no compute, Generate disabled
   maxSteps: 1000,
   shakeTemperature: SYSTEM_INFO['lj-binary'].shakeTemperature,
+  shakeSystem: 'lj-binary',  // the system shakeTemperature was set for (a new system sets its default)
   shown: 'fire',          // the lane shown in 3D and exported
+  adaptStatus: '',        // "adapting: epoch E, E/N ..."
 };
 let start = null;         // the Engine every lane copies
 let lanes = [];           // Lane objects, in the order of state.drivers
