@@ -44,11 +44,10 @@ wasm: deps web-deps
 	  -DEigen3_DIR=/usr/share/eigen3/cmake
 	NODE_PATH=/usr/share/nodejs cmake --build $(WASM_BUILD) -j $(JOBS)
 
-# The web app's inputs that no Debian binary package ships: Dear ImGui's sources (Debian's
-# source package, into the wasm build folder) and the npm modules of web/package-lock.json
-# (three.js, playwright-core). npm comes with Debian's `npm` when node has none.
+# The web app's inputs that no Debian binary package ships: the npm modules of
+# web/package-lock.json (three.js, uPlot, playwright-core). npm comes with Debian's `npm`
+# when node has none.
 web-deps: deps web/node_modules/.package-lock.json
-	web/scripts/fetch-imgui.sh $(WASM_BUILD)/imgui
 
 web/node_modules/.package-lock.json: web/package-lock.json
 	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq --no-install-recommends npm

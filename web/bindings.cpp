@@ -130,19 +130,30 @@ struct Driver {
 // One structure with its potential, the latest evaluation and what moves it.
 class Engine {
  public:
-  // Reads the first structure of extended-XYZ `text` and evaluates it. options (a JS
-  // object, every field optional): system (key; default the file's system=), shift
-  // (bool), cutoff (number, `lj` only, in sigma; 0 = none), name (the file name that
-  // error messages show; default "input").
+  // Reads the first structure of `text` and evaluates it. options (a JS object, every
+  // field optional): format ("extxyz", the default, or "lammps-data": atom_style atomic,
+  // types numbered in the order of the system's species), system (key; default the
+  // file's system=; a LAMMPS data file that strider did not write needs it), shift (bool),
+  // cutoff (number, `lj` only, in sigma; 0 = none), name (the file name that error
+  // messages show; default "input").
   static Engine* from_extxyz(const std::string& text, const val& options) {
     return rethrow_as_js([&] {
       const std::string name = option<std::string>(options, "name", "input");
-      std::istringstream in(text);
-      std::vector<strider::Frame> frames = strider::read_extxyz(in, name);
-      if (frames.empty()) throw strider::InputError(name + ": no structure in the text");
-      const strider::Frame& frame = frames.front();
-
+      const std::string format = option<std::string>(options, "format", "extxyz");
       std::string key = option<std::string>(options, "system", "");
+      std::istringstream in(text);
+      strider::Frame frame;
+      if (format == "lammps-data") {
+        std::vector<std::string> species_order;
+        if (!key.empty()) species_order = strider::make_potential(key, strider::PotentialOptions{})->species_names();
+        frame = strider::read_lammps_data(in, name, species_order);
+      } else if (format == "extxyz") {
+        std::vector<strider::Frame> frames = strider::read_extxyz(in, name);
+        if (frames.empty()) throw strider::InputError(name + ": no structure in the text");
+        frame = std::move(frames.front());
+      } else {
+        throw strider::InputError(name + ": unknown format '" + format + "' (extxyz, lammps-data)");
+      }
       if (key.empty()) key = frame.system_key.value_or("");
       if (key.empty()) {
         throw strider::InputError(name + ": no system given and no system= key in the file");
@@ -431,6 +442,16 @@ class Engine {
   }
   // Whether a policy is loaded.
   bool has_policy() const { return static_cast<bool>(policy_); }
+  // The loaded policy (adapted or not) as a weight file's text (shared/policy-weights.md),
+  // which loadPolicy and `strider adapt` read.
+  std::string policy_weights() const {
+    return rethrow_as_js([&] {
+      if (!policy_) throw strider::InputError("policyWeights: no policy loaded (loadPolicy)");
+      std::ostringstream out;
+      strider::write_policy_weights(out, *policy_);
+      return out.str();
+    });
+  }
 
   // Adapts the loaded policy to the current structure for `epochs` more epochs (paper
   // section 3.5, strider adapt with one seed): each epoch a T-step rollout, an Adam update
@@ -569,6 +590,7 @@ EMSCRIPTEN_BINDINGS(strider) {
       .function("step", &Engine::step)
       .function("loadPolicy", &Engine::load_policy)
       .function("hasPolicy", &Engine::has_policy)
+      .function("policyWeights", &Engine::policy_weights)
       .function("adapt", &Engine::adapt)
       .class_function("optimizerParameters", &Engine::optimizer_parameters)
       .class_function("driverNames", &Engine::driver_names)

@@ -111,16 +111,25 @@ async function main() {
     await page.evaluate((atoms) => window.striderApp.generate({ system: 'lj-binary', n: atoms, seed: 1, equilibration: 200 }), n);
     await page.evaluate(() => { window.striderApp.state.maxSteps = 1e7; window.striderApp.perform('run'); });
     await page.waitForTimeout(1000);
-    const a = await page.evaluate(() => ({ steps: window.striderApp.raceTable()[0].steps, frames: window.striderApp.timing().frames, t: performance.now() }));
+    const a = await page.evaluate(() => {
+      window.striderApp.timing().resetLongest();
+      return { steps: window.striderApp.raceTable()[0].steps, frames: window.striderApp.timing().frames, t: performance.now() };
+    });
     await page.waitForTimeout(5000);
-    const b = await page.evaluate(() => ({ steps: window.striderApp.raceTable()[0].steps, frames: window.striderApp.timing().frames, t: performance.now() }));
+    const b = await page.evaluate(() => ({
+      steps: window.striderApp.raceTable()[0].steps, frames: window.striderApp.timing().frames, t: performance.now(),
+      longest: window.striderApp.timing().longestFrameMs,
+    }));
     await page.evaluate(() => window.striderApp.perform('pause'));
     const seconds = (b.t - a.t) / 1000;
-    rates.push({ n, steps: (b.steps - a.steps) / seconds, fps: (b.frames - a.frames) / seconds });
+    rates.push({ n, steps: (b.steps - a.steps) / seconds, fps: (b.frames - a.frames) / seconds, longest: b.longest });
   }
   console.log('');
   console.log(`page: navigation to the first energy shown ${firstEnergyMs.toFixed(0)} ms (page ready after ${readyWallMs} ms wall)`);
-  for (const r of rates) console.log(`page: FIRE at N = ${r.n}: ${r.steps.toFixed(0)} steps/s while rendering at ${r.fps.toFixed(1)} frames/s`);
+  for (const r of rates) {
+    console.log(`page: FIRE at N = ${r.n}: ${r.steps.toFixed(0)} steps/s while rendering at ${r.fps.toFixed(1)} frames/s` +
+      ` (longest frame ${r.longest.toFixed(0)} ms)`);
+  }
   await browser.close();
   await site.close();
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -276,3 +276,57 @@ test('optimizerParameters lists the paper preset; driverNames lists every driver
   assert.deepEqual(M.Engine.driverNames(), ['gd', 'adam', 'fire', 'fire2', 'lbfgs', 'basin-hopping', 'policy']);
   assert.throws(() => M.Engine.optimizerParameters('fire', 'water'), /water/);
 });
+
+// The numbers of a weight file after its header (the parameters), as text lines.
+const parameterLines = (text) => text.slice(text.indexOf('\nparameters ')).split('\n');
+
+test('policyWeights after adaptation are the weights `strider adapt --policy-out` writes', async () => {
+  const M = await strider();
+  const file = generated('lj-binary', 20, 7, 200);
+  const out = path.join(scratch, 'adapted.weights');
+  cli('adapt', POLICY, file, '--epochs', '3', '--seeds', '1', '--seed', '3', '--policy-out', out);
+  withEngine(new M.Engine(fs.readFileSync(file, 'utf8')), (engine) => {
+    const shipped = fs.readFileSync(POLICY, 'utf8');
+    engine.loadPolicy(shipped, 'policy.weights');
+    assert.deepEqual(parameterLines(engine.policyWeights()), parameterLines(shipped), 'unadapted: the file read');
+    engine.adapt(3, { seed: 3 });
+    const mine = parameterLines(engine.policyWeights());
+    const cliLines = parameterLines(fs.readFileSync(out, 'utf8'));
+    assert.equal(mine.length, cliLines.length);
+    assert.equal(mine[1], cliLines[1], 'the parameter count line');
+    // The same run to 1e-8 (wasm and native sum in other orders: see POSITION_TOLERANCE).
+    let worst = 0;
+    for (let k = 2; k < mine.length; ++k) {
+      if (mine[k] === 'end' || mine[k] === '') {
+        assert.equal(mine[k], cliLines[k]);
+        continue;
+      }
+      worst = Math.max(worst, Math.abs(Number(mine[k]) - Number(cliLines[k])) / Math.max(1, Math.abs(Number(cliLines[k]))));
+    }
+    assert.ok(worst < 1e-8, `largest parameter difference ${worst}`);
+  });
+  withEngine(new M.Engine(fs.readFileSync(file, 'utf8')), (engine) => {
+    assert.throws(() => engine.policyWeights(), /no policy loaded/);
+  });
+});
+
+test('a LAMMPS data file reads as the extxyz it was converted from; without strider\'s title it needs the system', async () => {
+  const M = await strider();
+  const file = generated('lj-binary', 30, 2, 100);
+  const data = path.join(scratch, 'lj30.data');
+  cli('convert', file, data);
+  const text = fs.readFileSync(data, 'utf8');
+  const reference = new M.Engine(fs.readFileSync(file, 'utf8'));
+  const expected = reference.energy();
+  reference.delete();
+  withEngine(new M.Engine(text, { format: 'lammps-data', name: 'lj30.data' }), (engine) => {
+    assert.equal(engine.system(), 'lj-binary');
+    assert.ok(Math.abs(engine.energy() - expected) <= 1e-9 * Math.abs(expected), `${engine.energy()} vs ${expected}`);
+  });
+  const untitled = ['from elsewhere', ...text.split('\n').slice(1)].join('\n');
+  assert.throws(() => new M.Engine(untitled, { format: 'lammps-data', name: 'other.data' }), /other\.data/);
+  withEngine(new M.Engine(untitled, { format: 'lammps-data', name: 'other.data', system: 'lj-binary' }), (engine) => {
+    assert.ok(Math.abs(engine.energy() - expected) <= 1e-9 * Math.abs(expected));
+  });
+  assert.throws(() => new M.Engine(text, { format: 'pdb' }), /unknown format 'pdb'/);
+});

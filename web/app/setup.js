@@ -6,6 +6,38 @@
 
 export const SYSTEMS = ['lj-binary', 'sw-si', 'csh', 'lj'];
 export const DRIVERS = ['gd', 'adam', 'fire', 'fire2', 'lbfgs', 'basin-hopping', 'policy'];
+
+// What the page says about each system: a name, one line, the units of energy, length and
+// temperature, the shake temperature, the bond length drawn (length unit), and the species'
+// colours and radii (fractions of the mean spacing; of sigma for a free cluster).
+export const SYSTEM_INFO = {
+  'lj-binary': {
+    name: 'binary Lennard-Jones glass', line: 'Kob-Andersen 80:20 mixture of A and B atoms: the classic model glass',
+    energy: 'ε', length: 'σ', temperature: 'ε/k_B', shakeTemperature: 2.0,
+    species: { A: { colour: 0xd8d8e0, radius: 0.32 }, B: { colour: 0xff8a3d, radius: 0.26 } },
+  },
+  'sw-si': {
+    name: 'silicon (Stillinger-Weber)', line: 'covalent silicon with a three-body term that favours tetrahedral bonds; N = 8 k³',
+    energy: 'eV', length: 'Å', temperature: 'K', shakeTemperature: 3000, bondLength: 2.8,
+    species: { Si: { colour: 0xe0c060, radius: 0.17 } },
+  },
+  csh: {
+    name: 'cement gel (C-S-H colloids)', line: 'calcium-silicate-hydrate grains as soft Mie 28-14 colloids, the glue of concrete',
+    energy: 'kcal/mol', length: 'Å', temperature: 'K', shakeTemperature: 1000,
+    species: { CSH: { colour: 0xb0b8c8, radius: 0.32 } },
+  },
+  lj: {
+    name: 'Lennard-Jones cluster', line: 'one species of atoms held by the 12-6 potential; N = 13, 38, 55 have famous minima',
+    energy: 'ε', length: 'σ', temperature: 'ε/k_B', shakeTemperature: 0.3,
+    species: { X: { colour: 0x8fd0ff, radius: 0.5 } },
+  },
+};
+
+// The shipped policies: one entry each (file under the site's shared/, for one system).
+// A lane named 'policy' races the first entry for the structure's system.
+export const POLICIES = [
+  { system: 'lj-binary', file: 'shared/policy-lj-binary-100.weights', trainedOn: 'N = 100' },
+];
 // Largest N the page accepts (the viewport and the per-frame budget are sized for ~1000s).
 export const MAX_ATOMS = 5000;
 
