@@ -17,17 +17,20 @@ def save(fig, path_without_suffix):
     return files
 
 
-def lines(path, series, title, xlabel, ylabel, ymax=None, logx=False):
-    """series: [(label, xs, ys)], drawn as lines (a one-point series as a marker). ymax: values above
-    it are drawn at ymax, and the legend says so."""
+def lines(path, series, title, xlabel, ylabel, ymax=None, logx=False, xticks=None):
+    """series: [(label, xs, ys)], drawn as lines (with markers where there are few points). ymax: values
+    above it are drawn at ymax, and the legend says so. xticks: tick positions, labelled as plain numbers."""
     fig, ax = plt.subplots(figsize=(8, 5))
     for label, xs, ys in series:
         if ymax is not None and any(y > ymax for y in ys):
             label, ys = f"{label} (clipped at {ymax:g})", [min(y, ymax) for y in ys]
-        ax.plot(xs, ys, marker="o" if len(xs) == 1 else None, label=label)
+        ax.plot(xs, ys, marker="o" if len(xs) <= 12 else None, label=label)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if logx:
         ax.set_xscale("log")
+    if xticks:
+        ax.set_xticks(xticks, [str(x) for x in xticks])
+        ax.minorticks_off()
     ax.grid(alpha=0.3)
     if series:
         ax.legend(fontsize=8, loc="best")

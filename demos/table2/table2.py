@@ -149,8 +149,8 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
 
     series = [(labels[m], sizes, [table[n][m]["mean_per_atom"] for n in sizes]) for m in order
               if all(table[n][m]["mean_per_atom"] is not None for n in sizes)]
-    plots.lines(os.path.join(a.results, name), series, f"lj-binary: policy trained at N = 100, adapted at every N ({label})",
-                "N (atoms)", "mean final energy per atom (epsilon)", logx=True)
+    plots.lines(os.path.join(a.results, name), series, f"lj-binary: the policy trained at N = 100 adapted at every N; {method['estimator']}" + (f", {method['tag']}" if method["tag"] else ""),
+                "N (atoms)", "mean final energy per atom (epsilon)", logx=True, xticks=sizes)
 
     fmt = lambda v, d=2: "—" if v is None else f"{v:.{d}f}"
     reduced = " (REDUCED — not the paper's protocol)" if a.scale != "full" or any(P[k] != SCALES["full"][k] for k in P) else ""
