@@ -25,6 +25,12 @@ def read_json(path):
         return json.load(f)
 
 
+def git_head():
+    """The short commit hash of the checkout these scripts are in."""
+    return subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+
+
 def run(cmd, ok=(0,)):
     """Run cmd (a list); returns (CompletedProcess, wall seconds). The child gets SIGTERM when this
     process dies. An exit status outside ok raises RuntimeError with the command and its stderr."""

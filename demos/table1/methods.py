@@ -194,6 +194,13 @@ def method_tag(estimator, train_options, adapt_options):
     return "-".join(parts)
 
 
+def labels(method):
+    """The methods' names in tables and plots; the policy's names its estimator and tag."""
+    policy = f"policy ({method['estimator']}" + (f", {method['tag']}" if method["tag"] else "") + ")"
+    return {"gd": "GD", "adam": "Adam", "fire": "FIRE", "fire2": "FIRE 2.0", "lbfgs": "L-BFGS", "policy": policy,
+            "basin-hopping": "basin hopping (equal budget)", "fire-restarts": "FIRE with restarts (equal budget)"}
+
+
 def summarize(results, n_atoms=None):
     """min / mean final energy, mean evaluations and wall seconds over the targets' results."""
     ok = [r for r in results if not r.get("diverged") and not r.get("failed") and r.get("final_energy") is not None]

@@ -5,11 +5,11 @@ Called by run.sh; see run.sh --help. Every step is a `strider` call whose result
 folder (jobs.py): a stopped run, rerun with the same command, continues where it stopped. Writes
 results/<system>-<scale>[-<tag>].{json,md} and plots (SVG and PNG).
 """
-import argparse, concurrent.futures as cf, csv, datetime, os, platform, shlex, subprocess, time
+import argparse, concurrent.futures as cf, csv, datetime, os, platform, shlex, time
 
 import methods as M
 import plots
-from jobs import cached, check_parameters, exit_on_signals, last_json_line, log, run, run_all, write_json_atomically
+from jobs import git_head, cached, check_parameters, exit_on_signals, last_json_line, log, run, run_all, write_json_atomically
 
 SCALES = {
     # full: the paper's protocol. The paper does not state the number of training epochs for LJ-100;
@@ -131,10 +131,9 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
     compute = {"train": trained["wall_seconds"], "classical": sum(per[m][tg]["wall_seconds"] for m in LOCAL for tg in targets),
                "adaptation": sum(per["policy"][tg]["wall_seconds"] for tg in targets),
                "equal_budget": sum(per[m][tg]["wall_seconds"] for m in EQUAL_BUDGET for tg in targets)}
-    label = f"policy ({method['estimator']}" + (f", {method['tag']}" if method["tag"] else "") + ")"
-    labels = {"gd": "GD", "adam": "Adam", "fire": "FIRE", "fire2": "FIRE 2.0", "lbfgs": "L-BFGS", "policy": label,
-              "basin-hopping": "basin hopping (equal budget)", "fire-restarts": "FIRE with restarts (equal budget)"}
-    head = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    labels = M.labels(method)
+    label = labels["policy"]
+    head = git_head()
     out = {"system": system, "scale": a.scale, "parameters": P, "method": method, "command": a.command,
            "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "machine": f"{platform.node()} ({os.cpu_count()} cores, shared), {platform.machine()}",

@@ -6,12 +6,12 @@ Called by run.sh; see run.sh --help. Every step is a `strider` call whose result
 folder (demos/table1/jobs.py): a stopped run, rerun with the same command, continues where it stopped.
 Writes results/table2-<scale>[-<tag>].{json,md} and a plot (SVG and PNG).
 """
-import argparse, concurrent.futures as cf, datetime, hashlib, os, platform, shlex, subprocess, sys, time
+import argparse, concurrent.futures as cf, datetime, hashlib, os, platform, shlex, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "table1"))
 import methods as M  # noqa: E402
 import plots  # noqa: E402
-from jobs import check_parameters, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
+from jobs import git_head, check_parameters, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
 
 SCALES = {
     # full: the paper's adaptation protocol (1000 epochs x 10 seeds) on 10 targets at every size.
@@ -125,9 +125,8 @@ def budget_of(per):
 
 def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_seeds, wall):
     order = LOCAL + ["policy"] + EQUAL_BUDGET
-    label = f"policy ({method['estimator']}" + (f", {method['tag']}" if method["tag"] else "") + ")"
-    labels = {"gd": "GD", "adam": "Adam", "fire": "FIRE", "fire2": "FIRE 2.0", "lbfgs": "L-BFGS", "policy": label,
-              "basin-hopping": "basin hopping (equal budget)", "fire-restarts": "FIRE with restarts (equal budget)"}
+    labels = M.labels(method)
+    label = labels["policy"]
     table = {}
     for n in sizes:
         ks = [key(n, tg) for tg in targets[n]]
@@ -137,7 +136,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
         row["policy_seconds_per_epoch"] = sum(per["policy"][k]["wall_seconds"] for k in ks) / (len(ks) * epochs(n) * n_seeds(n))
         row["fire_variants"] = {k: per["fire"][k]["variant"] for k in ks}
         table[n] = row
-    head = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = git_head()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     out = {"scale": a.scale, "parameters": P, "method": method, "sizes": sizes, "command": a.command,
            "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
