@@ -196,7 +196,8 @@ def method_tag(estimator, train_options, adapt_options):
 
 def labels(method):
     """The methods' names in tables and plots; the policy's names its estimator and tag."""
-    policy = f"policy ({method['estimator']}" + (f", {method['tag']}" if method["tag"] else "") + ")"
+    tag, estimator = method["tag"], method["estimator"]
+    policy = f"policy ({tag if tag.startswith(estimator) else f'{estimator}, {tag}' if tag else estimator})"
     return {"gd": "GD", "adam": "Adam", "fire": "FIRE", "fire2": "FIRE 2.0", "lbfgs": "L-BFGS", "policy": policy,
             "basin-hopping": "basin hopping (equal budget)", "fire-restarts": "FIRE with restarts (equal budget)"}
 

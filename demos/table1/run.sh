@@ -13,7 +13,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 scale=small; system=lj-binary; jobs=2; strider=""; results="$here/results"; work=""; extra=()
-cmdline="demos/table1/run.sh $*"
+cmdline="demos/table1/run.sh$(printf " %q" "$@")"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="$2"; shift 2;;

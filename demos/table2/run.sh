@@ -14,7 +14,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 scale=small; jobs=2; strider="$root/build/strider"; model="$root/shared/policy-lj-binary-100.weights"
 results="$here/results"; work=""; extra=()
-cmdline="demos/table2/run.sh $*"
+cmdline="demos/table2/run.sh$(printf " %q" "$@")"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="$2"; shift 2;;
