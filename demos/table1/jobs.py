@@ -3,7 +3,7 @@ folder, written atomically, so a stopped run (killed, Ctrl-C, machine down) cont
 
 Child processes die with this one (setpriv --pdeathsig), so a killed run leaves no strider running.
 """
-import concurrent.futures as cf, datetime, json, os, signal, subprocess, time
+import concurrent.futures as cf, datetime, hashlib, json, os, signal, subprocess, sys, time
 
 
 def log(msg):
@@ -56,11 +56,16 @@ def cached(path, compute):
     return d
 
 
-def check_parameters(folder, parameters):
-    """A work folder belongs to one set of parameters: record them on first use, refuse a rerun with
-    different ones (its cached results would silently mix two protocols)."""
+def file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_parameters(folder, parameters, name="parameters.json"):
+    """A work folder belongs to one set of parameters: record them on first use (in folder/name), refuse
+    a rerun with different ones (its cached results would silently mix two protocols)."""
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "parameters.json")
+    path = os.path.join(folder, name)
     if os.path.exists(path):
         old = read_json(path)
         if old != parameters:
@@ -78,6 +83,17 @@ def exit_on_signals():
         os._exit(128 + signum)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+
+def main_or_exit(main):
+    """Run main(); a failed strider call ends the run at once with its message (exit status 1): the
+    finished jobs are on disk, the running ones end with this process."""
+    try:
+        main()
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(1)
 
 
 def run_all(pool, fn, items, what):

@@ -6,7 +6,9 @@
 # full = the paper's protocol (10 targets, 1000 adaptation epochs x 10 seeds; 1000 training epochs).
 # The learned method: strider train/adapt --estimator NAME (default pathwise) with the extra options given.
 # Stop it at any time and rerun the same command: finished jobs (training checkpoints, each (target, seed)
-# adaptation, each baseline run) are kept in demos/table1/work/<system>-<scale>/ and not redone (or in --work DIR).
+# adaptation, each baseline run) are kept in demos/table1/work/<system>-<scale>/ and not redone (or in --work DIR);
+# data and classical runs are shared by all methods there, a training by the methods with its estimator and
+# training options.
 # Results: demos/table1/results/<system>-<scale>[-<tag>].{json,md} and -{anytime,validation,adaptation}.{svg,png}
 # (or in --results DIR); the tag names a method other than the default (e.g. bptt-adapt-restart-any), or --tag NAME.
 set -euo pipefail

@@ -9,7 +9,7 @@ import argparse, concurrent.futures as cf, csv, datetime, os, platform, shlex, t
 
 import methods as M
 import plots
-from jobs import git_head, cached, check_parameters, exit_on_signals, last_json_line, log, run, run_all, write_json_atomically
+from jobs import git_head, main_or_exit, cached, check_parameters, file_sha256, exit_on_signals, last_json_line, log, run, run_all, write_json_atomically
 
 SCALES = {
     # full: the paper's protocol. The paper does not state the number of training epochs for LJ-100;
@@ -59,6 +59,10 @@ def main():
     name = f"{system}-{a.scale}" + (f"-{tag}" if tag else "")
     method = {"estimator": a.estimator, "train_options": train_options, "adapt_options": adapt_options, "tag": tag}
     check_parameters(a.work, {"system": system, "targets": P["targets"]})
+    # the policy is trained once per (estimator, training options): methods that differ in adaptation share it
+    tdir = os.path.join(a.work, "training-" + (M.method_tag(a.estimator, train_options, []) or a.estimator))
+    check_parameters(tdir, {"estimator": a.estimator, "train_options": train_options,
+                            "train_epochs": P["train_epochs"], "validation_every": P["validation_every"]})
     mdir = os.path.join(a.work, "method-" + (tag or a.estimator))
     check_parameters(mdir, dict(method, **P))
     os.makedirs(a.results, exist_ok=True)
@@ -75,7 +79,7 @@ def main():
     targets = sorted(os.path.join(tdir, f) for f in os.listdir(tdir) if f.endswith(".xyz"))[:P["targets"]]
 
     # 2. training (one process, resumed from its checkpoint) beside the classical local optimisers
-    model = os.path.join(mdir, "policy.bin")
+    model = os.path.join(tdir, "policy.bin")
     def train():
         cmd = [S, "train", "--system", system, "--data", data, "--out", model, "--estimator", a.estimator,
                "--epochs", str(P["train_epochs"]), "--validation-every", str(P["validation_every"]),
@@ -86,13 +90,14 @@ def main():
             log("training: resuming from its checkpoint")
         p, dt = run(cmd)
         return dict(last_json_line(p), wall_seconds=dt, command=shlex.join(cmd), resumed=resumed)
-    training = pool.submit(cached, os.path.join(mdir, "train.json"), train)
+    training = pool.submit(cached, os.path.join(tdir, "train.json"), train)
     cdir = os.path.join(a.work, "classical")
     jobs = [(n, o, tg) for n, o in M.CLASSICAL for tg in targets]
     per = {n: {} for n in LOCAL}
     for (n, _, tg), d in zip(jobs, run_all(pool, lambda j: M.classical(S, system, j[2], j[0], j[1], cdir), jobs, "classical")):
         per[n][tg] = d
     trained = training.result()
+    check_parameters(mdir, {"model_sha256": file_sha256(model)}, "model.json")  # its adaptations are of this policy
     log(f"trained ({trained['epochs']} epochs)")
 
     # 3. adaptation: every (target, seed) its own process
@@ -239,4 +244,4 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
 
 
 if __name__ == "__main__":
-    main()
+    main_or_exit(main)

@@ -6,12 +6,12 @@ Called by run.sh; see run.sh --help. Every step is a `strider` call whose result
 folder (demos/table1/jobs.py): a stopped run, rerun with the same command, continues where it stopped.
 Writes results/table2-<scale>[-<tag>].{json,md} and a plot (SVG and PNG).
 """
-import argparse, concurrent.futures as cf, datetime, hashlib, os, platform, shlex, sys, time
+import argparse, concurrent.futures as cf, datetime, os, platform, shlex, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "table1"))
 import methods as M  # noqa: E402
 import plots  # noqa: E402
-from jobs import git_head, check_parameters, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
+from jobs import git_head, main_or_exit, check_parameters, file_sha256, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
 
 SCALES = {
     # full: the paper's adaptation protocol (1000 epochs x 10 seeds) on 10 targets at every size.
@@ -44,11 +44,6 @@ def parse_args():
     return ap.parse_args()
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def main():
     a = parse_args()
     exit_on_signals()
@@ -59,7 +54,7 @@ def main():
     adapt_options = shlex.split(a.adapt_options)
     tag = a.tag if a.tag is not None else M.method_tag(a.estimator, [], adapt_options)
     name = f"table2-{a.scale}" + (f"-{tag}" if tag else "")
-    method = {"estimator": a.estimator, "adapt_options": adapt_options, "tag": tag, "model": os.path.abspath(a.model), "model_sha256": sha256(a.model)}
+    method = {"estimator": a.estimator, "adapt_options": adapt_options, "tag": tag, "model": os.path.abspath(a.model), "model_sha256": file_sha256(a.model)}
     check_parameters(a.work, {"targets": P["targets"], "large_targets": P["large_targets"]})
     mdir = os.path.join(a.work, "method-" + (tag or a.estimator))
     check_parameters(mdir, dict(method, **P))
@@ -205,4 +200,4 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
 
 
 if __name__ == "__main__":
-    main()
+    main_or_exit(main)
