@@ -97,15 +97,14 @@ def main_or_exit(main):
 
 
 def run_all(pool, fn, items, what):
-    """fn(item) for every item on the pool; logs progress; returns the results in items' order."""
+    """fn(item) for every item on the pool; logs every job's end; returns the results in items' order."""
     futures = [pool.submit(fn, it) for it in items]
     done, t0 = 0, time.time()
     for f in cf.as_completed(futures):
         if f.exception():
-            for g in futures:  # the running jobs finish (and are kept); the rest never start
+            for g in futures:  # the jobs not yet started never start
                 g.cancel()
             raise f.exception()
         done += 1
-        if done == len(futures) or len(futures) <= 20 or done % max(1, len(futures) // 20) == 0:
-            log(f"{what}: {done}/{len(futures)} ({time.time() - t0:.0f} s)")
+        log(f"{what}: {done}/{len(futures)} ({time.time() - t0:.0f} s)")
     return [f.result() for f in futures]
