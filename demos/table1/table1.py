@@ -60,8 +60,8 @@ def main():
     method = {"estimator": a.estimator, "train_options": train_options, "adapt_options": adapt_options, "tag": tag}
     check_parameters(a.work, {"system": system, "targets": P["targets"]})
     # the policy is trained once per (estimator, training options): methods that differ in adaptation share it
-    tdir = os.path.join(a.work, "training-" + (M.method_tag(a.estimator, train_options, []) or a.estimator))
-    check_parameters(tdir, {"estimator": a.estimator, "train_options": train_options,
+    train_dir = os.path.join(a.work, "training-" + (M.method_tag(a.estimator, train_options, []) or a.estimator))
+    check_parameters(train_dir, {"estimator": a.estimator, "train_options": train_options,
                             "train_epochs": P["train_epochs"], "validation_every": P["validation_every"]})
     mdir = os.path.join(a.work, "method-" + (tag or a.estimator))
     check_parameters(mdir, dict(method, **P))
@@ -70,16 +70,16 @@ def main():
     T0 = time.time()
 
     # 1. data: 100 training/validation structures (seed 1), held-out targets (seed 2)
-    data, tdir = os.path.join(a.work, "data"), os.path.join(a.work, "targets")
+    data, target_dir = os.path.join(a.work, "data"), os.path.join(a.work, "targets")
     def generate(job):
         out, count, seed = job
         if not os.path.exists(os.path.join(out, "manifest.json")):  # written last by strider generate
             run([S, "generate", "--system", system, "--n", str(N_ATOMS[system]), "--count", str(count), "--seed", str(seed), "--out", out, "--json"])
-    run_all(pool, generate, [(data, 100, 1), (tdir, P["targets"], 2)], "generate")
-    targets = sorted(os.path.join(tdir, f) for f in os.listdir(tdir) if f.endswith(".xyz"))[:P["targets"]]
+    run_all(pool, generate, [(data, 100, 1), (target_dir, P["targets"], 2)], "generate")
+    targets = sorted(os.path.join(target_dir, f) for f in os.listdir(target_dir) if f.endswith(".xyz"))[:P["targets"]]
 
     # 2. training (one process, resumed from its checkpoint) beside the classical local optimisers
-    model = os.path.join(tdir, "policy.bin")
+    model = os.path.join(train_dir, "policy.bin")
     def train():
         cmd = [S, "train", "--system", system, "--data", data, "--out", model, "--estimator", a.estimator,
                "--epochs", str(P["train_epochs"]), "--validation-every", str(P["validation_every"]),
@@ -90,7 +90,7 @@ def main():
             log("training: resuming from its checkpoint")
         p, dt = run(cmd)
         return dict(last_json_line(p), wall_seconds=dt, command=shlex.join(cmd), resumed=resumed)
-    training = pool.submit(cached, os.path.join(tdir, "train.json"), train)
+    training = pool.submit(cached, os.path.join(train_dir, "train.json"), train)
     cdir = os.path.join(a.work, "classical")
     jobs = [(n, o, tg) for n, o in M.CLASSICAL for tg in targets]
     per = {n: {} for n in LOCAL}
