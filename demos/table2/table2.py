@@ -101,7 +101,7 @@ def main():
         folder, b = os.path.join(mdir, m, str(n)), budget[key(n, tg)]
         if m == "basin-hopping":
             return M.basin_hopping(S, "lj-binary", tg, b, folder)
-        return M.fire_restarts(S, "lj-binary", tg, b, M.fire_options(per["fire"][key(n, tg)]), 12345 + all_targets.index((n, tg)), folder)
+        return M.fire_restarts(S, "lj-binary", tg, b, M.fire_options(per["fire"][key(n, tg)]), 12345 + 1000 * n + targets[n].index(tg), folder)
     for (m, n, tg), d in zip(ejobs, run_all(pool, equal_budget, ejobs, "equal-budget baselines")):
         per.setdefault(m, {})[key(n, tg)] = d
     for m in EQUAL_BUDGET:  # a target whose every seed failed has no budget
