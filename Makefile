@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
-                lammps python3 python3-numpy python3-ase emscripten nodejs \
+                lammps python3 python3-numpy python3-ase python3-matplotlib emscripten nodejs \
                 chromium \
                 libtorch-dev libgloo-dev libopenblas0-pthread \
                 libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk

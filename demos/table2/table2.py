@@ -2,175 +2,202 @@
 """Reproduce the paper's Table 2 (inductivity): a policy trained on 100-atom binary LJ adapts to
 structures of N = 25 ... 1000 atoms, against the classical optimisers at each N.
 
-Called by run.sh; see run.sh --help. Writes results/table2-<scale>.{json,md,svg}.
-Only the standard library and the `strider` binary are needed.
+Called by run.sh; see run.sh --help. Every step is a `strider` call whose result is kept in the work
+folder (demos/table1/jobs.py): a stopped run, rerun with the same command, continues where it stopped.
+Writes results/table2-<scale>[-<tag>].{json,md} and a plot (SVG and PNG).
 """
-import argparse, concurrent.futures as cf, datetime, json, os, platform, subprocess, sys, time
+import argparse, concurrent.futures as cf, datetime, os, platform, shlex, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "table1"))
-from table1 import FIRE_SAFE_DT_MAX, jrun, log, run, svg_plot  # noqa: E402
+import methods as M  # noqa: E402
+import plots  # noqa: E402
+from jobs import git_head, main_or_exit, check_parameters, file_sha256, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
 
 SCALES = {
-    # full: the paper's adaptation protocol (1000 epochs x 10 seeds) on 10 targets per size.
-    # large_*: targets and adaptation epochs at N >= LARGE_N, where an epoch costs ~N/100 times more.
-    "full":  dict(targets=10, adapt_epochs=1000, adapt_seeds=10, large_targets=10, large_epochs=1000),
-    "small": dict(targets=3, adapt_epochs=100, adapt_seeds=1, large_targets=1, large_epochs=30),
-    "tiny":  dict(targets=1, adapt_epochs=3, adapt_seeds=1, large_targets=1, large_epochs=3),
+    # full: the paper's adaptation protocol (1000 epochs x 10 seeds) on 10 targets at every size.
+    # large_*: targets, epochs and seeds at N >= LARGE_N, where an epoch costs ~N/100 times more.
+    "full":  dict(targets=10, adapt_epochs=1000, adapt_seeds=10, large_targets=10, large_epochs=1000, large_seeds=10),
+    "small": dict(targets=3, adapt_epochs=100, adapt_seeds=1, large_targets=1, large_epochs=30, large_seeds=1),
+    "tiny":  dict(targets=1, adapt_epochs=3, adapt_seeds=2, large_targets=1, large_epochs=2, large_seeds=1),
 }
 LARGE_N = 500
 SIZES = [25, 50, 100, 250, 500, 1000]
-CLASSICAL = [("gd", ["--optimizer", "gd"]), ("adam", ["--optimizer", "adam"]),
-             (f"fire-dtmax{FIRE_SAFE_DT_MAX}", ["--optimizer", "fire", "--set", f"dt_max={FIRE_SAFE_DT_MAX}"]),
-             ("fire2", ["--optimizer", "fire2"]), ("lbfgs", ["--optimizer", "lbfgs"])]
+LOCAL = [name for name, _ in M.CLASSICAL]
+EQUAL_BUDGET = ["basin-hopping", "fire-restarts"]
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--strider", required=True)
     ap.add_argument("--model", required=True, help="policy weights trained at N = 100 (lj-binary)")
     ap.add_argument("--scale", default="small", choices=SCALES)
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    ap.add_argument("--estimator", default="pathwise", help="the learned method: strider adapt --estimator NAME")
+    ap.add_argument("--adapt-options", default="", help="more strider adapt options, one string")
+    ap.add_argument("--tag", help="name of the method in file names (default: from estimator and options)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--work", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--command", default="")
     for k in SCALES["full"]:
         ap.add_argument("--" + k.replace("_", "-"), type=int)
-    a = ap.parse_args()
+    return ap.parse_args()
+
+
+def main():
+    a = parse_args()
+    exit_on_signals()
     S = a.strider
     P = dict(SCALES[a.scale])
-    for k in P:
-        if getattr(a, k) is not None:
-            P[k] = getattr(a, k)
+    P.update({k: getattr(a, k) for k in P if getattr(a, k) is not None})
     sizes = [int(n) for n in a.sizes.split(",")]
-    os.makedirs(a.work, exist_ok=True); os.makedirs(a.results, exist_ok=True)
+    adapt_options = shlex.split(a.adapt_options)
+    tag = a.tag if a.tag is not None else M.method_tag(a.estimator, [], adapt_options)
+    name = f"table2-{a.scale}" + (f"-{tag}" if tag else "")
+    method = {"estimator": a.estimator, "adapt_options": adapt_options, "tag": tag, "model": os.path.abspath(a.model), "model_sha256": file_sha256(a.model)}
+    check_parameters(a.work, {"targets": P["targets"], "large_targets": P["large_targets"]})
+    mdir = os.path.join(a.work, "method-" + (tag or a.estimator))
+    check_parameters(mdir, dict(method, **P))
+    os.makedirs(a.results, exist_ok=True)
     pool = cf.ThreadPoolExecutor(a.jobs)
     T0 = time.time()
-
-    count = lambda n: P["large_targets"] if n >= LARGE_N else P["targets"]
-    epochs = lambda n: P["large_epochs"] if n >= LARGE_N else P["adapt_epochs"]
+    large = lambda n: n >= LARGE_N
+    count = lambda n: P["large_targets"] if large(n) else P["targets"]
+    epochs = lambda n: P["large_epochs"] if large(n) else P["adapt_epochs"]
+    n_seeds = lambda n: P["large_seeds"] if large(n) else P["adapt_seeds"]
 
     # 1. targets: strider generate seed 2 at every size (held out: the policy saw only N = 100, seed 1)
     def generate(n):
         out = os.path.join(a.work, f"targets-{n}")
-        if not os.path.exists(os.path.join(out, "manifest.json")):
-            jrun([S, "generate", "--system", "lj-binary", "--n", str(n), "--count", str(count(n)),
-                  "--seed", "2", "--out", out, "--json"])
-        return n, sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".xyz"))[:count(n)]
-    targets = dict(pool.map(generate, sizes))
-    log("targets ready")
+        if not os.path.exists(os.path.join(out, "manifest.json")):  # written last by strider generate
+            run([S, "generate", "--system", "lj-binary", "--n", str(n), "--count", str(count(n)), "--seed", "2", "--out", out, "--json"])
+        return sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".xyz"))[:count(n)]
+    targets = dict(zip(sizes, run_all(pool, generate, sizes, "generate")))
+    all_targets = [(n, tg) for n in sizes for tg in targets[n]]
+    key = lambda n, tg: f"{n}-{M.stem(tg)}"
 
-    # 2. classical local optimisers (paper presets, 1000 steps) and the adapted policy, per target
-    def minimize(job):
-        name, opts, tgt = job
-        p, dt = run([S, "minimize", tgt, "--system", "lj-binary", *opts, "--json"], allow_rc=(0, 3))
-        if p.returncode == 3:
-            return name, tgt, {"diverged": True, "final_energy": None, "evaluations": None}
-        return name, tgt, json.loads(p.stdout.strip().splitlines()[-1])
+    # 2. classical local optimisers (paper presets and steps) and the adaptation, every (N, target, seed) a job
+    cdir = os.path.join(a.work, "classical")
+    cjobs = [(m, o, n, tg) for m, o in M.CLASSICAL for n, tg in all_targets]
+    sjobs = [(n, tg, k) for n, tg in all_targets for k in range(1, n_seeds(n) + 1)]
+    def job(j):
+        if len(j) == 4:
+            m, o, n, tg = j
+            return M.classical(S, "lj-binary", tg, m, o, os.path.join(cdir, str(n)))
+        n, tg, k = j
+        return M.adapt_seed(S, a.model, tg, k, epochs(n), a.estimator, adapt_options, os.path.join(mdir, "adapt", key(n, tg)))
+    results = run_all(pool, job, cjobs + sjobs, "classical and adaptation seeds")
+    per = {m: {} for m in LOCAL}
+    for (m, _, n, tg), d in zip(cjobs, results):
+        per[m][key(n, tg)] = d
+    seeds_of = {key(n, tg): [d for (n2, t2, _), d in zip(sjobs, results[len(cjobs):]) if (n2, t2) == (n, tg)] for n, tg in all_targets}
+    per["policy"] = {k: M.best_of_seeds(s) for k, s in seeds_of.items()}
 
-    def adapt(tgt):
-        n = int(os.path.basename(os.path.dirname(tgt)).split("-")[1])
-        base = os.path.join(a.work, "adapt-" + os.path.basename(os.path.dirname(tgt)) + "-" + os.path.basename(tgt)[:-4])
-        if os.path.exists(base + ".json"):
-            return "policy", tgt, json.load(open(base + ".json"))
-        t = time.time()
-        d = jrun([S, "adapt", a.model, tgt, "--epochs", str(epochs(n)), "--seeds", str(P["adapt_seeds"]),
-                  "--seed", "1", "--curve", base + ".csv", "--json"])
-        d["wall_seconds"] = time.time() - t
-        json.dump(d, open(base + ".json", "w"))
-        return "policy", tgt, d
+    # 3. equal budget: basin hopping and FIRE with restarts get the policy's evaluations (all seeds)
+    budget = budget_of(per)
+    ejobs = [(m, n, tg) for n, tg in all_targets for m in EQUAL_BUDGET if budget[key(n, tg)] > 1]
+    def equal_budget(j):
+        m, n, tg = j
+        folder, b = os.path.join(mdir, m, str(n)), budget[key(n, tg)]
+        if m == "basin-hopping":
+            return M.basin_hopping(S, "lj-binary", tg, b, folder)
+        return M.fire_restarts(S, "lj-binary", tg, b, M.fire_options(per["fire"][key(n, tg)]), 12345 + 1000 * n + targets[n].index(tg), folder)
+    for (m, n, tg), d in zip(ejobs, run_all(pool, equal_budget, ejobs, "equal-budget baselines")):
+        per.setdefault(m, {})[key(n, tg)] = d
+    for m in EQUAL_BUDGET:  # a target whose every seed failed has no budget
+        per.setdefault(m, {})
+        for n, tg in all_targets:
+            per[m].setdefault(key(n, tg), {"failed": True, "final_energy": None, "evaluations": 0, "wall_seconds": 0.0})
+    wall = time.time() - T0
+    log(f"all jobs done ({wall:.0f} s in this call)")
+    report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_seeds, wall)
 
-    all_targets = [tg for n in sizes for tg in targets[n]]
-    per = {}
-    jobs = [pool.submit(minimize, (m, o, tg)) for m, o in CLASSICAL for tg in all_targets]
-    jobs += [pool.submit(adapt, tg) for tg in all_targets]
-    for j in jobs:
-        name, tgt, d = j.result()
-        per.setdefault(name, {})[tgt] = d
-    log("classical and adaptation done")
 
-    # 3. basin hopping with the policy's budget of energy evaluations, per target
-    def bh(tg):
-        return "basin-hopping", tg, jrun([S, "search", tg, "--system", "lj-binary", "--method", "basin-hopping",
-                                          "--budget", str(per["policy"][tg]["evaluations"]), "--seed", "1", "--json"])
-    for name, tg, d in pool.map(bh, all_targets):
-        per.setdefault(name, {})[tg] = d
-    log("basin hopping done")
+def budget_of(per):
+    """The equal-budget methods' budget per target: the policy's evaluations (all seeds)."""
+    return {k: d["evaluations"] for k, d in per["policy"].items()}
 
-    methods = [m for m, _ in CLASSICAL] + ["policy", "basin-hopping"]
+
+def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_seeds, wall):
+    order = LOCAL + ["policy"] + EQUAL_BUDGET
+    labels = M.labels(method)
+    label = labels["policy"]
     table = {}
     for n in sizes:
-        row = {}
-        for m in methods:
-            es = [per[m][tg]["final_energy"] for tg in targets[n] if per[m][tg].get("final_energy") is not None]
-            evs = [per[m][tg]["evaluations"] for tg in targets[n] if per[m][tg].get("evaluations") is not None]
-            row[m] = {"min": min(es) if es else None, "mean": sum(es) / len(es) if es else None,
-                      "mean_per_atom": sum(es) / len(es) / n if es else None, "failed": len(targets[n]) - len(es),
-                      "mean_evaluations": sum(evs) / len(evs) if evs else None,
-                      "per_target": [per[m][tg].get("final_energy") for tg in targets[n]]}
-        row["initial_mean"] = sum(per["gd"][tg]["initial_energy"] for tg in targets[n]) / len(targets[n])
-        row["targets"], row["adapt_epochs"] = len(targets[n]), epochs(n)
-        row["policy_seconds_per_epoch"] = sum(per["policy"][tg].get("wall_seconds", 0) for tg in targets[n]) / (
-            len(targets[n]) * epochs(n) * P["adapt_seeds"])
+        ks = [key(n, tg) for tg in targets[n]]
+        row = {m: M.summarize([per[m][k] for k in ks], n_atoms=n) for m in order}
+        row["initial_mean"] = sum(per["gd"][k]["initial_energy"] for k in ks) / len(ks)
+        row["targets"], row["adapt_epochs"], row["adapt_seeds"] = len(ks), epochs(n), n_seeds(n)
+        row["policy_seconds_per_epoch"] = sum(per["policy"][k]["wall_seconds"] for k in ks) / (len(ks) * epochs(n) * n_seeds(n))
+        row["fire_variants"] = {k: per["fire"][k]["variant"] for k in ks}
         table[n] = row
-    total = time.time() - T0
-    out = {"scale": a.scale, "parameters": P, "sizes": sizes, "command": a.command, "model": a.model,
-           "date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+    head = git_head()
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    out = {"scale": a.scale, "parameters": P, "method": method, "sizes": sizes, "command": a.command,
+           "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "machine": f"{platform.node()} ({os.cpu_count()} cores, shared), {platform.machine()}",
-           "strider_version": run([S, "--version"])[0].stdout.strip(),
-           "git_head_at_run": subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"],
-                                             capture_output=True, text=True).stdout.strip(),
-           "wall_seconds": total, "table": table,
-           "raw": {m: {os.path.relpath(tg, a.work): per[m][tg] for tg in all_targets} for m in methods}}
-    tag = f"table2-{a.scale}"
-    with open(os.path.join(a.results, tag + ".json"), "w") as f:
-        json.dump(out, f, indent=1)
+           "strider_version": run([S, "--version"])[0].stdout.strip(), "git_head_at_run": head,
+           "wall_seconds_this_call": wall, "table": table,
+           "raw": {m: per[m] for m in order}, "seeds": seeds_of}
+    write_json_atomically(os.path.join(a.results, name + ".json"), out)
 
-    series = [(m, sizes, [table[n][m]["mean_per_atom"] for n in sizes]) for m in methods
+    series = [(labels[m], sizes, [table[n][m]["mean_per_atom"] for n in sizes]) for m in order
               if all(table[n][m]["mean_per_atom"] is not None for n in sizes)]
-    svg_plot(os.path.join(a.results, tag + ".svg"), series, "lj-binary: policy trained at N = 100, adapted at every N",
-             "N (atoms)", "mean final energy per atom (epsilon)")
+    plots.lines(os.path.join(a.results, name), series, f"lj-binary: the policy trained at N = 100 adapted at every N; {method['estimator']}" + (f", {method['tag']}" if method["tag"] else ""),
+                "N (atoms)", "mean final energy per atom (epsilon)", logx=True, xticks=sizes)
 
     fmt = lambda v, d=2: "—" if v is None else f"{v:.{d}f}"
-    md = [f"# Table 2 reproduction (inductivity), scale `{a.scale}`" + (" (REDUCED — not the paper's protocol)" if a.scale != "full" else ""), "",
+    reduced = " (REDUCED — not the paper's protocol)" if a.scale != "full" or any(P[k] != SCALES["full"][k] for k in P) else ""
+    md = [f"# Table 2 reproduction (inductivity), scale `{a.scale}`, {label}{reduced}", "",
           f"- Command: `{a.command}`",
-          f"- Date: {out['date_utc']}; machine: {out['machine']}; {out['strider_version']}; commit {out['git_head_at_run']}",
-          f"- Policy: `{os.path.relpath(a.model, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))}` "
-          "(pathwise, trained on 75 binary-LJ structures of N = 100 by demos/table1), never retrained; at every N it is "
-          f"adapted to each target for {P['adapt_epochs']} epochs x {P['adapt_seeds']} seed(s) (`strider adapt`); "
-          f"at N >= {LARGE_N}: {P['large_epochs']} epochs.",
+          f"- Date: {out['date_utc']}; machine: {out['machine']}; {out['strider_version']}; commit {head}",
+          f"- Policy: `{os.path.relpath(method['model'], root)}` (sha256 {method['model_sha256'][:12]}), trained on 75 binary-LJ structures of N = 100, "
+          f"never retrained; at every N adapted to each target by `{shlex.join(['strider', 'adapt', '--estimator', method['estimator'], '--seeds', '1', '--seed', 'K', *method['adapt_options']])}` "
+          f"(each seed its own process, the best kept): {P['adapt_epochs']} epochs × {P['adapt_seeds']} seeds; "
+          f"at N >= {LARGE_N}: {P['large_epochs']} epochs × {P['large_seeds']} seeds.",
           f"- Targets: `strider generate --system lj-binary --n N --seed 2`, the first {P['targets']} per N "
           f"({P['large_targets']} at N >= {LARGE_N}; T = 2.0 liquids at density 1.2).",
-          "- Classical: `strider minimize` with the paper's presets and 1000 steps (FIRE with dt_max 0.02: the paper's 0.4 diverges); "
-          "basin hopping (`strider search`, L-BFGS) gets the policy's own number of energy evaluations.",
-          f"- Wall time: {total:.0f} s.", "",
-          "Mean final energy per atom (epsilon; lower is better), and mean total energy over the targets:", "",
-          "| N | targets | adaptation epochs | start | " + " | ".join(methods) + " |", "| --- " * (len(methods) + 4) + "|"]
+          f"- Classical: `strider minimize` with the paper's presets and 1000 steps; FIRE with the paper's preset where it converges, "
+          f"with dt_max {M.FIRE_STABLE_DT_MAX} where it diverges (the FIRE rows below say on how many targets). Basin hopping "
+          "(`strider search`, L-BFGS) and FIRE with restarts get the policy's own number of energy evaluations (all seeds) on each target.",
+          f"- Wall time of this call: {wall:.0f} s with {a.jobs} jobs in parallel.", "",
+          "Mean final energy per atom (epsilon; lower is better):", "",
+          "| N | targets | epochs × seeds | start | " + " | ".join(labels[m] for m in order) + " |", "| --- " * (len(order) + 4) + "|"]
     for n in sizes:
         r = table[n]
-        md.append(f"| {n} | {r['targets']} | {r['adapt_epochs']} | {r['initial_mean'] / n:.4f} | " + " | ".join(fmt(r[m]["mean_per_atom"], 4) for m in methods) + " |")
-    md += ["", "| N | " + " | ".join(f"{m} mean / min" for m in methods) + " |", "| --- " * (len(methods) + 1) + "|"]
+        md.append(f"| {n} | {r['targets']} | {r['adapt_epochs']} × {r['adapt_seeds']} | {r['initial_mean'] / n:.4f} | "
+                  + " | ".join(fmt(r[m]["mean_per_atom"], 4) for m in order) + " |")
+    md += ["", "Mean / min total energy over the targets, and mean energy evaluations / wall seconds per target:", "",
+           "| N | " + " | ".join(labels[m] for m in order) + " |", "| --- " * (len(order) + 1) + "|"]
     for n in sizes:
         r = table[n]
-        md.append(f"| {n} | " + " | ".join(f"{fmt(r[m]['mean'])} / {fmt(r[m]['min'])}" for m in methods) + " |")
-    md += ["", "Energy evaluations per target (mean): " + "; ".join(
-        f"N = {n}: policy {fmt(table[n]['policy']['mean_evaluations'], 0)}" for n in sizes) + ".",
-           "Adaptation wall time per epoch (T = 15 steps, forward + backward): " + "; ".join(
+        md.append(f"| {n} | " + " | ".join(f"{fmt(r[m]['mean'])} / {fmt(r[m]['min'])}; {fmt(r[m]['mean_evaluations'], 0)} ev, "
+                                          f"{fmt(r[m]['mean_wall_seconds'], 1)} s" for m in order) + " |")
+    md += ["", "FIRE's preset diverged (dt_max " + M.FIRE_STABLE_DT_MAX + " used) on: " + "; ".join(
+        f"N = {n}: {sum(v != 'paper preset' for v in table[n]['fire_variants'].values())}/{table[n]['targets']}" for n in sizes) + ".",
+           "Adaptation wall time per epoch (one seed, T = 15 steps, forward + backward): " + "; ".join(
         f"N = {n}: {1000 * table[n]['policy_seconds_per_epoch']:.0f} ms" for n in sizes) + " (shared machine).", ""]
+    over = [f"{k} ({per['basin-hopping'][k]['evaluations']} > {b})" for k, b in budget_of(per).items() if per["basin-hopping"][k]["evaluations"] > b + 1]
+    if over:
+        md += ["Basin hopping's first local minimisation is not cut by the budget; it spent more on: " + ", ".join(over) + ".", ""]
+    failed = [(k, f) for k, d in per["policy"].items() for f in d["failed_seeds"]]
+    if failed:
+        md += ["Seeds aborted by strider: " + "; ".join(f"{k} seed {f['seed']}: {f['error']}" for k, f in failed) + ".", ""]
     wins = [n for n in sizes if table[n]["policy"]["mean"] is not None and all(
-        table[n][m]["mean"] is None or table[n]["policy"]["mean"] < table[n][m]["mean"] for m in methods if m != "policy")]
-    beats_fire = [n for n in sizes if table[n]["policy"]["mean"] is not None and table[n][f"fire-dtmax{FIRE_SAFE_DT_MAX}"]["mean"] is not None
-                  and table[n]["policy"]["mean"] < table[n][f"fire-dtmax{FIRE_SAFE_DT_MAX}"]["mean"]]
+        table[n][m]["mean"] is None or table[n]["policy"]["mean"] < table[n][m]["mean"] for m in order if m != "policy")]
+    beats_fire = [n for n in sizes if None not in (table[n]["policy"]["mean"], table[n]["fire"]["mean"])
+                  and table[n]["policy"]["mean"] < table[n]["fire"]["mean"]]
     md.append(f"Policy lowest mean of all methods at N = {', '.join(map(str, wins)) or 'none'}; "
               f"below FIRE's mean at N = {', '.join(map(str, beats_fire)) or 'none'}.")
-    md += ["", f"Plot: [{tag}.svg]({tag}.svg). Raw results: [{tag}.json]({tag}.json).", ""]
-    note = os.path.join(a.results, tag + ".note.md")
+    md += ["", f"Plot: [{name}.svg]({name}.svg) ([PNG]({name}.png)). Raw per-target and per-seed results: [{name}.json]({name}.json).", ""]
+    note = os.path.join(a.results, name + ".note.md")
     if os.path.exists(note):
-        md += [open(note).read().rstrip(), ""]
-    with open(os.path.join(a.results, tag + ".md"), "w") as f:
+        with open(note) as f:
+            md += [f.read().rstrip(), ""]
+    with open(os.path.join(a.results, name + ".md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))
 
 
 if __name__ == "__main__":
-    main()
+    main_or_exit(main)

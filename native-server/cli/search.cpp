@@ -1,6 +1,7 @@
 // `strider search FILE --method basin-hopping`: a global search for low minima.
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +16,7 @@ namespace strider::cli {
 const CommandSpec search_spec{
     "search",
     "FILE --method basin-hopping [--local NAME] [--budget EVALS] [--temperature T] [--step S]\n"
-    "                      [--seed S] [--fmax F] [--out OUT.xyz] [--system KEY] [--json]",
+    "                      [--seed S] [--fmax F] [--out OUT.xyz] [--curve CURVE.csv] [--system KEY] [--json]",
     "Search for the lowest minimum near the structure in FILE (basin hopping, Wales & Doye 1997).",
     {"FILE"},
     [] {
@@ -28,6 +29,8 @@ const CommandSpec search_spec{
       options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 eps/sigma)"});
       options.push_back({"--seed", "S", "random seed (default 1); the same seed repeats the same search"});
       options.push_back({"--out", "OUT.xyz", "write the lowest minimum found (extxyz)"});
+      options.push_back({"--curve", "CURVE.csv", "after the first minimisation (hop 0) and every hop: hop, evaluations"
+                                                 " so far, the hop's minimum, the current and the best minimum"});
       options.push_back({"--json", "", "print one JSON object: initial_energy, final_energy (the best), hops,"
                                        " accepted, evaluations, ..."});
       return options;
@@ -82,14 +85,24 @@ int run_search(const ParsedArgs& args) {
   const double initial_energy = evaluator.evaluate(system).energy;
   Progress progress(budget, "evaluations");
   HopReport report = search.init(system, evaluator);
+  std::ostringstream curve;
+  curve.precision(17);
+  curve << "hop,evaluations,trial_energy,energy,best_energy,accepted\n";
+  const auto add_to_curve = [&curve](const HopReport& r) {
+    curve << r.hop << ',' << r.evaluations << ',' << r.trial_energy << ',' << r.energy << ',' << r.best_energy << ','
+          << (r.accepted ? 1 : 0) << '\n';
+  };
+  add_to_curve(report);
   while (report.evaluations < budget) {
     report = search.hop(system, evaluator, budget);
+    add_to_curve(report);
     char note[96];
     std::snprintf(note, sizeof note, "best %.10g  hops %ld", report.best_energy, report.hop);
     progress.update(report.evaluations, note);
   }
   progress.finish();
 
+  if (auto c = args.value("--curve")) io::write_file_atomically(*c, curve.str());
   if (out_path) {
     Frame best = to_frame(search.best(), evaluator.potential());
     best.system_key = loaded.key;

@@ -148,6 +148,16 @@ check "search --out writes the best minimum" same_energy "$WORK/best.json" "$(re
 "$STRIDER" search "$REFS/lj-cluster13.xyz" --budget 1500 --seed 5 --json >"$WORK/s1.json"
 "$STRIDER" search "$REFS/lj-cluster13.xyz" --budget 1500 --seed 5 --json >"$WORK/s2.json"
 check "search with one seed repeats itself" cmp "$WORK/s1.json" "$WORK/s2.json"
+"$STRIDER" search "$REFS/lj-cluster13.xyz" --budget 4000 --seed 3 --curve "$WORK/search.csv" --json >"$WORK/search-curve.json"
+check "search --curve: one row per hop, best non-increasing, ending at LJ13's -44.326801" $PY -c '
+import csv,json,sys
+o=json.load(open(sys.argv[1])); rows=list(csv.DictReader(open(sys.argv[2])))
+assert [int(r["hop"]) for r in rows]==list(range(o["hops"]+1)), "one row per hop, hop 0 first"
+ev=[int(r["evaluations"]) for r in rows]; best=[float(r["best_energy"]) for r in rows]
+assert all(a<b for a,b in zip(ev,ev[1:])) and ev[-1]==o["evaluations"]
+assert all(b<=a for a,b in zip(best,best[1:])) and best[-1]==min(float(r["energy"]) for r in rows)
+assert best[-1]==o["final_energy"] and abs(best[-1]+44.326801)<1e-5
+assert sum(int(r["accepted"]) for r in rows)==o["accepted"]' "$WORK/search-curve.json" "$WORK/search.csv"
 refuses "search: unknown method" "unknown method" search "$REFS/lj-cluster13.xyz" --method annealing
 refuses "search: NaN temperature" "--temperature" search "$REFS/lj-cluster13.xyz" --temperature nan
 refuses "search: negative budget" "--budget" search "$REFS/lj-cluster13.xyz" --budget -5

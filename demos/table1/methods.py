@@ -1,0 +1,216 @@
+"""The methods the table reproductions compare, each one `strider` call per (target[, seed]) whose result
+is cached in the work folder (see jobs.py), and their "anytime" curves: the best energy reached against
+the energy evaluations spent, as lists of [evaluations, best energy].
+"""
+import csv, os, random, re, shlex
+
+from jobs import cached, last_json_line, run
+
+# The local optimisers of the paper's Table 1 with its presets and step counts (strider minimize --help).
+# FIRE runs with the paper's preset; where that diverges on a target it runs again with dt_max 0.02.
+CLASSICAL = [("gd", ["--optimizer", "gd"]), ("adam", ["--optimizer", "adam"]), ("fire", ["--optimizer", "fire"]),
+             ("fire2", ["--optimizer", "fire2"]), ("lbfgs", ["--optimizer", "lbfgs"])]
+FIRE_STABLE_DT_MAX = "0.02"
+FIRE_STABLE = ["--optimizer", "fire", "--set", f"dt_max={FIRE_STABLE_DT_MAX}"]
+# strider minimize's default step count (the paper's): 1000, 2000 for csh.
+PAPER_STEPS = {"csh": 2000}
+# The random move of a FIRE restart: every coordinate uniformly in [-S, S] (basin hopping's default step).
+RESTART_STEP = {"lj-binary": 0.4, "sw-si": 0.4, "csh": 10.0}
+
+
+def stem(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def minimize(strider, system, target, options, out_json):
+    """strider minimize TARGET with options, cached at out_json. A divergence (exit status 3) is a result:
+    {"diverged": true, "error": ...}."""
+    def compute():
+        p, dt = run([strider, "minimize", target, "--system", system, *options, "--json"], ok=(0, 3))
+        if p.returncode == 3:
+            return {"diverged": True, "error": p.stderr.strip(), "wall_seconds": dt, "options": options}
+        d = last_json_line(p)
+        d.update(diverged=False, wall_seconds=dt, options=options)
+        return d
+    return cached(out_json, compute)
+
+
+def classical(strider, system, target, name, options, folder):
+    """One classical local optimiser on one target. "fire" is the paper's preset where it converges and
+    FIRE with dt_max 0.02 where the preset diverges: its result says which ("variant"), and keeps the
+    preset's divergence under "paper_preset"."""
+    os.makedirs(folder, exist_ok=True)
+    d = minimize(strider, system, target, options, os.path.join(folder, f"{name}-{stem(target)}.json"))
+    if name != "fire":
+        return d
+    if not d["diverged"]:
+        return dict(d, variant="paper preset")
+    stable = minimize(strider, system, target, FIRE_STABLE, os.path.join(folder, f"fire-dtmax{FIRE_STABLE_DT_MAX}-{stem(target)}.json"))
+    return dict(stable, variant=f"dt_max {FIRE_STABLE_DT_MAX}", paper_preset=d)
+
+
+def fire_options(fire_result):
+    """The FIRE options that converge on this target (from classical(..., "fire", ...))."""
+    return FIRE_STABLE if "paper_preset" in fire_result else ["--optimizer", "fire"]
+
+
+def adapt_seed(strider, model, target, seed, epochs, estimator, options, folder):
+    """One seed of the policy's adaptation to one target (`strider adapt --seeds 1 --seed K`), cached at
+    folder/seed-K.json with its curve (seed-K.csv) and lowest structure (seed-K.xyz). A seed that strider
+    aborts (exit status 1, e.g. a non-finite coordinate) is a result: {"failed": true, "error": ...}."""
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.join(folder, f"seed-{seed}")
+    def compute():
+        cmd = [strider, "adapt", model, target, "--estimator", estimator, "--epochs", str(epochs),
+               "--seeds", "1", "--seed", str(seed), "--curve", base + ".csv", "--out", base + ".xyz", "--json", *options]
+        p, dt = run(cmd, ok=(0, 1))
+        if p.returncode == 1:
+            return {"seed": seed, "failed": True, "error": p.stderr.strip(), "wall_seconds": dt, "command": shlex.join(cmd)}
+        d = last_json_line(p)
+        d.update(seed=seed, failed=False, wall_seconds=dt, curve_file=base + ".csv", out_file=base + ".xyz", command=shlex.join(cmd))
+        return d
+    return cached(base + ".json", compute)
+
+
+def best_of_seeds(seeds):
+    """The policy's result on one target from its seeds' results (seed order): the best seed's energy,
+    every seed's evaluations and wall time summed (an aborted seed's evaluations are unknown: not counted)."""
+    ok = [s for s in seeds if not s["failed"]]
+    d = {"seeds": len(seeds), "failed_seeds": [{"seed": s["seed"], "error": s["error"]} for s in seeds if s["failed"]],
+         "evaluations": sum(s["evaluations"] for s in ok), "wall_seconds": sum(s["wall_seconds"] for s in seeds),
+         "seed_energies": [None if s["failed"] else s["final_energy"] for s in seeds]}
+    if not ok:
+        return dict(d, failed=True, final_energy=None)
+    best = min(ok, key=lambda s: s["final_energy"])
+    return dict(d, failed=False, final_energy=best["final_energy"], initial_energy=best["initial_energy"],
+                best_seed=best["seed"], best_epoch=best["best_epoch"], curve_file=best["curve_file"], out_file=best["out_file"])
+
+
+def read_curve(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def policy_curve(seeds):
+    """Anytime curve of the adaptation, its seeds one after another: [[evaluations, best energy so far]]."""
+    ok = [s for s in seeds if not s["failed"]]
+    if not ok:
+        return []
+    curve, offset, best = [[1, ok[0]["initial_energy"]]], 0, ok[0]["initial_energy"]
+    for s in ok:
+        for r in read_curve(s["curve_file"]):
+            best = min(best, float(r["best_energy"]))
+            curve.append([offset + int(r["evaluations"]), best])
+        offset += s["evaluations"]
+    return curve
+
+
+def basin_hopping(strider, system, target, budget, folder):
+    """strider search --method basin-hopping with `budget` energy evaluations, cached in folder; its
+    result carries its anytime curve (from search --curve)."""
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.join(folder, stem(target))
+    def compute():
+        p, dt = run([strider, "search", target, "--system", system, "--method", "basin-hopping", "--budget", str(budget),
+                     "--seed", "1", "--curve", base + ".csv", "--json"])
+        d = last_json_line(p)
+        curve = [[1, d["initial_energy"]]] + [[int(r["evaluations"]), float(r["best_energy"])] for r in read_curve(base + ".csv")]
+        return dict(d, wall_seconds=dt, curve=curve)
+    return cached(base + ".json", compute)
+
+
+def fire_restarts(strider, system, target, budget, fire, seed, folder):
+    """FIRE (options `fire`, the paper's step count per run) from the target, then from the target with
+    every coordinate moved uniformly in [-S, S] (RESTART_STEP), until `budget` energy evaluations are
+    spent; the best final energy is kept. A diverged run is charged its full step count. Cached in folder."""
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.join(folder, stem(target))
+    def compute():
+        rng = random.Random(seed)
+        left, runs, wall = budget, [], 0.0
+        start = base + "-start.xyz"
+        while left > 1:
+            steps = min(PAPER_STEPS.get(system, 1000), left - 1)
+            if runs:
+                perturb(target, start, RESTART_STEP[system], rng)
+            p, dt = run([strider, "minimize", start if runs else target, "--system", system, *fire, "--steps", str(steps), "--json"], ok=(0, 3))
+            wall += dt
+            if p.returncode == 3:
+                runs.append({"diverged": True, "evaluations": steps + 1, "final_energy": None})
+            else:
+                d = last_json_line(p)
+                runs.append({"diverged": False, "evaluations": d["evaluations"], "final_energy": d["final_energy"],
+                             "initial_energy": d["initial_energy"]})
+            left -= runs[-1]["evaluations"]
+        if os.path.exists(start):
+            os.remove(start)
+        curve, used, best = [], 0, None
+        for r in runs:
+            if best is None and r.get("initial_energy") is not None:
+                curve.append([1, r["initial_energy"]])
+            used += r["evaluations"]
+            if r["final_energy"] is not None:
+                best = r["final_energy"] if best is None else min(best, r["final_energy"])
+            if best is not None:
+                curve.append([used, best])
+        return {"final_energy": best, "evaluations": used, "budget": budget, "restarts": len(runs),
+                "diverged_runs": sum(r["diverged"] for r in runs), "fire_options": fire, "wall_seconds": wall,
+                "runs": runs, "curve": curve}
+    return cached(base + ".json", compute)
+
+
+def perturb(src, dst, step, rng):
+    """Write src (a strider extxyz file: species and positions first) to dst with every coordinate moved
+    uniformly in [-step, step]. A small parser of our own: ASE 3.22 cannot read the species names of
+    strider's lj-binary (A, B) and csh (CSH) files. Energies and forces in src are dropped (stale)."""
+    with open(src) as f:
+        lines = f.read().splitlines()
+    n = int(lines[0])
+    keep = []
+    for token in shlex.split(lines[1]):
+        key = token.split("=", 1)[0]
+        if key == "Properties" and not token.startswith("Properties=species:S:1:pos:R:3"):
+            raise ValueError(f"{src}: line 2: Properties must start with species:S:1:pos:R:3, not {token}")
+        if key in ("Lattice", "pbc", "system"):
+            keep.append(f'{key}="{token.split("=", 1)[1]}"')
+    out = [str(n), " ".join(keep + ["Properties=species:S:1:pos:R:3"])]
+    for i, line in enumerate(lines[2:2 + n]):
+        t = line.split()
+        if len(t) < 4:
+            raise ValueError(f"{src}: line {i + 3}: expected species x y z")
+        xyz = [float(v) + rng.uniform(-step, step) for v in t[1:4]]
+        out.append(f"{t[0]} {xyz[0]:.12f} {xyz[1]:.12f} {xyz[2]:.12f}")
+    with open(dst, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def method_tag(estimator, train_options, adapt_options):
+    """The name of a learned method in file names: "" for the default (pathwise, no extra options),
+    else the estimator and the options, e.g. "bptt-adapt-restart-any"."""
+    if estimator == "pathwise" and not train_options and not adapt_options:
+        return ""
+    slug = lambda opts: "-".join(re.sub(r"[^A-Za-z0-9.]+", "_", o.lstrip("-")) for o in opts)
+    parts = [estimator] + (["train-" + slug(train_options)] if train_options else []) + (["adapt-" + slug(adapt_options)] if adapt_options else [])
+    return "-".join(parts)
+
+
+def labels(method):
+    """The methods' names in tables and plots; the policy's names its estimator and tag."""
+    tag, estimator = method["tag"], method["estimator"]
+    policy = f"policy ({tag if tag.startswith(estimator) else f'{estimator}, {tag}' if tag else estimator})"
+    return {"gd": "GD", "adam": "Adam", "fire": "FIRE", "fire2": "FIRE 2.0", "lbfgs": "L-BFGS", "policy": policy,
+            "basin-hopping": "basin hopping (equal budget)", "fire-restarts": "FIRE with restarts (equal budget)"}
+
+
+def summarize(results, n_atoms=None):
+    """min / mean final energy, mean evaluations and wall seconds over the targets' results."""
+    ok = [r for r in results if not r.get("diverged") and not r.get("failed") and r.get("final_energy") is not None]
+    es = [r["final_energy"] for r in ok]
+    mean = lambda xs: sum(xs) / len(xs) if xs else None
+    s = {"min": min(es) if es else None, "mean": mean(es), "failed": len(results) - len(ok), "targets": len(results),
+         "mean_evaluations": mean([r["evaluations"] for r in ok]), "mean_wall_seconds": mean([r.get("wall_seconds", 0.0) for r in results]),
+         "per_target": [r.get("final_energy") for r in results]}
+    if n_atoms:
+        s["mean_per_atom"] = None if s["mean"] is None else s["mean"] / n_atoms
+    return s
+
