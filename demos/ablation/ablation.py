@@ -158,7 +158,8 @@ def main():
                 "evaluations_per_target": mean([classical[n][t]["evaluations"] for t in targets])}
             for n in classical}
     start = mean([adapted[chosen[0][0]][t][1]["initial_energy"] for t in targets])
-    out = {"system": key, "command": a.command, "train_epochs": a.train_epochs, "targets": targets,
+    out = {"system": key, "command": a.command, "train_epochs": a.train_epochs,
+           "targets": [os.path.basename(t) for t in targets],
            "adapt_epochs": a.adapt_epochs, "seeds": a.seeds, "mean_start_energy": start, "variants": rows,
            "classical": refs, "wall_seconds": time.time() - t0}
     tag = f"{key}-ablation"
