@@ -44,9 +44,10 @@ const CommandSpec train_spec{
       options.push_back({"--batch-size", "B", "episodes per batch (default 4)"});
       options.push_back({"--accumulation", "A", "batches per update (default 2)"});
       options.push_back({"--features", "SET", "graph features: paper (eq. 3-4, default) or authors (their code)"});
-      options.push_back({"--init", "NAME", "initial weights: torch (uniform weights and biases, torch.nn.Linear's;"
-                                           " default), lecun (truncated-normal weights of variance 1/fan_in, zero"
-                                           " biases: flax's default, the authors' code) or he"});
+      options.push_back({"--init", "NAME", "initial weights: lecun (truncated-normal weights of variance 1/fan_in,"
+                                           " zero biases: flax's default, the authors' code; the default: the largest"
+                                           " single gain in demos/ablation), torch (uniform weights and biases,"
+                                           " torch.nn.Linear's: the untrained policy moves every atom alike) or he"});
       options.push_back({"--variance", "ALPHA", "action variance alpha (length^2), stored in MODEL (default 1e-5, the"
                                                 " paper's; the authors' code sampled with alpha 1e-12)"});
       for (const OptionSpec& o : learning_options(15)) options.push_back(o);
@@ -226,7 +227,7 @@ int run_train(const ParsedArgs& args) {
     resume_state = std::make_unique<rl::TrainerState>(rl::read_checkpoint_file(checkpoint_path));
   } else {
     PolicyConfig config = policy_preset(key, features);
-    if (auto init = args.value("--init")) config.initialisation = initialisation_from_string(*init);
+    config.initialisation = initialisation_from_string(args.value("--init").value_or("lecun"));
     if (auto alpha = args.number("--variance")) {
       if (!(*alpha > 0.0) || !std::isfinite(*alpha)) throw InputError("--variance must be a finite number > 0");
       config.variance = *alpha;

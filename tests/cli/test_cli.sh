@@ -242,6 +242,21 @@ refuses "train: another seed cannot resume" "seed" train $TRAIN --epochs 3 --see
 refuses "rollout: policy of another system" "lj-binary" rollout "$WORK/p.weights" "$REFS/sw-si-hot64.xyz" --steps 2
 refuses "rollout: missing policy" "no such policy file" rollout "$WORK/nowhere.weights" "$WORK/gen1/002.xyz"
 refuses "adapt: negative epochs" "--epochs" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs -1
+"$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 2 --seeds 1 --steps 3 --estimator bptt --restart any \
+  --variance 1e-12 --json >"$WORK/adapt-bptt.json"
+check "adapt --estimator bptt: one weighted-force pass per step but the first counts, options in the JSON" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1]))
+assert o["estimator"]=="bptt" and o["candidates"]==3 and o["variance"]==1e-12
+assert o["evaluations"]==1+2*(4+2) and o["final_energy"]<=o["initial_energy"]' "$WORK/adapt-bptt.json"
+"$STRIDER" train $TRAIN --epochs 1 --estimator bptt --init torch --variance 1e-12 --out "$WORK/b.weights" --json >"$WORK/train-bptt.json"
+check "train --estimator bptt --init --variance: recorded in the JSON and the weight file" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1])); w=open(sys.argv[2]).read()
+assert o["estimator"]=="bptt" and o["initialisation"]=="torch" and o["variance"]==1e-12
+assert "\"initialisation\": \"torch\"" in w and "\"variance\": 1e-12" in w' "$WORK/train-bptt.json" "$WORK/b.weights"
+refuses "adapt: an unknown restart rule" "unknown rule" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --restart best
+refuses "adapt: --restart with --candidates" "give one" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --restart any --candidates 3
+refuses "adapt: a zero variance" "--variance" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --variance 0
+refuses "train: an unknown initialisation" "unknown initialisation 'xavier'" train $TRAIN --init xavier --out "$WORK/x.weights"
 check "refused train runs wrote nothing" test ! -e "$WORK/x.weights"
 
 # --- errors: a clear message, status 2, nothing written ------------------------
