@@ -34,10 +34,9 @@ using torch_helpers::to_tensor;
 using torch_helpers::to_vector;
 using torch_helpers::widths;
 
-// A chunk of forward_backward (and of forward) holds about this many edges: per-edge
-// tensors are then edges x H doubles, 25 MB, below the 32 MB up to which the
-// allocator keeps freed memory (see the constructor); memory for autograd grows
-// with the chunk, not with the call.
+// A chunk of forward_backward (and of forward) holds about this many edges
+// (a larger graph alone): per-edge tensors are then edges x H doubles, 25 MB;
+// memory for autograd grows with the chunk, not with the call.
 constexpr long kBatchEdges = 65536;
 
 // One Linear layer: the indices of its weight (S, out, in) and bias (S, 1, out) in Net::leaves.
@@ -331,9 +330,9 @@ TorchSlotPolicy::TorchSlotPolicy(const StriderPolicy& source, int slots, const s
   // epoch. glibc's default (its mmap threshold adapting to the sizes freed, and
   // the heap trimmed back to the system above 2x that) returns them to the
   // kernel, so every new tensor pays page faults: measured 4x slower at
-  // N = 100, K = 10 (adapt_torch_vs_engine.sh). Keep up to 1 GiB of freed heap
-  // and serve tensors below 32 MiB (glibc's largest threshold) from it.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // N = 100, K = 10 (adapt_torch_vs_engine.sh). Serve every block from the
+  // heap (no mmap, whatever the size) and keep up to 1 GiB of it when freed.
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   net_->config = config_;
   net_->lay_out();
