@@ -63,6 +63,7 @@ bench: build
 	tests/benchmarks/fire_vs_lammps.sh $(BUILD)/strider
 	$(BUILD)/tests/bench_policy_step
 	tests/benchmarks/learning_vs_paper.sh $(BUILD)/strider
+	tests/benchmarks/adapt_torch_vs_engine.sh $(BUILD)/strider
 
 clean:
 	rm -rf $(BUILD) $(WASM_BUILD)

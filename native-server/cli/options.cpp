@@ -75,7 +75,11 @@ std::optional<ParsedArgs> parse(const CommandSpec& spec, const std::vector<std::
       parsed.values[name] = args[++k];
     }
   }
-  if (parsed.positionals.size() != spec.positionals.size()) {
+  // A last positional named "NAME..." takes one or more arguments.
+  const bool repeated = !spec.positionals.empty() && spec.positionals.back().size() > 3 &&
+                        spec.positionals.back().compare(spec.positionals.back().size() - 3, 3, "...") == 0;
+  if (repeated ? parsed.positionals.size() < spec.positionals.size()
+               : parsed.positionals.size() != spec.positionals.size()) {
     std::string expected;
     for (const auto& p : spec.positionals) expected += " " + p;
     throw InputError("'strider " + spec.name + "' expects" + expected + " (got " +

@@ -18,7 +18,7 @@ struct CommandSpec {
   std::string name;                     // "energy"
   std::string usage;                    // "FILE [options]"
   std::string summary;                  // one line
-  std::vector<std::string> positionals; // names of required positional arguments
+  std::vector<std::string> positionals; // names of required positional arguments; "NAME..." last: one or more
   std::vector<OptionSpec> options;
   std::string details;                  // extra paragraphs for --help
 };

@@ -59,15 +59,17 @@ Progress::~Progress() {
 
 void Progress::write_json_line(long done, const std::string& note) {
   if (!json_lines_) return;
-  std::fprintf(json_lines_, "{\"done\":%ld,\"total\":%ld,\"label\":%s,\"note\":%s}\n", done, total_,
-               json_string(label_).c_str(), json_string(note).c_str());
+  const std::string seeds = last_seeds_.empty() ? "" : ",\"seeds\":" + last_seeds_;
+  std::fprintf(json_lines_, "{\"done\":%ld,\"total\":%ld,\"label\":%s,\"note\":%s%s}\n", done, total_,
+               json_string(label_).c_str(), json_string(note).c_str(), seeds.c_str());
   std::fflush(json_lines_);
   last_line_ = std::chrono::steady_clock::now();
 }
 
-void Progress::update(long done, const std::string& note) {
+void Progress::update(long done, const std::string& note, const std::string& seeds) {
   last_done_ = done;
   last_note_ = note;
+  if (!seeds.empty()) last_seeds_ = seeds;
   if (json_lines_ && (std::chrono::steady_clock::now() - last_line_ >= std::chrono::milliseconds(200) || done >= total_)) {
     write_json_line(done, note);
   }

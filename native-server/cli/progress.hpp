@@ -3,7 +3,8 @@
 // rate and ETA), silent when stderr is piped or redirected. When the
 // environment names a file in STRIDER_PROGRESS_FILE (the server does, for its
 // jobs), every command also appends JSON lines to it, at most five a second:
-// {"done":k,"total":n,"label":"epochs","note":"..."}.
+// {"done":k,"total":n,"label":"epochs","note":"..."}, plus "seeds":[...] once
+// an adaptation has passed its per-seed state (strider adapt).
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -16,7 +17,11 @@ class Progress {
   Progress(long total, std::string label);
   ~Progress();
   // Reports `done` units finished; redraws at most ten times a second.
-  void update(long done, const std::string& note = "");
+  // seeds: when given, a JSON array (one object per run) that this and later
+  // JSON lines carry as "seeds" until the next one.
+  void update(long done, const std::string& note = "", const std::string& seeds = "");
+  // Whether JSON lines are written (STRIDER_PROGRESS_FILE): worth building `seeds` for.
+  bool writes_json_lines() const { return json_lines_ != nullptr; }
   // Draws the final state and ends the line.
   void finish();
 
@@ -32,6 +37,7 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_draw_, last_line_;
   std::FILE* json_lines_ = nullptr;  // STRIDER_PROGRESS_FILE, when set
   std::string last_note_;
+  std::string last_seeds_;
 };
 
 }  // namespace strider::cli

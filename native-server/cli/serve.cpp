@@ -93,6 +93,9 @@ int run_serve(const ParsedArgs& args) {
   config.limits.max_steps = args.whole("--max-steps", 10000000, 1);
   config.executable = executable_path();
   for (const SystemInfo& s : known_systems()) config.systems.push_back(s.key);
+#ifdef STRIDER_WITH_TORCH
+  config.torch = true;
+#endif
   config.check_arguments = check_arguments;
   config.check_structure = check_structure;
   return server::run_server(config);

@@ -142,6 +142,9 @@ class Api {
     } catch (const RequestError& e) {
       return send_error(res, e.status, e.what(), e.field);
     }
+    if (request.at("command") == "adapt" && !request.value("options", json::object()).contains("backend")) {
+      request["options"]["backend"] = config_.torch ? "torch" : "engine";  // recorded, so the result says which ran
+    }
     JobRecord job;
     job.id = random_hex128();
     const std::string token = token_given->empty() ? random_hex128() : *token_given;

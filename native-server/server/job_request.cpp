@@ -94,6 +94,10 @@ void check_options(const json& options, const ServerConfig& config) {
     };
     if (name == "epochs") limit(limits.max_epochs, "epochs (max_epochs)");
     if (name == "steps" || name == "budget" || name == "repeat") limit(limits.max_steps, "(max_steps)");
+    if (name == "backend") {
+      if (value != "engine" && value != "torch") throw RequestError(400, "must be \"engine\" or \"torch\"", field);
+      if (value == "torch" && !config.torch) throw RequestError(422, "this server was built without LibTorch", field);
+    }
     if (name == "system") {
       if (!value.is_string()) throw RequestError(400, "must be a system key", field);
       check_system(value.get<std::string>(), config, field);

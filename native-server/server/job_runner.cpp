@@ -271,6 +271,7 @@ void JobRunner::read_progress(const std::string& id, const std::string& path, lo
     const nlohmann::json p = nlohmann::json::parse(newest);
     nlohmann::json progress{{"done", p.at("done")}, {"total", p.at("total")}, {"label", p.at("label")}};
     if (p.contains("note") && !p.at("note").get<std::string>().empty()) progress["note"] = p.at("note");
+    if (p.contains("seeds")) progress["seeds"] = p.at("seeds");
     store_.set_progress(id, progress);
   } catch (const nlohmann::json::exception&) {
     // a malformed line is skipped; the next one replaces it

@@ -99,6 +99,28 @@ def test_train_streams_progress_then_adapt_from_it(server, tmp):
         assert status == 200 and len(validate(curve, "curve.schema.json")["rows"]) >= 2, curve
 
 
+def test_adapt_backends_agree_and_report_each_seed(server, tmp):
+    lj = structure_text(LJ100)
+    results = {}
+    for backend in (None, "engine"):  # None: the server's default (torch when built with LibTorch)
+        options = {"epochs": 3, "seeds": 2}
+        if backend:
+            options["backend"] = backend
+        created = server.submit({"command": "adapt", "structure": lj, "policy": POLICY.read_text(), "options": options})
+        events = server.events(created["id"])
+        assert events[-1]["status"] == "succeeded", events[-1]
+        used = events[-1]["request"]["options"]["backend"]  # the default is written into the stored request
+        assert used in ("engine", "torch") and (backend is None or used == backend), used
+        seeds = [s for e in events if e["progress"] for s in e["progress"].get("seeds", [])]
+        assert seeds and {s["seed"] for s in seeds} <= {0, 1} and all(1 <= s["epoch"] <= 3 for s in seeds), seeds
+        _, results[backend], _ = server.request("GET", created["url"] + "/result")
+    default, engine = results[None], results["engine"]
+    assert default["best_seed"] == engine["best_seed"] and default["evaluations"] == engine["evaluations"]
+    assert abs(default["final_energy"] - engine["final_energy"]) <= 1e-9 * abs(engine["initial_energy"])
+    check_error(server, 400, "POST", "/api/jobs", {"command": "adapt", "structure": lj, "policy": POLICY.read_text(),
+                                                   "options": {"backend": "gpu"}}, field="options.backend")
+
+
 def test_search_and_benchmark(server, tmp):
     search = server.submit({"command": "search", "structure": structure_text(ROOT / "tests" / "references" / "lj-cluster13.xyz"),
                             "options": {"budget": 300, "seed": 2}})

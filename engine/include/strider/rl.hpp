@@ -104,6 +104,16 @@ std::vector<Episode> rollouts(PolicyModel& model, const std::vector<System>& sta
                               const std::vector<Evaluator*>& evaluators, const RolloutSettings& settings,
                               std::vector<Random>& randoms);
 
+// The two halves of a rollout, for a driver that steps episodes itself (the
+// batched adaptation, rl_adaptation_batch.hpp). begin_episode: the episode
+// with S_0 = start evaluated (one evaluation), no steps yet; alpha is the
+// policy's variance. take_step: step t of `episode` from `state` (S_t, moved
+// to S_{t+1}) with mean mu: draws the noise (if settings.sample), moves,
+// wraps, evaluates. Both throw DivergedError as rollout() does.
+Episode begin_episode(double alpha, const System& start, Evaluator& evaluator, const RolloutSettings& settings);
+void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& evaluator,
+               const RolloutSettings& settings, Random& random, int t);
+
 // ---------------------------------------------------------------- [SECTION] returns
 
 // R^t = E_t - E_{t+1} for energies E_0 .. E_T (T rewards).

@@ -118,4 +118,12 @@ AdaptRun adapt_once(PolicyModel& model, const Eigen::VectorXd& initial_parameter
 AdaptResult adapt(PolicyModel& model, const System& target, const AdaptSettings& settings,
                   const std::function<void(const AdaptProgress&)>& on_epoch = {}, EpisodeGroup* group = nullptr);
 
+// The result of all seeds from each seed's run: `runs` holds every seed k in
+// order, real for this rank's seeds (k % P == rank) and only seed_index set for
+// the others, which a group of P > 1 processes fills in as adapt() describes;
+// then the best run and the evaluation total. parameter_count: the policy's.
+// (adapt() ends with it; so does the batched driver, rl_adaptation_batch.hpp.)
+AdaptResult gather_adaptation(std::vector<AdaptRun> runs, const System& target, const AdaptSettings& settings,
+                              Eigen::Index parameter_count, EpisodeGroup* group);
+
 }  // namespace strider::rl

@@ -185,6 +185,16 @@ void share_runs(std::vector<AdaptRun>& runs, const System& target, long epochs, 
 
 }  // namespace
 
+AdaptResult gather_adaptation(std::vector<AdaptRun> runs, const System& target, const AdaptSettings& settings,
+                              Eigen::Index parameter_count, EpisodeGroup* group) {
+  AdaptResult result;
+  result.runs = std::move(runs);
+  if (group && group->size() > 1) share_runs(result.runs, target, settings.epochs, parameter_count, *group);
+  result.best = lowest_run(result.runs);
+  for (const AdaptRun& r : result.runs) result.evaluations += r.evaluations;
+  return result;
+}
+
 AdaptResult adapt(PolicyModel& model, const System& target, const AdaptSettings& settings,
                   const std::function<void(const AdaptProgress&)>& on_epoch, EpisodeGroup* group) {
   settings.validate();
@@ -197,11 +207,7 @@ AdaptResult adapt(PolicyModel& model, const System& target, const AdaptSettings&
     }
     result.runs.push_back(adapt_once(model, initial, target, settings, k, on_epoch));
   }
-  if (group && group->size() > 1) {
-    share_runs(result.runs, target, settings.epochs, initial.size(), *group);
-  }
-  result.best = lowest_run(result.runs);
-  for (const AdaptRun& r : result.runs) result.evaluations += r.evaluations;
+  result = gather_adaptation(std::move(result.runs), target, settings, initial.size(), group);
   model.set_parameters(initial);
   model.zero_gradient();
   return result;

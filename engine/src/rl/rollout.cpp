@@ -39,20 +39,19 @@ const Evaluation& evaluate_finite(Evaluator& evaluator, const System& s, int ste
                       " made the energy or a position non-finite (the step is too large for this structure)");
 }
 
-// Episode with S_0 = start evaluated (one evaluation), no steps yet.
-Episode begin_episode(const PolicyModel& model, const System& start, Evaluator& evaluator,
-                      const RolloutSettings& settings) {
+}  // namespace
+
+Episode begin_episode(double alpha, const System& start, Evaluator& evaluator, const RolloutSettings& settings) {
   if (settings.steps < 0) throw std::invalid_argument("rollout: steps must be >= 0");
   Episode episode;
   episode.start = start;
-  episode.alpha = model.variance();
+  episode.alpha = alpha;
   episode.batch_statistics = settings.batch_statistics;
   episode.positions.push_back(start.positions);
   episode.evaluations.push_back(evaluate_finite(evaluator, start, 0));
   return episode;
 }
 
-// Step t of `episode` from `state` (S_t, moved to S_{t+1}) with mean mu: draws the noise, moves, evaluates.
 void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& evaluator,
                const RolloutSettings& settings, Random& random, int t) {
   const int n = state.size();
@@ -71,12 +70,10 @@ void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& 
   episode.actions.push_back(std::move(action));
 }
 
-}  // namespace
-
 Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, const RolloutSettings& settings,
                 Random& random) {
   const long evaluations_before = evaluator.evaluations();
-  Episode episode = begin_episode(model, start, evaluator, settings);
+  Episode episode = begin_episode(model.variance(), start, evaluator, settings);
   System state = start;
   for (int t = 0; t < settings.steps; ++t) {
     Eigen::Matrix3Xd mu = model.forward(state, episode.evaluations.back(), settings.batch_statistics);
@@ -98,7 +95,7 @@ std::vector<Episode> rollouts(PolicyModel& model, const std::vector<System>& sta
   std::vector<System> states = starts;
   for (std::size_t k = 0; k < count; ++k) {
     evaluations_before.push_back(evaluators[k]->evaluations());
-    episodes.push_back(begin_episode(model, starts[k], *evaluators[k], settings));
+    episodes.push_back(begin_episode(model.variance(), starts[k], *evaluators[k], settings));
   }
   for (int t = 0; t < settings.steps; ++t) {
     std::vector<const Evaluation*> evaluations;

@@ -11,11 +11,17 @@
 #include <stdexcept>
 
 #include "strider/error.hpp"
+#include "tensor_helpers.hpp"
 #include "strider/torch/policy.hpp"
 
 namespace strider {
 
 namespace {
+
+using torch_helpers::scatter_mean;
+using torch_helpers::to_tensor;
+using torch_helpers::to_vector;
+using torch_helpers::widths;
 
 // Linear (LeakyReLU Linear)*: sizes[0] inputs, sizes.back() outputs, no activation after the last layer.
 struct MlpImpl : torch::nn::Module {
@@ -59,11 +65,6 @@ struct Edges {
   torch::Tensor a, w, bias;
 };
 
-// Mean over the rows of `values` (rows, H) that share an index -> (count.size(0), H).
-torch::Tensor scatter_mean(const torch::Tensor& values, const torch::Tensor& index, const torch::Tensor& count) {
-  return torch::zeros({count.size(0), values.size(1)}, values.options()).index_add_(0, index, values) / count;
-}
-
 // torch.nn.BatchNorm1d over the nodes of each graph separately (training) or
 // with the running statistics (eval); see shared/policy-weights.md.
 struct GraphBatchNormImpl : torch::nn::Module {
@@ -104,13 +105,6 @@ struct GraphBatchNormImpl : torch::nn::Module {
   double momentum, eps;
 };
 TORCH_MODULE(GraphBatchNorm);
-
-std::vector<int> widths(int in, int hidden, int count, int out) {
-  std::vector<int> sizes{in};
-  for (int k = 0; k < count; ++k) sizes.push_back(hidden);
-  sizes.push_back(out);
-  return sizes;
-}
 
 // The network: node embedding with batch norm, edge embedding, L message
 // passing steps (eq. 6, 7), displacement MLP, scale and gain.
@@ -200,17 +194,6 @@ struct StriderNetImpl : torch::nn::Module {
   std::vector<Mlp> node_update, edge_update;
 };
 TORCH_MODULE(StriderNet);
-
-torch::Tensor to_tensor(const Eigen::VectorXd& v) {
-  return torch::from_blob(const_cast<double*>(v.data()), {v.size()}, torch::kFloat64).clone();
-}
-
-Eigen::VectorXd to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kCPU).contiguous();
-  Eigen::VectorXd v(c.numel());
-  std::memcpy(v.data(), c.data_ptr<double>(), sizeof(double) * static_cast<std::size_t>(c.numel()));
-  return v;
-}
 
 // Consecutive ranges [begin, end) of `graphs` with at most kBatchEdges edges
 // each (a larger graph alone). Per-edge tensors of a batch are ~ edges x 3H

@@ -37,6 +37,7 @@ struct ServerConfig {
   ServerLimits limits;
   std::string executable;           // the strider binary that runs jobs
   std::vector<std::string> systems; // known system keys
+  bool torch = false;               // the CLI has LibTorch: adapt jobs default to options.backend "torch"
   // The CLI's own argument check: "" when `strider COMMAND args...` would parse, else its message.
   std::function<std::string(const std::string& command, const std::vector<std::string>& args)> check_arguments;
   // The engine's extxyz reader on one structure text.

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Adaptation throughput, `strider adapt --backend torch` (every seed in one
+# LibTorch batch) against the engine (--backend engine, the seeds one after
+# another), binary LJ: N = 100 with K = 10 seeds, N = 1000 with K = 10,
+# N = 10 000 with K = 1. Prints adaptation epochs per second (all seeds
+# together: K x E / seconds), their ratio (torch / engine; above 1 the torch
+# backend is faster) and each run's peak memory (maximum resident set, from
+# /usr/bin/time). The trained policy is shared/policy-lj-binary-100.weights
+# (inductive: it runs at every N). Not a test.
+# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick]
+#   DEVICE: cpu (default) or cuda; --quick: fewer epochs (a smoke run).
+set -euo pipefail
+strider=$1
+device=cpu
+quick=0
+for arg in "${@:2}"; do
+  case $arg in
+    --quick) quick=1 ;;
+    *) device=$arg ;;
+  esac
+done
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+policy=$root/shared/policy-lj-binary-100.weights
+# As train_torch_vs_engine.sh: one BLAS/OpenMP thread for both (the engine is single-threaded);
+# set OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to compare otherwise.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+echo "threads: OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" \
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; device $device; load $(cut -d' ' -f1-3 /proc/loadavg)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The torch backend at all? (a build without LibTorch says so)
+"$strider" generate --system lj-binary --n 100 --count 1 --seed 1 --equilibration 100 --out "$work/probe" \
+  > /dev/null
+if ! "$strider" adapt "$policy" "$work/probe"/*.xyz --epochs 1 --seeds 1 --backend torch --device "$device" \
+     --json > /dev/null 2> "$work/probe.err"; then
+  echo "skipped: $(tail -1 "$work/probe.err")"
+  exit 0
+fi
+
+# run NAME ARGS...: strider adapt ARGS --json; prints "SECONDS PEAK_KB" (peak resident set in KiB).
+run() {
+  local name=$1
+  shift
+  /usr/bin/time -f "%M" -o "$work/$name.time" "$strider" adapt "$@" --json > "$work/$name.json"
+  /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["seconds"], open(sys.argv[2]).read().split()[-1])' \
+    "$work/$name.json" "$work/$name.time"
+}
+
+printf "%-6s %-3s %-7s %-17s %-17s %-15s %-14s %s\n" N K epochs "engine epochs/s" "torch epochs/s" "torch / engine" \
+  "engine peak MB" "torch peak MB"
+for row in "100 10 10" "1000 10 2" "10000 1 2"; do
+  read -r n seeds epochs <<< "$row"
+  [ "$quick" = 1 ] && epochs=1
+  "$strider" generate --system lj-binary --n "$n" --count 1 --seed 2 --equilibration 300 --interval 100 \
+    --out "$work/n$n" > /dev/null
+  target=$(ls "$work/n$n"/*.xyz | head -1)
+  common=("$policy" "$target" --epochs "$epochs" --seeds "$seeds" --seed 1)
+  read -r engine engine_kb <<< "$(run engine$n "${common[@]}" --backend engine)"
+  read -r torch torch_kb <<< "$(run torch$n "${common[@]}" --backend torch --device "$device")"
+  /usr/bin/python3 - "$work/engine$n.json" "$work/torch$n.json" <<PY
+import json, sys
+engine, torch = (json.load(open(p)) for p in sys.argv[1:3])
+# The same adaptation: the final energies agree to rounding.
+scale = abs(engine["initial_energy"])
+if abs(engine["final_energy"] - torch["final_energy"]) > 1e-8 * scale:
+    sys.exit(f"FAIL: N = $n: final energies differ: engine {engine['final_energy']}, torch {torch['final_energy']}")
+n, seeds, epochs, e, t = $n, $seeds, $epochs, $engine, $torch
+print(f"{n:<6} {seeds:<3} {epochs:<7} {seeds * epochs / e:<17.3g} {seeds * epochs / t:<17.3g} {e / t:<15.2f} "
+      f"{$engine_kb / 1024:<14.0f} {$torch_kb / 1024:.0f}")
+PY
+done
