@@ -576,3 +576,55 @@ TEST_CASE("truncated, wrong-version and malformed weight files give clear errors
   CHECK_THROWS_WITH(write_policy_weights(out, policy, "{\"a\": }"), Catch::Contains("not valid JSON"));
   CHECK_THROWS_WITH(read_policy_weights_file("/nonexistent/model.weights"), Catch::Contains("cannot open"));
 }
+
+TEST_CASE("a weight file declaring a huge network is refused before anything is allocated", "[policy][weights]") {
+  StriderPolicy policy(policy_preset("lj-binary"), 3);
+  std::ostringstream out;
+  write_policy_weights(out, policy);
+  const std::string text = out.str();
+  auto error_of = [](const std::string& contents) -> std::string {
+    std::istringstream in(contents);
+    try {
+      read_policy_weights(in, "model.weights");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  REQUIRE(error_of(text) == "no error");
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    REQUIRE(t.find(from) != std::string::npos);
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  // Width 2048 with 4096 hidden layers overflowed an int offset (a segfault); width 4096
+  // allocated 4.6 GB before the parameter count was compared. 4096 x 4096 x 4097 layers
+  // need 6.9e10 parameters, one line each: the file has ~2e4 lines.
+  const std::string huge = replaced("\"displacement_hidden_layers\": 4", "\"displacement_hidden_layers\": 4096");
+  std::string wide = huge;
+  wide.replace(wide.find("\"width\": 48"), 11, "\"width\": 2048");
+  CHECK_THAT(error_of(wide), Catch::StartsWith("model.weights:2: truncated, or a header out of proportion: "
+                                                 "the architecture has ") &&
+                                 Catch::Contains("lines follow the header"));
+  // The parameter count of the architecture, counted independently of the policy's layout:
+  // 2048 hidden displacement layers of 48 x 48 (+ bias) more than the file's 4.
+  std::string deeper = replaced("\"displacement_hidden_layers\": 4", "\"displacement_hidden_layers\": 2052");
+  CHECK_THAT(error_of(deeper), Catch::Contains("the architecture has " +
+                                               std::to_string(policy.parameter_count() + 2048 * (48 * 48 + 48))));
+  // 10^5 species: the n x n cutoff matrix (80 GB) is not allocated from a header whose rows are empty.
+  std::string species = "[";
+  std::string rows = "[";
+  for (int k = 0; k < 100000; ++k) {
+    species += (k ? ", \"S" : "\"S") + std::to_string(k) + "\"";
+    rows += k ? ", []" : "[]";
+  }
+  std::string many = replaced("\"species\": [\"A\", \"B\"]", "\"species\": " + species + "]");
+  many.replace(many.find("\"cutoff\": "), 10, "\"cutoff\": " + rows + "], \"unused\": ");
+  CHECK_THAT(error_of(many), Catch::Contains("\"cutoff\" must be a 100000 x 100000 array of numbers"));
+  // A repeated member is found in a header of 10^5 members (a linear search each took minutes).
+  std::string members = "{";
+  for (int k = 0; k < 100000; ++k) members += "\"m" + std::to_string(k) + "\": 0, ";
+  CHECK_THAT(error_of(replaced("\"training\": {}", "\"training\": " + members + "\"m7\": 1}")),
+             Catch::Contains("member \"m7\" appears twice"));
+}
