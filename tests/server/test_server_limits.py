@@ -3,10 +3,8 @@ took it over, or let one client take it down (every reproducer of the robustness
 report), each against a real server process on an ephemeral port.
 Usage: test_server_limits.py STRIDER"""
 import http.client
-import os
 import pathlib
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,22 +13,13 @@ import tempfile
 import threading
 import time
 
-from harness import ROOT, Server, structure_text, tiny_train_job, validate
+from harness import ROOT, Server, check_error, run_tests, structure_text, tiny_train_job, validate
 
 STRIDER = sys.argv[1]
 LJ100 = ROOT / "demos" / "structures" / "lj-binary-100.xyz"
 LIMITS = ["--workers", "1", "--queue-limit", "6", "--token-queue-limit", "2", "--max-body", "2000000",
           "--http-threads", "8", "--max-streams", "3"]
 
-
-def check_error(server, status, method, path, body=None, raw=None, token=None, contains="", field=None):
-    got, answer, _ = server.request(method, path, body, raw=raw, token=token)
-    assert got == status, (method, path, got, answer)
-    validate(answer, "error.schema.json")
-    assert contains.lower() in answer["error"].lower(), (contains, answer)
-    if field is not None:
-        assert answer.get("field") == field, (field, answer)
-    return answer
 
 
 def raw_http(port, data, timeout=30):
@@ -262,23 +251,7 @@ def test_sigterm_and_sigint_stop_an_idle_server_cleanly(server, tmp):
 def main():
     tmp = tempfile.mkdtemp(prefix="strider-server-limits-")
     server = Server(STRIDER, pathlib.Path(tmp) / "data", None, LIMITS).start()
-    failures = 0
-    tests = [v for k, v in globals().items() if k.startswith("test_")]
-    try:
-        for test in tests:
-            start = time.time()
-            try:
-                test(server, tmp)
-                print("ok    %-55s %.1f s" % (test.__name__, time.time() - start), flush=True)
-            except Exception as e:  # report every failing test, not only the first
-                failures += 1
-                print("FAIL  %s: %r" % (test.__name__, e), flush=True)
-    finally:
-        server.stop()
-    if not failures:
-        shutil.rmtree(tmp)
-    print("%d of %d tests failed" % (failures, len(tests)) if failures else "all %d tests passed" % len(tests))
-    return 1 if failures else 0
+    return run_tests([v for k, v in globals().items() if k.startswith("test_")], server, tmp)
 
 
 if __name__ == "__main__":
