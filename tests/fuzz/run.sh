@@ -42,8 +42,9 @@ for target in "${targets[@]}"; do
   log="$build/fuzz_$target.log"
   mkdir -p "$build/crashes/$target"
   # -rss_limit_mb also caps any single allocation (malloc_limit_mb): a size read from
-  # the input and allocated unchecked is reported as a crash.
-  if "$build/tests/fuzz/fuzz_$target" "$build/corpus/$target" -max_total_time="$seconds" -timeout=10 \
+  # the input and allocated unchecked is reported as a crash. -timeout is wall-clock
+  # time per input: 30 s, as a busy shared box once stalled a 0.1 s input for 10 s.
+  if "$build/tests/fuzz/fuzz_$target" "$build/corpus/$target" -max_total_time="$seconds" -timeout=30 \
     -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$build/crashes/$target/" -print_final_stats=1 \
     >"$log" 2>&1; then
     result="no crash"
