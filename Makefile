@@ -11,9 +11,10 @@ APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
                 lammps python3 python3-numpy python3-ase python3-matplotlib emscripten nodejs \
                 chromium \
                 libtorch-dev libgloo-dev libopenblas0-pthread \
-                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk
+                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk \
+                clang-14 libclang-rt-14-dev
 
-.PHONY: run test deps build wasm bench clean site web-deps
+.PHONY: run test deps build wasm bench clean site web-deps fuzz
 
 # The server with the web app on http://127.0.0.1:8080 (Ctrl-C stops it); jobs in ./strider-data.
 run: build site
@@ -57,13 +58,20 @@ web/node_modules/.package-lock.json: web/package-lock.json
 site: wasm
 	@echo "web app: $(WASM_BUILD)/site/index.html (serve the folder, e.g. strider serve --web $(WASM_BUILD)/site)"
 
-# Speed against LAMMPS (not part of the tests).
+# Speed against LAMMPS, and the server under load (not part of the tests).
 bench: build
 	tests/benchmarks/energy_vs_lammps.sh $(BUILD)/strider
 	tests/benchmarks/fire_vs_lammps.sh $(BUILD)/strider
 	$(BUILD)/tests/bench_policy_step
 	tests/benchmarks/learning_vs_paper.sh $(BUILD)/strider
 	tests/benchmarks/adapt_torch_vs_engine.sh $(BUILD)/strider
+	tests/benchmarks/server_load.sh $(BUILD)/strider 30 50
+
+# Every reader of untrusted bytes under libFuzzer with ASan and UBSan (tests/fuzz/),
+# FUZZ_SECONDS each (10 minutes); the corpus grows in $(BUILD)-fuzz/corpus from run to run.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	JOBS=$(JOBS) tests/fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(WASM_BUILD)
+	rm -rf $(BUILD) $(WASM_BUILD) $(BUILD)-fuzz

@@ -84,11 +84,11 @@ bool same_bits(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
   return true;
 }
 
-// Awkward doubles: random bits over many magnitudes, signed zeros, thirds.
-Eigen::Matrix3Xd awkward_positions(int n, unsigned seed) {
+// Awkward doubles: random bits over many magnitudes (10^-300 to 10^max_exponent), signed zeros, thirds.
+Eigen::Matrix3Xd awkward_positions(int n, unsigned seed, int max_exponent = 300) {
   std::mt19937_64 engine(seed);
   std::uniform_real_distribution<double> uniform(-10.0, 10.0);
-  std::uniform_int_distribution<int> exponent(-300, 300);
+  std::uniform_int_distribution<int> exponent(-300, max_exponent);
   Eigen::Matrix3Xd x(3, n);
   for (int i = 0; i < n; ++i)
     for (int a = 0; a < 3; ++a) x(a, i) = uniform(engine) * (i % 4 == 3 ? std::pow(10.0, exponent(engine)) : 1.0);
@@ -100,7 +100,7 @@ Eigen::Matrix3Xd awkward_positions(int n, unsigned seed) {
 
 Frame binary_frame(int n) {
   Frame frame;
-  frame.positions = awkward_positions(n, 42);
+  frame.positions = awkward_positions(n, 42, 3);  // the readers refuse coordinates 10^4 box lengths out
   for (int i = 0; i < n; ++i) frame.species.push_back(i % 3 == 0 ? "B" : "A");
   frame.box = Box::orthorhombic(Eigen::Vector3d(10.0 / 3.0, 7.1, 1e-3 + 20.0));
   return frame;
@@ -512,4 +512,52 @@ TEST_CASE("frames become systems through the potential's species list", "[io]") 
   frame.species[4] = "Si";
   CHECK_THAT(input_error([&] { to_system(frame, potential); }),
              Catch::Contains("'Si'") && Catch::Contains("A, B"));
+}
+
+TEST_CASE("readers refuse hexadecimal numbers, repeated keys and geometry a double cannot hold", "[io][errors]") {
+  const std::string cube = "Lattice=\"4 0 0 0 4 0 0 0 4\" pbc=\"T T T\"";
+  // strtod reads "0x10" as 16: no structure file holds hexadecimal, so it is a typo, not a number.
+  CHECK(extxyz_error("1\n\nAr 0x10 0 0\n") == "bad.xyz:3: x of atom 1: '0x10' is not a number");
+  CHECK(extxyz_error("1\n\nAr 0 -0X1p4 0\n") == "bad.xyz:3: y of atom 1: '-0X1p4' is not a number");
+  CHECK(extxyz_error("1\nLattice=\"0x4 0 0 0 4 0 0 0 4\"\nAr 0 0 0\n") == "bad.xyz:2: Lattice entry 1: '0x4' is not a number");
+  CHECK(extxyz_error("1\nenergy=0x1\nAr 0 0 0\n") == "bad.xyz:2: energy: '0x1' is not a number");
+  // "Last one wins" would silently pick one of two boxes.
+  CHECK(extxyz_error("1\n" + cube + " Lattice=\"5 0 0 0 5 0 0 0 5\"\nAr 0 0 0\n") ==
+        "bad.xyz:2: the key 'Lattice' appears twice in the comment line");
+  CHECK(extxyz_error("1\n" + cube + " PBC=\"F F F\"\nAr 0 0 0\n") == "bad.xyz:2: the key 'PBC' appears twice in the comment line");
+  CHECK(extxyz_error("1\nenergy=1 energy=2\nAr 0 0 0\n") == "bad.xyz:2: the key 'energy' appears twice in the comment line");
+  // Boxes: 1e-300 and 1e308 read as numbers, but no structure has them.
+  CHECK(extxyz_error("1\nLattice=\"1e-300 0 0 0 1e-300 0 0 0 1e-300\"\nAr 0 0 0\n") ==
+        "bad.xyz:2: Lattice vector 1: periodic box length 1e-300 is below the limit of 1e-06");
+  CHECK(extxyz_error("1\nLattice=\"4 0 0 0 1e308 0 0 0 4\"\nAr 0 0 0\n") ==
+        "bad.xyz:2: Lattice vector 2: box length 1e+308 is over the limit of 100000000");
+  // Coordinates: wrapping one 10^5 box lengths back would lose digits; 10^9 is too coarse anywhere.
+  CHECK(extxyz_error("2\n" + cube + "\nAr 0 0 0\nAr 1 400000 1\n") ==
+        "bad.xyz:4: y of atom 2: coordinate 400000 lies 99999 box lengths outside the periodic box "
+        "(at most 10000: wrapping it would lose precision)");
+  CHECK(extxyz_error("1\n" + cube + "\nAr -40008 0 0\n") ==
+        "bad.xyz:3: x of atom 1: coordinate -40008 lies 10002 box lengths outside the periodic box "
+        "(at most 10000: wrapping it would lose precision)");
+  CHECK(extxyz_error("2\n\nAr 0 0 0\nAr 1e9 0 0\n") ==
+        "bad.xyz:4: x of atom 2: coordinate 1000000000 is over the limit of 100000000 in magnitude "
+        "(a double would hold it too coarsely)");
+  // Within the limits: read as written.
+  CHECK(read_extxyz_text("2\n" + cube + "\nAr -39990 0 0\nAr 0 0 1\n")[0].positions(0, 0) == -39990.0);
+  CHECK(read_extxyz_text("2\n\nAr 0 0 0\nAr 0 0 -99999999\n")[0].positions(2, 1) == -99999999.0);
+
+  const std::string atoms = "Atoms # atomic\n\n1 1 0 0 0\n2 2 1 1 1\n";
+  const std::string box = "0 4 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n\n";
+  CHECK(lammps_error("title\n\n2 atoms\n2 atom types\n" + box + "Atoms\n\n1 1 0 0 0\n2 2 1 0x1 1\n") ==
+        "bad.data:12: y of atom 2: '0x1' is not a number");
+  CHECK(lammps_error("title\n\n2 atoms\n2 atom types\n2 atoms\n" + box + atoms) == "bad.data:5: a second 'atoms' line");
+  CHECK(lammps_error("title\n\n2 atoms\n2 atom types\n" + box + "0 5 xlo xhi\n" + atoms) ==
+        "bad.data:9: a second 'xlo xhi' line (the first is on line 5)");
+  CHECK(lammps_error("t pbc=T,T,T pbc=F,F,F\n\n2 atoms\n2 atom types\n" + box + atoms) == "bad.data:1: title: pbc= appears twice");
+  CHECK(lammps_error("title\n\n2 atoms\n2 atom types\n-1e308 1e308 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n\n" + atoms) ==
+        "bad.data:5: xlo xhi: box length inf is over the limit of 100000000");
+  CHECK(lammps_error("title\n\n2 atoms\n2 atom types\n0 1e-300 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n\n" + atoms) ==
+        "bad.data:5: xlo xhi: periodic box length 1e-300 is below the limit of 1e-06");
+  CHECK(lammps_error("title\n\n2 atoms\n2 atom types\n" + box + "Atoms\n\n1 1 0 0 0\n2 2 1 1 1 100000 0 0\n") ==
+        "bad.data:12: x of atom 2 (image flags applied): coordinate 400001 lies 99999 box lengths outside the "
+        "periodic box (at most 10000: wrapping it would lose precision)");
 }

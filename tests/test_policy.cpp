@@ -529,21 +529,27 @@ TEST_CASE("weight files round-trip exactly", "[policy][weights]") {
   std::filesystem::remove_all(dir);
 }
 
+namespace {
+
+// The InputError message of reading `contents` as a weight file named model.weights ("no error" if none).
+std::string weights_error(const std::string& contents) {
+  std::istringstream in(contents);
+  try {
+    read_policy_weights(in, "model.weights");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
 TEST_CASE("truncated, wrong-version and malformed weight files give clear errors", "[policy][weights]") {
   StriderPolicy policy(policy_preset("sw-si"), 18);
   std::ostringstream out;
   write_policy_weights(out, policy, R"({"epochs": 1})");
   const std::string text = out.str();
-  auto error_of = [](const std::string& contents) -> std::string {
-    std::istringstream in(contents);
-    try {
-      read_policy_weights(in, "model.weights");
-    } catch (const InputError& e) {
-      return e.what();
-    }
-    return "no error";
-  };
-  REQUIRE(error_of(text) == "no error");
+  REQUIRE(weights_error(text) == "no error");
 
   // Cut anywhere: inside the header, between parameters, mid-number, before "end".
   const size_t params_at = text.find("\nparameters ");
@@ -551,28 +557,71 @@ TEST_CASE("truncated, wrong-version and malformed weight files give clear errors
   for (size_t cut : {size_t{30}, text.size() / 5, params_at + 1, params_at + 40, (params_at + end_at) / 2, end_at,
                      text.size() - 2}) {
     INFO("cut at " << cut << " of " << text.size());
-    const std::string message = error_of(text.substr(0, cut));
+    const std::string message = weights_error(text.substr(0, cut));
     CHECK_THAT(message, Catch::StartsWith("model.weights:") && Catch::Contains("truncated"));
   }
-  CHECK_THAT(error_of(""), Catch::Contains("not a strider policy weight file"));
+  CHECK_THAT(weights_error(""), Catch::Contains("not a strider policy weight file"));
 
   std::string v2 = text;
   v2.replace(0, v2.find('\n'), "strider-policy-weights 2");
-  CHECK(error_of(v2) == "model.weights:1: weight file version 2 is not supported (this build reads version 1)");
-  CHECK_THAT(error_of("PK\x03\x04 zip\n"), Catch::Contains("model.weights:1: not a strider policy weight file"));
+  CHECK(weights_error(v2) == "model.weights:1: weight file version 2 is not supported (this build reads version 1)");
+  CHECK_THAT(weights_error("PK\x03\x04 zip\n"), Catch::Contains("model.weights:1: not a strider policy weight file"));
 
   std::string bad_number = text;
   bad_number.replace(params_at + 1 + text.substr(params_at + 1).find('\n') + 1, 1, "x");
-  CHECK_THAT(error_of(bad_number), Catch::Contains("is not a finite number"));
+  CHECK_THAT(weights_error(bad_number), Catch::Contains("is not a finite number"));
   std::string wrong_width = text;
   wrong_width.replace(wrong_width.find("\"width\": 48"), 11, "\"width\": 47");
-  CHECK_THAT(error_of(wrong_width), Catch::Contains("parameter_count"));
+  CHECK_THAT(weights_error(wrong_width), Catch::Contains("parameter_count"));
   std::string bad_json = text;
   bad_json.replace(bad_json.find("\"system\""), 8, "\"system");
-  CHECK_THAT(error_of(bad_json), Catch::StartsWith("model.weights:3: header:"));
-  CHECK_THAT(error_of(text + "more\n"), Catch::Contains("unexpected text after 'end'"));
+  CHECK_THAT(weights_error(bad_json), Catch::StartsWith("model.weights:3: header:"));
+  CHECK_THAT(weights_error(text + "more\n"), Catch::Contains("unexpected text after 'end'"));
 
   CHECK_THROWS_WITH(write_policy_weights(out, policy, "[1, 2]"), Catch::Contains("must be a JSON object"));
   CHECK_THROWS_WITH(write_policy_weights(out, policy, "{\"a\": }"), Catch::Contains("not valid JSON"));
   CHECK_THROWS_WITH(read_policy_weights_file("/nonexistent/model.weights"), Catch::Contains("cannot open"));
+}
+
+TEST_CASE("a weight file declaring a huge network is refused before anything is allocated", "[policy][weights]") {
+  StriderPolicy policy(policy_preset("lj-binary"), 3);
+  std::ostringstream out;
+  write_policy_weights(out, policy);
+  const std::string text = out.str();
+  REQUIRE(weights_error(text) == "no error");
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    REQUIRE(t.find(from) != std::string::npos);
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  // Width 2048 with 4096 hidden layers overflowed an int offset (a segfault); width 4096
+  // allocated 4.6 GB before the parameter count was compared. 4096 x 4096 x 4097 layers
+  // need 6.9e10 parameters, one line each: the file has ~2e4 lines.
+  const std::string huge = replaced("\"displacement_hidden_layers\": 4", "\"displacement_hidden_layers\": 4096");
+  std::string wide = huge;
+  wide.replace(wide.find("\"width\": 48"), 11, "\"width\": 2048");
+  CHECK_THAT(weights_error(wide), Catch::StartsWith("model.weights:2: truncated, or a header out of proportion: "
+                                                 "the architecture has ") &&
+                                 Catch::Contains("lines follow the header"));
+  // The parameter count of the architecture, counted independently of the policy's layout:
+  // 2048 hidden displacement layers of 48 x 48 (+ bias) more than the file's 4.
+  std::string deeper = replaced("\"displacement_hidden_layers\": 4", "\"displacement_hidden_layers\": 2052");
+  CHECK_THAT(weights_error(deeper), Catch::Contains("the architecture has " +
+                                               std::to_string(policy.parameter_count() + 2048 * (48 * 48 + 48))));
+  // 10^5 species: the n x n cutoff matrix (80 GB) is not allocated from a header whose rows are empty.
+  std::string species = "[";
+  std::string rows = "[";
+  for (int k = 0; k < 100000; ++k) {
+    species += (k ? ", \"S" : "\"S") + std::to_string(k) + "\"";
+    rows += k ? ", []" : "[]";
+  }
+  std::string many = replaced("\"species\": [\"A\", \"B\"]", "\"species\": " + species + "]");
+  many.replace(many.find("\"cutoff\": "), 10, "\"cutoff\": " + rows + "], \"unused\": ");
+  CHECK_THAT(weights_error(many), Catch::Contains("\"cutoff\" must be a 100000 x 100000 array of numbers"));
+  // A repeated member is found in a header of 10^5 members (a linear search each took minutes).
+  std::string members = "{";
+  for (int k = 0; k < 100000; ++k) members += "\"m" + std::to_string(k) + "\": 0, ";
+  CHECK_THAT(weights_error(replaced("\"training\": {}", "\"training\": " + members + "\"m7\": 1}")),
+             Catch::Contains("member \"m7\" appears twice"));
 }

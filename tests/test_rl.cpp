@@ -795,3 +795,24 @@ TEST_CASE("adaptation lowers the energy, chooses among the last three states, an
   const std::vector<double> E = e.energies();
   CHECK(result.runs[0].start_energies[1] == std::min({E[13], E[14], E[15]}));
 }
+
+TEST_CASE("a checkpoint's counts allocate nothing before the numbers are read, and values must be finite") {
+  auto error_of = [](const std::string& text) -> std::string {
+    std::istringstream in(text);
+    try {
+      read_checkpoint(in, "c");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  // 10^8 declared on a line of two numbers: an error, not 800 MB first.
+  CHECK(error_of("strider-rl-checkpoint 1\nparameters 100000000 0x1p+0\nend\n") == "c:2: line ends early");
+  CHECK(error_of("strider-rl-checkpoint 1\nbaseline 0 100000000 1\nend\n") == "c:2: line ends early");
+  CHECK(error_of("strider-rl-checkpoint 1\nparameters 1000000000 1\nend\n") == "c:2: bad count 1000000000");
+  CHECK(error_of("strider-rl-checkpoint 1\nepoch 99999999999999999999\nend\n") ==
+        "c:2: '99999999999999999999' is not a whole number");
+  CHECK(error_of("strider-rl-checkpoint 1\nparameters 2 0x1p+0 nan\nend\n") ==
+        "c:2: a non-finite number (nan) among the values");
+  CHECK(error_of("strider-rl-checkpoint 1\nparameters 2 0x1p+0 0x1p-1\nend\n") == "no error");
+}

@@ -41,7 +41,8 @@ int run_bench(const ParsedArgs& args) {
   const System& system = loaded.system;
 
   const auto t0 = Clock::now();
-  double energy = evaluator.evaluate(system).energy;  // builds the list
+  check_finite_energy(path, evaluator.evaluate(system));  // builds the list
+  double energy = 0.0;
   const auto t1 = Clock::now();
   for (long k = 0; k < repeat; ++k) energy = evaluator.evaluate(system).energy;
   const auto t2 = Clock::now();

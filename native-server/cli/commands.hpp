@@ -58,6 +58,13 @@ struct LoadedStructure {
 };
 LoadedStructure load_structure(const ParsedArgs& args, const std::string& path);
 
+// A periodic box edge may be this many times shorter than the cutoff at most.
+constexpr double kMaxCutoffPerBoxLength = 10.0;
+// Refuses (InputError naming `path`) a periodic box edge under cutoff / kMaxCutoffPerBoxLength.
+void check_box_for_cutoff(const std::string& path, const LoadedStructure& loaded);
+// Refuses (InputError naming `path`) a non-finite energy or force: never printed as a result.
+void check_finite_energy(const std::string& path, const Evaluation& evaluation);
+
 // Refuses, before any work is done, an output path (of option `option`) that
 // is not extended XYZ or whose folder does not exist.
 void check_xyz_output(const std::string& option, const std::string& path);

@@ -86,6 +86,7 @@ int run_energy(const ParsedArgs& args) {
   Evaluator evaluator(std::move(loaded.potential));
   const System& system = loaded.system;
   const Evaluation& result = evaluator.evaluate(system);
+  check_finite_energy(path, result);
   if (args.flag("--json")) {
     print_json(path, key, result, args.flag("--forces"), args.flag("--per-atom"));
   } else {

@@ -28,6 +28,7 @@ LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::str
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   }
+  check_box_for_cutoff(path, loaded);
   return loaded;
 }
 

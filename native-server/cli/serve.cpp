@@ -30,7 +30,13 @@ const CommandSpec serve_spec{
      {"--max-structures", "K", "largest dataset or generate.count (default 1000)"},
      {"--max-epochs", "E", "largest options.epochs (default 100000)"},
      {"--max-steps", "S", "largest options.steps, budget, repeat (default 10000000)"},
-     {"--http-threads", "T", "connections served at once; an open progress stream holds one (default 64)"}},
+     {"--http-threads", "T", "connections served at once; an open progress stream holds one (default 64)"},
+     {"--max-streams", "S", "progress streams open at once, below T (default T / 2)"},
+     {"--header-seconds", "S", "a request's headers must arrive within S seconds (default 10)"},
+     {"--token-queue-limit", "Q", "waiting jobs of one owner token beyond which it answers 429 (default 4)"},
+     {"--job-memory", "BYTES", "each job process's heap and private mappings (default 4294967296)"},
+     {"--job-file-size", "BYTES", "largest file a job process writes (default 2147483648)"},
+     {"--job-cpu", "SECONDS", "each job process's CPU time (default 604800, a week)"}},
     "Jobs and their files live in DIR (SQLite in WAL mode, DIR/jobs/ID/): a job\n"
     "survives a restart; a train job that was running when the server died\n"
     "resumes from its last checkpoint, any other running job is marked failed\n"
@@ -66,6 +72,7 @@ server::StructureCheck check_structure(const std::string& text) {
     std::istringstream in(text);
     const std::vector<Frame> frames = read_extxyz(in, "structure");
     if (frames.empty()) throw InputError("no frame");
+    check.frames = static_cast<long>(frames.size());
     check.atoms = frames.front().size();
     check.system = frames.front().system_key.value_or("");
   } catch (const std::exception& e) {
@@ -91,6 +98,13 @@ int run_serve(const ParsedArgs& args) {
   config.limits.max_structures = args.whole("--max-structures", 1000, 2);
   config.limits.max_epochs = args.whole("--max-epochs", 100000, 0);
   config.limits.max_steps = args.whole("--max-steps", 10000000, 1);
+  config.limits.max_event_streams =
+      static_cast<int>(args.whole("--max-streams", config.http_threads / 2, 1, config.http_threads - 1));
+  config.header_seconds = static_cast<double>(args.whole("--header-seconds", 10, 1, 3600));
+  config.limits.queue_limit_per_token = static_cast<int>(args.whole("--token-queue-limit", 4, 1, 1000000));
+  config.limits.job_memory_bytes = static_cast<unsigned long>(args.whole("--job-memory", 4L << 30, 1L << 24));
+  config.limits.job_file_bytes = static_cast<unsigned long>(args.whole("--job-file-size", 2L << 30, 1L << 16));
+  config.limits.job_cpu_seconds = static_cast<unsigned long>(args.whole("--job-cpu", 7L * 24 * 3600, 1));
   config.executable = executable_path();
   for (const SystemInfo& s : known_systems()) config.systems.push_back(s.key);
 #ifdef STRIDER_WITH_TORCH

@@ -1,5 +1,7 @@
 // What every command that evaluates energies shares: the potential options
 // and reading a structure file into a System of a known system.
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "commands.hpp"
@@ -44,7 +46,29 @@ LoadedStructure load_structure(const ParsedArgs& args, const std::string& path) 
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   }
+  check_box_for_cutoff(path, loaded);
   return loaded;
+}
+
+void check_box_for_cutoff(const std::string& path, const LoadedStructure& loaded) {
+  const Box& box = loaded.system.box;
+  const double cutoff = loaded.potential->cutoff();
+  for (int a = 0; a < 3; ++a) {
+    if (box.periodic[a] && std::isfinite(cutoff) && box.length[a] * kMaxCutoffPerBoxLength < cutoff) {
+      char message[200];
+      std::snprintf(message, sizeof message,
+                    ": the periodic box length %.6g along %c is far below the cutoff %.6g of %s "
+                    "(at least cutoff / %g: each atom would meet millions of its own images)",
+                    box.length[a], "xyz"[a], cutoff, loaded.key.c_str(), kMaxCutoffPerBoxLength);
+      throw InputError(path + message);
+    }
+  }
+}
+
+void check_finite_energy(const std::string& path, const Evaluation& evaluation) {
+  if (!std::isfinite(evaluation.energy) || !evaluation.forces.allFinite()) {
+    throw InputError(path + ": the energy or a force is not finite (two atoms on the same spot?)");
+  }
 }
 
 void check_xyz_output(const std::string& option, const std::string& path) {

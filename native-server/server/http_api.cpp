@@ -1,6 +1,7 @@
 #include "http_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "random_token.hpp"
+#include "request_json.hpp"
 #include "static_files.hpp"
 
 namespace strider::server {
@@ -23,9 +25,12 @@ const std::vector<std::string> result_files{"structure.xyz", "trajectory.xyz", "
                                             "curve.csv",     "result.json",    "stderr.log"};
 constexpr auto sse_keep_alive = std::chrono::seconds(15);
 
+// Invalid UTF-8 (quoted from a malformed request in a message) is written as U+FFFD, never a 500.
+std::string dump_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(dump_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message, const std::string& field = "") {
@@ -101,8 +106,8 @@ json trajectory_curve(const fs::path& path) {
 
 class Api {
  public:
-  Api(const ServerConfig& config, JobStore& store, JobRunner& runner)
-      : config_(config), store_(store), runner_(runner) {}
+  Api(GuardedServer& http, const ServerConfig& config, JobStore& store, JobRunner& runner)
+      : http_(http), config_(config), store_(store), runner_(runner) {}
 
   json job_json(const JobRecord& job) const {
     auto optional_number = [](const std::optional<double>& x) { return x ? json(*x) : json(); };
@@ -128,16 +133,28 @@ class Api {
             {"share_url", "/r/" + job.id}};
   }
 
-  void submit(const httplib::Request& req, httplib::Response& res) {
+  // The body is read here, so that a chunked one stops at max_body_bytes like one with a Content-Length.
+  void submit(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+    std::string body;
+    bool too_long = req.get_header_value<std::uint64_t>("Content-Length") > config_.limits.max_body_bytes;
+    const bool read = !too_long && content([&](const char* data, std::size_t length) {
+      too_long = body.size() + length > config_.limits.max_body_bytes;
+      if (!too_long) body.append(data, length);
+      return !too_long;
+    });
+    if (!read) {
+      res.set_header("Connection", "close");  // the rest of the body stays unread
+      http_.close_after_answer();
+      if (!too_long) return send_error(res, 400, "the request body could not be read");
+      return send_error(res, 413, "request body over the limit of " + std::to_string(config_.limits.max_body_bytes) +
+                                      " bytes (max_body_bytes)");
+    }
+    http_.request_read();
     const auto token_given = bearer_token(req);
     if (!token_given) return send_error(res, 400, "Authorization must be 'Bearer' and 32-128 hex digits", "Authorization");
     json request;
     try {
-      request = json::parse(req.body);
-    } catch (const json::exception& e) {  // a syntax error, or a number out of range (1e999)
-      return send_error(res, 400, std::string("malformed JSON: ") + e.what());
-    }
-    try {
+      request = parse_request_json(body);
       check_job_request(request, config_, store_);
     } catch (const RequestError& e) {
       return send_error(res, e.status, e.what(), e.field);
@@ -156,8 +173,13 @@ class Api {
     job.created = unix_now();
     const std::string dir = runner_.job_dir(job.id);
     write_job_inputs(request, dir, config_.data_dir);
-    if (!runner_.submit(job)) {
+    if (const JobRunner::Admission admission = runner_.submit(job); admission != JobRunner::Admission::accepted) {
       fs::remove_all(dir);
+      if (admission == JobRunner::Admission::token_share_full) {
+        return send_error(res, 429, "this owner token already has " +
+                                        std::to_string(config_.limits.queue_limit_per_token) +
+                                        " jobs waiting (queue_limit_per_token): try again when one has started");
+      }
       return send_error(res, 429, "the queue is full (" + std::to_string(config_.limits.queue_limit) +
                                       " jobs waiting): try again later");
     }
@@ -190,7 +212,7 @@ class Api {
     }
     const auto job = store_.get(id);
     if (!job) return send_error(res, 404, "no such job");
-    std::string body = job_json(*job).dump();
+    std::string body = dump_text(job_json(*job));
     res.set_content(body, "application/json");
     std::lock_guard lock(cache_mutex_);
     if (status_cache_.size() >= 1000) status_cache_.clear();
@@ -269,9 +291,17 @@ class Api {
   }
 
   // Server-Sent Events: the job now, then at every change, until it is final.
+  // At most max_event_streams at once, fewer than the HTTP threads: each holds one, and the API must still answer.
   void events(const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
     if (!store_.get(id)) return send_error(res, 404, "no such job");
+    if (open_streams_.fetch_add(1) >= config_.limits.max_event_streams) {
+      open_streams_.fetch_sub(1);
+      res.set_header("Retry-After", "5");
+      return send_error(res, 503, "too many progress streams open (max_event_streams " +
+                                      std::to_string(config_.limits.max_event_streams) + "): poll " +
+                                      "/api/jobs/" + id + " instead, or try again later");
+    }
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
         "text/event-stream", [this, id, seen = std::uint64_t(0), sent = std::string(), first = true](
@@ -284,13 +314,14 @@ class Api {
             sink.done();
             return true;
           }
-          std::string data = job_json(*job).dump();
+          std::string data = dump_text(job_json(*job));
           const std::string message = data == sent ? ": keep-alive\n\n" : "event: job\ndata: " + data + "\n\n";
           sent = std::move(data);
           if (!sink.write(message.data(), message.size())) return false;
           if (is_final_status(job->status)) sink.done();
           return true;
-        });
+        },
+        [this](bool) { open_streams_.fetch_sub(1); });
   }
 
   void limits(const httplib::Request&, httplib::Response& res) {
@@ -302,6 +333,12 @@ class Api {
                {"max_epochs", l.max_epochs},
                {"max_steps", l.max_steps},
                {"queue_limit", l.queue_limit},
+               {"queue_limit_per_token", l.queue_limit_per_token},
+               {"max_event_streams", l.max_event_streams},
+               {"max_frames", l.max_frames},
+               {"max_cutoff", l.max_cutoff},
+               {"max_seeds", l.max_seeds},
+               {"max_batch_size", l.max_batch_size},
                {"workers", config_.workers},
                {"commands", {"minimize", "search", "train", "adapt", "benchmark"}},
                {"systems", config_.systems}});
@@ -335,6 +372,8 @@ class Api {
   }
 
  private:
+  GuardedServer& http_;
+  std::atomic<int> open_streams_{0};
   const ServerConfig& config_;
   JobStore& store_;
   JobRunner& runner_;
@@ -344,13 +383,18 @@ class Api {
 
 }  // namespace
 
-void install_routes(httplib::Server& http, const ServerConfig& config, JobStore& store, JobRunner& runner) {
-  auto api = std::make_shared<Api>(config, store, runner);
+void install_routes(GuardedServer& http, const ServerConfig& config, JobStore& store, JobRunner& runner) {
+  auto api = std::make_shared<Api>(http, config, store, runner);
   const std::string id = "([0-9a-f]{32})";
-  auto bind = [api](void (Api::*method)(const httplib::Request&, httplib::Response&)) {
-    return [api, method](const httplib::Request& req, httplib::Response& res) { ((*api).*method)(req, res); };
+  auto bind = [api, &http](void (Api::*method)(const httplib::Request&, httplib::Response&)) {
+    return [api, method, &http](const httplib::Request& req, httplib::Response& res) {
+      http.request_read();
+      ((*api).*method)(req, res);
+    };
   };
-  http.Post("/api/jobs", bind(&Api::submit));
+  http.Post("/api/jobs", [api](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+    api->submit(req, res, content);
+  });
   http.Get("/api/jobs", bind(&Api::list));
   http.Get("/api/limits", bind(&Api::limits));
   http.Get("/api/jobs/" + id, bind(&Api::get));
@@ -361,10 +405,32 @@ void install_routes(httplib::Server& http, const ServerConfig& config, JobStore&
   http.Get("/api/jobs/" + id + "/curve", bind(&Api::curve));
   http.Get("/api/jobs/" + id + "/files/([A-Za-z0-9._-]+)", bind(&Api::file));
   http.Get("/r/" + id, bind(&Api::share));
-  http.Get("/api(/.*)?", [](const httplib::Request&, httplib::Response& res) { send_error(res, 404, "no such route"); });
-  http.Get("/.*", [api](const httplib::Request& req, httplib::Response& res) { api->page(req, res, req.path); });
+  http.Get("/api(/.*)?", [&http](const httplib::Request&, httplib::Response& res) {
+    http.request_read();
+    send_error(res, 404, "no such route");
+  });
+  http.Get("/.*", [api, &http](const httplib::Request& req, httplib::Response& res) {
+    http.request_read();
+    api->page(req, res, req.path);
+  });
 
-  http.set_error_handler(httplib::Server::HandlerWithResponse([&config](const httplib::Request& req, httplib::Response& res) {
+  // Headers read: the body deadline starts. Only POST /api/jobs reads a chunked
+  // body (up to max_body_bytes); httplib would read any other one in full.
+  http.set_pre_routing_handler([&http](const httplib::Request& req, httplib::Response& res) {
+    http.headers_read();
+    if (req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos ||
+        (req.method == "POST" && req.path == "/api/jobs")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    http.request_read();
+    res.set_header("Connection", "close");
+    http.close_after_answer();
+    send_error(res, 411, "a chunked request body is only taken by POST /api/jobs: send a Content-Length");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  http.set_error_handler(httplib::Server::HandlerWithResponse([&config, &http](const httplib::Request& req, httplib::Response& res) {
+    http.request_read();
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // the route's own answer
     std::string message = "HTTP " + std::to_string(res.status);
     if (res.status == 413) {
@@ -377,7 +443,8 @@ void install_routes(httplib::Server& http, const ServerConfig& config, JobStore&
     send_error(res, res.status, message);
     return httplib::Server::HandlerResponse::Handled;
   }));
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+  // Paths in the message are shown relative to the data folder: a client never sees the server's own.
+  http.set_exception_handler([&config](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
     std::string message = "unknown error";
     try {
       std::rethrow_exception(e);
@@ -385,7 +452,7 @@ void install_routes(httplib::Server& http, const ServerConfig& config, JobStore&
       message = x.what();
     } catch (...) {
     }
-    send_error(res, 500, "server error: " + message);
+    send_error(res, 500, "server error: " + without_server_paths(message, config.data_dir));
   });
 }
 

@@ -1,6 +1,7 @@
 #include "job_request.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -71,9 +72,53 @@ void check_system(const std::string& key, const ServerConfig& config, const std:
   throw RequestError(400, "unknown system '" + key + "' (known: " + list + ")", field);
 }
 
+// The largest seed the CLI takes (a signed 64-bit integer).
+void check_seed(const json& value, const std::string& field) {
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    throw RequestError(422, "over the largest seed, 2^63 - 1", field);
+  }
+}
+
+// Caps on options that cost memory, disk or time beyond steps and epochs.
+void check_option_caps(const std::string& name, const json& value, const ServerLimits& limits, const std::string& field) {
+  const auto x = numeric(value);
+  auto over = [&](double maximum, const std::string& what) {
+    if (x && *x > maximum) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", maximum);
+      throw RequestError(422, "over the server's limit of " + std::string(text) + " " + what, field);
+    }
+  };
+  if (name == "cutoff") over(limits.max_cutoff, "sigma (max_cutoff)");
+  if (name == "seeds") over(static_cast<double>(limits.max_seeds), "seeds (max_seeds)");
+  if (name == "batch-size") over(static_cast<double>(limits.max_batch_size), "episodes (max_batch_size)");
+  if (name == "seed") check_seed(value, field);
+  if (value.is_number_integer() && !value.is_number_unsigned() && value.get<long long>() < 0 &&
+      (name == "every" || name == "seeds" || name == "batch-size")) {
+    throw RequestError(400, "must not be negative", field);
+  }
+}
+
+// What a command needs besides its own option table: minimize an optimizer,
+// and a trajectory of at most max_frames frames.
+void check_command_caps(const std::string& command, const json& options, const ServerLimits& limits) {
+  if (command != "minimize") return;
+  if (!options.contains("optimizer")) {
+    throw RequestError(400, "minimize needs options.optimizer (gd, adam, fire, fire2, lbfgs)", "options.optimizer");
+  }
+  const auto steps = options.contains("steps") ? numeric(options.at("steps")) : std::optional<double>(2000);
+  const auto every = options.contains("every") ? numeric(options.at("every")) : std::nullopt;
+  if (steps && every && *every >= 1 && *steps / *every > static_cast<double>(limits.max_frames)) {
+    throw RequestError(422, "steps / every is over the server's limit of " + std::to_string(limits.max_frames) +
+                                " trajectory frames (max_frames): raise every", "options.every");
+  }
+}
+
 void check_options(const json& options, const ServerConfig& config) {
   const ServerLimits& limits = config.limits;
-  for (const auto& [name, value] : options.items()) {
+  for (const auto& item : options.items()) {  // not a structured binding: clang 14 cannot capture one
+    const std::string& name = item.key();
+    const json& value = item.value();
     const std::string field = "options." + name;
     if (reserved_options.count(name)) throw RequestError(400, "the server sets this option itself", field);
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos ||
@@ -98,6 +143,7 @@ void check_options(const json& options, const ServerConfig& config) {
       if (value != "engine" && value != "torch") throw RequestError(400, "must be \"engine\" or \"torch\"", field);
       if (value == "torch" && !config.torch) throw RequestError(422, "this server was built without LibTorch", field);
     }
+    check_option_caps(name, value, limits, field);
     if (name == "system") {
       if (!value.is_string()) throw RequestError(400, "must be a system key", field);
       check_system(value.get<std::string>(), config, field);
@@ -108,6 +154,9 @@ void check_options(const json& options, const ServerConfig& config) {
 void check_structure_text(const std::string& text, const ServerConfig& config, const std::string& field) {
   const StructureCheck check = config.check_structure(text);
   if (!check.error.empty()) throw RequestError(400, "unreadable structure: " + check.error, field);
+  if (check.frames != 1) {
+    throw RequestError(400, "one structure expected, the text has " + std::to_string(check.frames) + " frames", field);
+  }
   if (check.atoms > config.limits.max_atoms) {
     throw RequestError(422, std::to_string(check.atoms) + " atoms, over the server's limit of " +
                                 std::to_string(config.limits.max_atoms) + " (max_atoms)", field);
@@ -148,6 +197,9 @@ void check_job_request(const json& request, const ServerConfig& config, JobStore
   const std::string command = request.at("command");
   const json options = request.value("options", json::object());
   check_options(options, config);
+  if (request.contains("generate") && request.at("generate").contains("seed")) {
+    check_seed(request.at("generate").at("seed"), "generate.seed");
+  }
 
   // The inputs each command takes, and only those.
   require(needs_structure(command) == request.contains("structure"),
@@ -205,6 +257,7 @@ void check_job_request(const json& request, const ServerConfig& config, JobStore
       !error.empty()) {
     throw RequestError(400, error, "options");
   }
+  check_command_caps(command, options, config.limits);
 }
 
 void write_job_inputs(const json& request, const std::string& dir, const std::string& data_dir) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,7 +44,25 @@ bool is_json_object_file(const std::string& path) {
   }
 }
 
+// Why a child ended by `signal`: its limits (SIGXFSZ, SIGXCPU) said in words.
+std::string killed_reason(int signal, const ServerLimits& limits) {
+  if (signal == SIGXFSZ) return "stopped at the job file size limit of " + std::to_string(limits.job_file_bytes) + " bytes";
+  if (signal == SIGXCPU) return "stopped at the job CPU time limit of " + std::to_string(limits.job_cpu_seconds) + " s";
+  return "killed by signal " + std::to_string(signal);
+}
+
 }  // namespace
+
+std::string without_server_paths(std::string text, const std::string& data_dir) {
+  std::error_code error;
+  const std::string absolute = fs::absolute(data_dir, error).lexically_normal().string();
+  for (std::string prefix : {absolute, data_dir}) {
+    if (prefix.empty()) continue;
+    if (prefix.back() != '/') prefix += '/';
+    for (std::size_t at; (at = text.find(prefix)) != std::string::npos;) text.erase(at, prefix.size());
+  }
+  return text;
+}
 
 JobRunner::JobRunner(JobStore& store, const ServerConfig& config) : store_(store), config_(config) {}
 
@@ -57,7 +76,10 @@ void JobRunner::start() {
   store_.recover_interrupted(max_starts);
   {
     std::lock_guard lock(mutex_);
-    for (const std::string& id : store_.queued_ids()) queue_.push_back(id);
+    for (const std::string& id : store_.queued_ids()) {
+      queue_.push_back(id);
+      if (const auto job = store_.get(id)) queued_token_[id] = job->token_hash;
+    }
   }
   for (int k = 0; k < config_.workers; ++k) workers_.emplace_back([this] { work(); });
 }
@@ -72,13 +94,17 @@ void JobRunner::stop() {
   workers_.clear();
 }
 
-bool JobRunner::submit(const JobRecord& job) {
+JobRunner::Admission JobRunner::submit(const JobRecord& job) {
   std::lock_guard lock(mutex_);
-  if (static_cast<int>(queue_.size()) >= config_.limits.queue_limit) return false;
+  if (static_cast<int>(queue_.size()) >= config_.limits.queue_limit) return Admission::queue_full;
+  long same_token = 0;
+  for (const auto& [id, token_hash] : queued_token_) same_token += token_hash == job.token_hash;
+  if (same_token >= config_.limits.queue_limit_per_token) return Admission::token_share_full;
   store_.insert(job);
   queue_.push_back(job.id);
+  queued_token_[job.id] = job.token_hash;
   wake_.notify_all();
-  return true;
+  return Admission::accepted;
 }
 
 bool JobRunner::cancel(const std::string& id) {
@@ -86,6 +112,7 @@ bool JobRunner::cancel(const std::string& id) {
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if (*it == id) {
       queue_.erase(it);
+      queued_token_.erase(id);
       store_.finish(id, "cancelled", "cancelled by its owner before it started");
       return true;
     }
@@ -115,6 +142,7 @@ void JobRunner::work() {
       if (stopping_) return;
       id = queue_.front();
       queue_.pop_front();
+      queued_token_.erase(id);
       running_.insert(id);
     }
     try {
@@ -137,14 +165,16 @@ void JobRunner::run_job(const std::string& id) {
   const fs::path dir = job_dir(id);
   const bool resume = job->command == "train" && fs::exists(dir / "model.weights.checkpoint") &&
                       fs::exists(dir / "model.weights");
-  const std::vector<JobStage> stages = job_stages(job->request, dir.string(), resume);
+  // Paths relative to the job folder, the children's working folder: what a job prints never names the server's.
+  const std::vector<JobStage> stages = job_stages(job->request, "", resume);
   store_.mark_running(id, stages.front().name);
   for (std::size_t k = 0; k < stages.size(); ++k) {
     const JobStage& stage = stages[k];
     const bool last = k + 1 == stages.size();
+    const fs::path output = dir / stage.output;
     if (!stage.output.empty()) {
-      if (fs::exists(stage.output)) continue;  // done before a restart
-      fs::remove_all(stage.output + ".partial");
+      if (fs::exists(output)) continue;  // done before a restart
+      fs::remove_all(output.string() + ".partial");
     }
     store_.set_stage(id, stage.name);
     const std::string stdout_path = (dir / (last ? "result.json" : stage.name + ".json")).string();
@@ -156,18 +186,20 @@ void JobRunner::run_job(const std::string& id) {
         return;
       }
       if (cancelled_.count(id)) {
+        // What it was writing is of no use and may be large (a long trajectory).
+        for (const char* name : {"trajectory.xyz", "structure.xyz", "model.weights", "result.json"}) fs::remove(dir / name);
         store_.finish(id, "cancelled", "cancelled by its owner while it ran");
         return;
       }
     }
     if (!result.exited || result.code != 0) {
-      std::string reason = last_line((dir / "stderr.log").string());
-      if (!result.exited) reason = "killed by signal " + std::to_string(result.code) + (reason.empty() ? "" : ": " + reason);
+      std::string reason = without_server_paths(last_line((dir / "stderr.log").string()), config_.data_dir);
+      if (!result.exited) reason = killed_reason(result.code, config_.limits) + (reason.empty() ? "" : ": " + reason);
       if (reason.empty()) reason = stage.name + " exited with status " + std::to_string(result.code);
       store_.finish(id, "failed", reason);
       return;
     }
-    if (!stage.output.empty()) fs::rename(stage.output + ".partial", stage.output);
+    if (!stage.output.empty()) fs::rename(output.string() + ".partial", output);
     if (last && !is_json_object_file(stdout_path)) {
       store_.finish(id, "failed", stage.name + " printed no JSON result");
       return;
@@ -179,7 +211,9 @@ void JobRunner::run_job(const std::string& id) {
 JobRunner::ChildResult JobRunner::run_child(const std::string& id, const JobStage& stage,
                                             const std::string& stdout_path) {
   const fs::path dir = job_dir(id);
-  const std::string progress_path = (dir / ("progress-" + stage.name + ".jsonl")).string();
+  const std::string progress_name = "progress-" + stage.name + ".jsonl";  // in the child's working folder
+  const std::string progress_path = (dir / progress_name).string();
+  const std::string dir_text = dir.string();
   fs::remove(progress_path);
 
   // Everything the child needs is made before fork: after it, only async-signal-safe calls.
@@ -188,7 +222,7 @@ JobRunner::ChildResult JobRunner::run_child(const std::string& id, const JobStag
   std::vector<char*> argv;
   for (std::string& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_text{"STRIDER_PROGRESS_FILE=" + progress_path};
+  std::vector<std::string> env_text{"STRIDER_PROGRESS_FILE=" + progress_name};
   for (char** e = environ; *e; ++e) {
     if (std::strncmp(*e, "STRIDER_PROGRESS_FILE=", 22) != 0) env_text.emplace_back(*e);
   }
@@ -198,7 +232,8 @@ JobRunner::ChildResult JobRunner::run_child(const std::string& id, const JobStag
   const int out_fd = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int err_fd = open((dir / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out_fd < 0 || err_fd < 0 || in_fd < 0) throw std::runtime_error("cannot open the job's output files in " + dir.string());
+  if (out_fd < 0 || err_fd < 0 || in_fd < 0) throw std::runtime_error("cannot open the job's output files in jobs/" + id);
+  const ServerLimits& limits = config_.limits;
   const pid_t parent = getpid();
 
   const pid_t pid = fork();
@@ -212,7 +247,16 @@ JobRunner::ChildResult JobRunner::run_child(const std::string& id, const JobStag
     dup2(in_fd, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
-    syscall(SYS_close_range, 3U, ~0U, 0U);  // sockets and the database stay the server's
+    syscall(SYS_close_range, 3U, ~0U, 0U);  // sockets, the database and the lock stay the server's
+    if (chdir(dir_text.c_str()) != 0) _exit(127);
+    // One job cannot take the machine: memory (heap and private mappings), file size, CPU time.
+    const struct rlimit memory{limits.job_memory_bytes, limits.job_memory_bytes};
+    const struct rlimit file_size{limits.job_file_bytes, limits.job_file_bytes};
+    const struct rlimit cpu{limits.job_cpu_seconds, limits.job_cpu_seconds + 5};
+    if (setrlimit(RLIMIT_DATA, &memory) != 0 || setrlimit(RLIMIT_FSIZE, &file_size) != 0 ||
+        setrlimit(RLIMIT_CPU, &cpu) != 0) {
+      _exit(127);
+    }
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }

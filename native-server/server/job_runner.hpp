@@ -36,8 +36,10 @@ class JobRunner {
   // for the next start (a kill -9 leaves them `running`: see JobStore::recover_interrupted).
   void stop();
 
-  // Inserts a new job and queues it; false (nothing inserted) when queue_limit jobs already wait.
-  bool submit(const JobRecord& job);
+  // Inserts a new job and queues it, unless queue_limit jobs already wait, or
+  // queue_limit_per_token of the same owner token do (then nothing is inserted).
+  enum class Admission { accepted, queue_full, token_share_full };
+  Admission submit(const JobRecord& job);
   // Cancels a queued or running job; false when it is not queued or running.
   bool cancel(const std::string& id);
   // Waits up to `timeout` until job `id` is no longer running.
@@ -61,9 +63,15 @@ class JobRunner {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::string> queue_;
+  std::map<std::string, std::string> queued_token_;  // queued job id -> its owner token's hash
   std::set<std::string> running_, cancelled_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };
+
+// `text` with the data folder's path (as given, and absolute) taken out of
+// every path in it, so that a client reads "jobs/ID/input.xyz", never where
+// the server keeps its files.
+std::string without_server_paths(std::string text, const std::string& data_dir);
 
 }  // namespace strider::server

@@ -278,5 +278,34 @@ refuses "convert of a broken file" "nan.xyz" convert "$WORK/nan.xyz" "$WORK/exis
 check "a failed convert leaves the existing target untouched" grep -qx "keep me" "$WORK/existing.data"
 check "a failed convert leaves no temporary file" bash -c "[ \$(ls '$WORK' | grep -c tmp) = 0 ]"
 
+# --- what must never print a number: non-finite energies, boxes and coordinates out of reach ---
+printf '2\nsystem=lj-binary\nA 1 1 1\nB 1 1 1\n' >"$WORK/same-spot.xyz"
+refuses "two atoms on one spot: an error, not \"energy\": null" "same-spot.xyz: the energy or a force is not finite" \
+  energy "$WORK/same-spot.xyz" --json
+cp "$WORK/out" "$WORK/same-spot.out"
+check "two atoms on one spot print no energy" test ! -s "$WORK/same-spot.out"
+refuses "benchmark of two atoms on one spot" "not finite" bench "$WORK/same-spot.xyz" --repeat 1
+printf '2\nLattice="1e-300 0 0 0 1e-300 0 0 0 1e-300" pbc="T T T" system=lj-binary\nA 0 0 0\nB 0 0 0\n' >"$WORK/tiny.xyz"
+refuses "a 1e-300 box names file and line" "tiny.xyz:2: Lattice vector 1: periodic box length 1e-300 is below" energy "$WORK/tiny.xyz" --json
+printf '2\nLattice="4 0 0 0 4 0 0 0 1e308" pbc="T T T" system=lj-binary\nA 0 0 0\nB 1 1 1\n' >"$WORK/huge.xyz"
+refuses "a 1e308 box names file and line" "huge.xyz:2: Lattice vector 3: box length 1e\+308 is over" energy "$WORK/huge.xyz"
+printf '2\nLattice="0.01 0 0 0 0.01 0 0 0 0.01" pbc="T T T" system=lj-binary\nA 0 0 0\nB 0.005 0.005 0.005\n' >"$WORK/small-box.xyz"
+refuses "a box far below the cutoff" "small-box.xyz: the periodic box length 0.01 along x is far below the cutoff 2.5" \
+  bench "$WORK/small-box.xyz" --repeat 1
+printf '2\nLattice="4 0 0 0 4 0 0 0 4" pbc="T T T" system=lj-binary\nA 0 0 0\nB 1 4000000 1\n' >"$WORK/far.xyz"
+refuses "a coordinate 10^6 box lengths out names file and line" "far.xyz:4: y of atom 2: coordinate 4000000 lies 999999 box lengths outside" \
+  energy "$WORK/far.xyz"
+printf '2\nLattice="4 0 0 0 4 0 0 0 4" pbc="T T T" system=lj-binary\nA 0 0 0\nB 0x1 1 1\n' >"$WORK/hex.xyz"
+refuses "a hexadecimal coordinate" "hex.xyz:4: x of atom 2: '0x1' is not a number" energy "$WORK/hex.xyz"
+printf '2\nLattice="4 0 0 0 4 0 0 0 4" pbc="T T T" pbc="F F F" system=lj-binary\nA 0 0 0\nB 1 1 1\n' >"$WORK/twice.xyz"
+refuses "a repeated pbc key" "twice.xyz:2: the key 'pbc' appears twice" energy "$WORK/twice.xyz"
+# The same pair 1000 box lengths apart is accepted and has the pair's energy (an exact wrap: 1 1 1 vs 4001 1 1).
+printf '2\nLattice="4 0 0 0 4 0 0 0 4" pbc="T T T" system=lj-binary\nA 0 0 0\nB 1 1 1\n' >"$WORK/near.xyz"
+printf '2\nLattice="4 0 0 0 4 0 0 0 4" pbc="T T T" system=lj-binary\nA 0 0 0\nB 4001 1 1\n' >"$WORK/wrapped.xyz"
+"$STRIDER" energy "$WORK/near.xyz" --json >"$WORK/near.json"
+"$STRIDER" energy "$WORK/wrapped.xyz" --json >"$WORK/wrapped.json"
+check "1000 box lengths out: the energy of the wrapped pair" same_energy "$WORK/wrapped.json" \
+  "$(reference_energy "$WORK/near.json")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

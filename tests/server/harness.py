@@ -4,6 +4,7 @@ shared/api/*.schema.json with python3-jsonschema (an independent validator)."""
 import http.client
 import json
 import pathlib
+import shutil
 import signal
 import subprocess
 import time
@@ -122,3 +123,35 @@ def strider_json(strider, *args):
     """The CLI's own --json answer, run directly (the oracle the server's jobs are checked against)."""
     out = subprocess.run([strider, *args, "--json"], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
+
+
+def check_error(server, status, method, path, body=None, raw=None, token=None, contains="", field=None):
+    """Asserts an error answer: its status, error.schema.json, a piece of its message and its field."""
+    got, answer, _ = server.request(method, path, body, raw=raw, token=token)
+    assert got == status, (method, path, got, answer)
+    validate(answer, "error.schema.json")
+    assert contains.lower() in answer["error"].lower(), (contains, answer)
+    if field is not None:
+        assert answer.get("field") == field, (field, answer)
+    return answer
+
+
+def run_tests(tests, server, tmp):
+    """Runs every test(server, tmp), reporting each; stops the server; removes tmp unless one failed.
+    Returns the process exit status."""
+    failures = 0
+    try:
+        for test in tests:
+            start = time.time()
+            try:
+                test(server, tmp)
+                print("ok    %-55s %.1f s" % (test.__name__, time.time() - start), flush=True)
+            except Exception as e:  # report every failing test, not only the first
+                failures += 1
+                print("FAIL  %s: %r" % (test.__name__, e), flush=True)
+    finally:
+        server.stop()
+    if not failures:
+        shutil.rmtree(tmp)  # kept after a failure, to look at
+    print("%d of %d server tests failed" % (failures, len(tests)) if failures else "all %d server tests passed" % len(tests))
+    return 1 if failures else 0

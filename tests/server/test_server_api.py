@@ -4,13 +4,11 @@ Usage: test_server_api.py STRIDER"""
 import hashlib
 import os
 import pathlib
-import shutil
 import sqlite3
 import sys
 import tempfile
-import time
 
-from harness import ROOT, Server, strider_json, structure_text, tiny_train_job, validate
+from harness import ROOT, Server, check_error, run_tests, strider_json, structure_text, tiny_train_job, validate
 
 STRIDER = sys.argv[1]
 LJ100 = ROOT / "demos" / "structures" / "lj-binary-100.xyz"
@@ -18,15 +16,6 @@ POLICY = ROOT / "shared" / "policy-lj-binary-100.weights"
 LIMITS = ["--workers", "1", "--queue-limit", "2", "--max-atoms", "200", "--max-epochs", "10000",
           "--max-structures", "50", "--max-body", "2000000", "--max-steps", "100000"]
 
-
-def check_error(server, status, method, path, body=None, raw=None, token=None, contains="", field=None):
-    got, answer, _ = server.request(method, path, body, raw=raw, token=token)
-    assert got == status, (method, path, got, answer)
-    validate(answer, "error.schema.json")
-    assert contains.lower() in answer["error"].lower(), (contains, answer)
-    if field is not None:
-        assert answer.get("field") == field, (field, answer)
-    return answer
 
 
 def test_static_files_and_traversal(server, tmp):
@@ -268,23 +257,7 @@ def main():
     os.symlink(pathlib.Path(tmp), web / "outside-link")
     os.symlink(pathlib.Path(tmp) / "secret.txt", web / "leak.txt")
     server = Server(STRIDER, pathlib.Path(tmp) / "data", web, LIMITS).start()
-    failures = 0
-    tests = [v for k, v in globals().items() if k.startswith("test_")]
-    try:
-        for test in tests:
-            start = time.time()
-            try:
-                test(server, tmp)
-                print("ok    %-45s %.1f s" % (test.__name__, time.time() - start), flush=True)
-            except Exception as e:  # report every failing test, not only the first
-                failures += 1
-                print("FAIL  %s: %r" % (test.__name__, e), flush=True)
-    finally:
-        server.stop()
-    if not failures:
-        shutil.rmtree(tmp)  # kept after a failure, to look at
-    print("%d of %d server tests failed" % (failures, len(tests)) if failures else "all %d server tests passed" % len(tests))
-    return 1 if failures else 0
+    return run_tests([v for k, v in globals().items() if k.startswith("test_")], server, tmp)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,13 @@
 // (atom_style atomic, orthogonal box).
 //
 // Every reader throws InputError("FILE:LINE: what is wrong") on bad input:
-// a missing column, a non-number, a NaN or infinite coordinate, an atom
-// count that does not match, a box of zero volume, a non-orthogonal box
-// ("FILE: cannot open: why" for a file that cannot be opened).
+// a missing column, a non-number (hexadecimal "0x10" included), a NaN or
+// infinite coordinate, an atom count that does not match, a box of zero
+// volume, a non-orthogonal box, a key or header line given twice, and
+// geometry a double cannot hold exactly enough: a coordinate or box length
+// over 1e8 in magnitude, a periodic box length under 1e-6, a coordinate more
+// than 1e4 box lengths outside its periodic box ("FILE: cannot open: why" for
+// a file that cannot be opened).
 // Every writer writes to a temporary file beside the target and renames it
 // into place, so an error never leaves a half-written file.
 #include <iosfwd>

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <sstream>
 
@@ -179,6 +180,8 @@ Box box_from(const io::LineReader& reader, std::optional<std::string> lattice, s
     if (box.length[a] < 0 || (periodic[a] && box.length[a] == 0))
       reader.fail("box of zero or negative volume: Lattice vector " + std::to_string(a + 1) + " has length " +
                   std::string(words[4 * a]));
+    if (std::string problem = io::box_length_problem(box.length[a], periodic[a]); !problem.empty())
+      reader.fail("Lattice vector " + std::to_string(a + 1) + ": " + problem);
   }
   return box;
 }
@@ -187,7 +190,8 @@ Box box_from(const io::LineReader& reader, std::optional<std::string> lattice, s
 Layout read_comment(const io::LineReader& reader, const std::string& line, Frame& frame) {
   std::optional<std::string> lattice, pbc;
   std::string properties = "species:S:1:pos:R:3";
-  for (KeyValue& pair : parse_key_values(reader, line)) {
+  std::vector<KeyValue> pairs = parse_key_values(reader, line);
+  for (KeyValue& pair : pairs) {
     if (same_word(pair.key, "Lattice")) {
       lattice = pair.value;
     } else if (same_word(pair.key, "pbc")) {
@@ -201,7 +205,14 @@ Layout read_comment(const io::LineReader& reader, const std::string& line, Frame
     }
   }
   frame.box = box_from(reader, lattice, pbc);
-  return layout_of(reader, parse_properties(reader, properties));
+  Layout layout = layout_of(reader, parse_properties(reader, properties));
+  std::set<std::string> keys;  // in lower case: "last one wins" would hide which one was meant
+  for (const KeyValue& pair : pairs) {
+    std::string key = pair.key;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!keys.insert(key).second) reader.fail("the key '" + pair.key + "' appears twice in the comment line");
+  }
+  return layout;
 }
 
 void read_atoms(io::LineReader& reader, int count, int header_line, const Layout& layout, Frame& frame) {
@@ -220,6 +231,8 @@ void read_atoms(io::LineReader& reader, int count, int header_line, const Layout
     for (int a = 0; a < 3; ++a) {
       const char* axis[] = {"x", "y", "z"};
       positions.push_back(io::finite_number(reader, words[layout.pos + a], std::string(axis[a]) + " of " + atom));
+      if (std::string problem = io::coordinate_problem(positions.back(), frame.box, a); !problem.empty())
+        reader.fail(std::string(axis[a]) + " of " + atom + ": " + problem);
       if (layout.forces >= 0)
         forces.push_back(io::finite_number(reader, words[layout.forces + a], std::string("force ") + axis[a] + " of " + atom));
     }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "strider/error.hpp"
+#include "text.hpp"
 
 namespace strider::io {
 
@@ -25,6 +26,30 @@ void check_writable(const Frame& frame) {
     if (frame.per_atom_energy && !std::isfinite((*frame.per_atom_energy)[i]))
       throw InputError(atom + ": non-finite per-atom energy");
   }
+}
+
+std::string box_length_problem(double length, bool periodic) {
+  const std::string text = format_double(length);
+  if (!std::isfinite(length) || length > kMaxCoordinate)
+    return "box length " + text + " is over the limit of " + format_double(kMaxCoordinate);
+  if (length < 0 || (periodic && length == 0)) return "box of zero or negative volume";
+  if (periodic && length < kMinBoxLength)
+    return "periodic box length " + text + " is below the limit of " + format_double(kMinBoxLength);
+  return "";
+}
+
+std::string coordinate_problem(double x, const Box& box, int axis) {
+  if (std::abs(x) > kMaxCoordinate)
+    return "coordinate " + format_double(x) + " is over the limit of " + format_double(kMaxCoordinate) +
+           " in magnitude (a double would hold it too coarsely)";
+  if (!box.periodic[axis]) return "";
+  const double lo = box.lo[axis], length = box.length[axis];
+  const double outside = x < lo ? lo - x : x - (lo + length);
+  if (outside > kMaxLengthsOutside * length)
+    return "coordinate " + format_double(x) + " lies " + format_double(std::round(outside / length)) +
+           " box lengths outside the periodic box (at most " + format_double(kMaxLengthsOutside) +
+           ": wrapping it would lose precision)";
+  return "";
 }
 
 }  // namespace strider::io

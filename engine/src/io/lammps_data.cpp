@@ -39,10 +39,14 @@ std::vector<std::string> split_commas(std::string_view text) {
 
 Title parse_title(const io::LineReader& reader, const std::string& line) {
   Title title;
+  std::vector<std::string_view> seen;
   for (std::string_view word : io::split_words(line)) {
     std::size_t eq = word.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view key = word.substr(0, eq), value = word.substr(eq + 1);
+    if ((key == "system" || key == "species" || key == "pbc") && std::find(seen.begin(), seen.end(), key) != seen.end())
+      reader.fail("title: " + std::string(key) + "= appears twice");
+    seen.push_back(key);
     if (key == "system") {
       title.system_key = std::string(value);
     } else if (key == "species") {
@@ -114,6 +118,8 @@ bool read_header_line(const io::LineReader& reader, const std::vector<std::strin
   for (int a = 0; a < 3; ++a) {
     std::string lo = kAxis[a] + std::string("lo"), hi = kAxis[a] + std::string("hi");
     if (keyword == lo + " " + hi) {
+      if (header.box_line[a] != 0)
+        reader.fail("a second '" + keyword + "' line (the first is on line " + std::to_string(header.box_line[a]) + ")");
       header.lo[a] = io::finite_number(reader, words[0], lo);
       header.hi[a] = io::finite_number(reader, words[1], hi);
       header.box_line[a] = reader.line();
@@ -121,6 +127,8 @@ bool read_header_line(const io::LineReader& reader, const std::vector<std::strin
     }
   }
   keyword = keyword_after(1);
+  if ((keyword == "atoms" && header.atoms >= 0) || (keyword == "atom types" && header.types >= 0))
+    reader.fail("a second '" + keyword + "' line");
   if (keyword == "atoms") {
     header.atoms = positive_count(reader, words[0], "atom count");
   } else if (keyword == "atom types") {
@@ -172,6 +180,9 @@ Frame read_lammps_data(std::istream& in, const std::string& source, const std::v
     box.length[a] = header.hi[a] - header.lo[a];
     if (box.length[a] < 0 || (box.periodic[a] && box.length[a] == 0))
       io::fail_at(source, header.box_line[a], "box of zero or negative volume: " + axis + "hi <= " + axis + "lo");
+    std::string problem = io::box_length_problem(box.length[a], box.periodic[a]);
+    if (problem.empty()) problem = io::coordinate_problem(box.lo[a], Box::free(), a);
+    if (!problem.empty()) io::fail_at(source, header.box_line[a], axis + "lo " + axis + "hi: " + problem);
   }
 
   // Sections. `line` holds a section name whenever in_section is set.
@@ -232,6 +243,9 @@ Frame read_lammps_data(std::istream& in, const std::string& source, const std::v
                         "' is not an integer");
           row.position[a] += static_cast<double>(image) * box.length[a];
         }
+        if (std::string problem = io::coordinate_problem(row.position[a], box, a); !problem.empty())
+          reader.fail(std::string(kAxis[a]) + " of " + atom + (words.size() == 8 ? " (image flags applied): " : ": ") +
+                      problem);
       }
       atoms.push_back(row);
     }

@@ -45,9 +45,20 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// Decimal notation only: strtod would also read hexadecimal ("0x10", "0x1p4"),
+// which no structure or weight file holds, so a stray "0x..." is an error.
+static bool decimal_or_named(std::string_view text) {
+  std::string_view body = text;
+  if (!body.empty() && (body.front() == '+' || body.front() == '-')) body.remove_prefix(1);
+  std::string lower;
+  for (char c : body) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "inf" || lower == "infinity" || lower == "nan") return true;  // read, then refused as non-finite
+  return body.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
+}
+
 bool parse_double(std::string_view text, double& value) {
   // strtod needs a terminated string and would skip leading blanks.
-  if (text.empty() || is_space(text.front())) return false;
+  if (text.empty() || is_space(text.front()) || !decimal_or_named(text)) return false;
   std::string copy(text);
   char* end = nullptr;
   value = std::strtod(copy.c_str(), &end);

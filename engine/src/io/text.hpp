@@ -37,8 +37,9 @@ std::vector<std::string_view> split_words(std::string_view text);
 // `text` without leading and trailing whitespace.
 std::string_view trim(std::string_view text);
 
-// The whole of `text` as a number (strtod syntax, "nan" and "inf" included);
-// false when any character is left over or nothing is a number.
+// The whole of `text` as a decimal number (strtod syntax without hexadecimal,
+// "nan" and "inf" included); false when any character is left over or
+// nothing is a number.
 bool parse_double(std::string_view text, double& value);
 // The whole of `text` as a decimal integer (optional sign).
 bool parse_integer(std::string_view text, long long& value);

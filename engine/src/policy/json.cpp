@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_set>
 
 namespace strider::json {
 
@@ -16,6 +17,11 @@ Value& Value::set(const std::string& key, Value v) {
     if (member.first == key) return member.second = std::move(v);
   }
   members_.emplace_back(key, std::move(v));
+  return members_.back().second;
+}
+
+Value& Value::append(std::string key, Value v) {
+  members_.emplace_back(std::move(key), std::move(v));
   return members_.back().second;
 }
 
@@ -79,13 +85,14 @@ class Parser {
       ++pos_;
       return result;
     }
+    std::unordered_set<std::string> keys;  // a linear search per member would make 1e5 members take minutes
     for (;;) {
       skip_space();
       if (pos_ >= text_.size() || text_[pos_] != '"') fail("expected a member name in quotes");
       std::string key = string();
-      if (result.find(key)) fail("member \"" + key + "\" appears twice");
+      if (!keys.insert(key).second) fail("member \"" + key + "\" appears twice");
       expect(':');
-      result.set(key, value(depth + 1));
+      result.append(std::move(key), value(depth + 1));
       skip_space();
       if (pos_ < text_.size() && text_[pos_] == ',') {
         ++pos_;

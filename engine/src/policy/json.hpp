@@ -50,6 +50,8 @@ class Value {
   // Arrays: appends. Objects: sets `key` (replacing an existing member in place).
   Value& push(Value v);
   Value& set(const std::string& key, Value v);
+  // Objects: adds member `key`, which the caller knows is not there yet (no search).
+  Value& append(std::string key, Value v);
   // The member `key` of an object, or null when absent (or not an object).
   const Value* find(const std::string& key) const;
 

@@ -6,7 +6,10 @@
 //   parameters COUNT
 //   one parameter per line, shortest round-trip decimal (COUNT lines)
 //   end
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <istream>
 #include <iterator>
 #include <ostream>
@@ -144,6 +147,26 @@ std::string weights_text(const StriderPolicy& policy, const std::string& trainin
 
 // [SECTION] reading
 
+// Parameters of `config`'s architecture, from its layer sizes alone (the
+// layout of shared/policy-weights.md: the batch norm's weight and bias, then
+// every Linear's weight out x in and bias out), counted in 64 bits so that a
+// header declaring a huge network is refused before anything is allocated.
+std::uint64_t architecture_parameter_count(const PolicyConfig& config) {
+  const PolicyArchitecture& a = config.architecture;
+  const std::uint64_t h = static_cast<std::uint64_t>(a.width);
+  // An MLP in -> h (hidden_layers times) -> out.
+  auto mlp = [h](std::uint64_t in, int hidden_layers, std::uint64_t out) {
+    std::uint64_t count = 0, from = in;
+    for (int k = 0; k < hidden_layers; ++k, from = h) count += (from + 1) * h;
+    return count + (from + 1) * out;
+  };
+  const std::uint64_t node_in = static_cast<std::uint64_t>(config.graph.node_feature_count());
+  const std::uint64_t edge_in = static_cast<std::uint64_t>(config.graph.edge_feature_count());
+  const std::uint64_t step = mlp(3 * h, a.node_update_layers - 1, h) + mlp(3 * h, a.edge_update_layers - 1, h);
+  return 2 * node_in + mlp(node_in, a.node_embed_layers - 1, h) + mlp(edge_in, a.edge_embed_layers - 1, h) +
+         static_cast<std::uint64_t>(a.message_passing_steps) * step + mlp(3 * h, a.displacement_hidden_layers, 3);
+}
+
 class Reader {
  public:
   Reader(std::string text, std::string source) : text_(std::move(text)), source_(std::move(source)) {}
@@ -152,7 +175,16 @@ class Reader {
     read_magic();
     const Value h = read_header();
     PolicyFile file;
-    file.policy = std::make_unique<StriderPolicy>(config(h), 0);
+    const PolicyConfig c = config(h);
+    // Checked before the policy allocates its parameters: every one takes a line of the file.
+    const std::uint64_t needed = architecture_parameter_count(c);
+    const std::uint64_t lines_left = static_cast<std::uint64_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(std::min(pos_, text_.size())), text_.end(), '\n')) + 1;
+    if (needed > lines_left || needed > static_cast<std::uint64_t>(INT_MAX)) {
+      fail(header_line_, "truncated, or a header out of proportion: the architecture has " + std::to_string(needed) +
+                             " parameters, one per line, but only " + std::to_string(lines_left) +
+                             " lines follow the header");
+    }
+    file.policy = std::make_unique<StriderPolicy>(c, 0);
     check_blocks(h, *file.policy);
     const Value& running = object(h, "batch_norm_running");
     try {
@@ -274,12 +306,14 @@ class Reader {
     if (!v.is_array() || static_cast<int>(v.items().size()) != n) {
       fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
     }
-    Eigen::MatrixXd out(n, n);
-    for (int r = 0; r < n; ++r) {
-      const Value& row = v.items()[static_cast<size_t>(r)];
+    for (const Value& row : v.items()) {  // the shape is checked before n x n doubles are allocated
       if (!row.is_array() || static_cast<int>(row.items().size()) != n) {
         fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
       }
+    }
+    Eigen::MatrixXd out(n, n);
+    for (int r = 0; r < n; ++r) {
+      const Value& row = v.items()[static_cast<size_t>(r)];
       for (int c = 0; c < n; ++c) {
         if (!row.items()[static_cast<size_t>(c)].is_number()) {
           fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");

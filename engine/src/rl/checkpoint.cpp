@@ -1,5 +1,7 @@
 // Training checkpoints: a versioned text format with every double in
 // hexadecimal floating point, so a resumed run continues with the same bits.
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -52,8 +54,9 @@ class LineReader {
   long integer() {
     const std::string w = word();
     char* end = nullptr;
+    errno = 0;
     const long x = std::strtol(w.c_str(), &end, 10);
-    if (w.empty() || *end != '\0') fail("'" + w + "' is not a whole number");
+    if (w.empty() || *end != '\0' || errno == ERANGE) fail("'" + w + "' is not a whole number");
     return x;
   }
   long count() {
@@ -61,16 +64,19 @@ class LineReader {
     if (n < 0 || n > 100'000'000) fail("bad count " + std::to_string(n));
     return n;
   }
+  // Parameters and Adam moments: finite numbers only.
   Eigen::VectorXd vector() {
-    const long n = count();
-    Eigen::VectorXd v(n);
-    for (long i = 0; i < n; ++i) v[i] = real();
-    return v;
+    const std::vector<double> v = doubles();
+    for (double x : v)
+      if (!std::isfinite(x)) fail("a non-finite number (" + hex(x) + ") among the values");
+    return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
   }
+  // A count, then that many numbers. Grown as they are read, never allocated
+  // from the count: a line "parameters 100000000" alone fails, it takes no memory.
   std::vector<double> doubles() {
     const long n = count();
-    std::vector<double> v(static_cast<std::size_t>(n));
-    for (double& x : v) x = real();
+    std::vector<double> v;
+    for (long i = 0; i < n; ++i) v.push_back(real());
     return v;
   }
   void done() {
