@@ -1,5 +1,6 @@
 // The cell-list neighbour list against the brute-force all-images oracle.
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <tuple>
 
@@ -106,4 +107,84 @@ TEST_CASE("neighbour list refuses non-finite coordinates") {
   system.positions(1, 3) = std::numeric_limits<double>::quiet_NaN();
   NeighborList list(1.0, 0.1);
   CHECK_THROWS_AS(list.build(system), InputError);
+}
+
+TEST_CASE("neighbour list matches the oracle in a long thin box (1, 4 and 14 cells along the axes)") {
+  System system = test::random_system(150, Box::orthorhombic({2.0, 6.0, 20.0}), 0, 0.8, 0.2, 16);
+  check_random_walk(system, 2.5, 0.3, 0.05, 20, 17);
+}
+
+TEST_CASE("neighbour list matches the oracle for a box ten times smaller than the cutoff") {
+  // Every atom meets each other atom, and itself, in thousands of images.
+  System system = test::random_system(2, Box::orthorhombic({0.25, 0.3, 0.35}), 0, 0.0, 0.5, 18);
+  check_random_walk(system, 2.5, 0.25, 0.05, 10, 19);
+}
+
+TEST_CASE("neighbour list of a free cluster spread over 1e7 and 1e9 length units") {
+  // Regression: the cell count of a grid over this extent wrapped to 0 and
+  // `strider energy` segfaulted; atoms 1e9 apart ended in bad_alloc.
+  for (double spread : {1e7, 1e9}) {
+    System cluster;
+    cluster.box = Box::free();
+    cluster.positions.resize(3, 3);
+    cluster.positions << 0.0, spread, spread + 1.1,  //
+        0.0, 0.3 * spread, 0.3 * spread,             //
+        0.0, -0.2 * spread, -0.2 * spread + 0.4;
+    cluster.species = {0, 1, 0};
+    NeighborList list(2.5, 0.25);
+    list.build(cluster);
+    REQUIRE(list.pairs() == 1);  // only the two atoms 1.17 apart
+    CHECK(listed_pairs(cluster, list, 2.5) == oracle_pairs(cluster, 2.5));
+  }
+}
+
+TEST_CASE("neighbour list of a sparse 60 000-atom free cluster stays O(N)") {
+  // 30 000 dimers 1.0 long, scattered over a cube 1e7 wide: exactly one pair
+  // each. (Regression: bad_alloc after gigabytes.)
+  const int dimers = 30000;
+  std::mt19937_64 rng(20);
+  std::uniform_real_distribution<double> place(0.0, 1e7);
+  System cluster;
+  cluster.box = Box::free();
+  cluster.positions.resize(3, 2 * dimers);
+  cluster.species.assign(2 * dimers, 0);
+  for (int k = 0; k < dimers; ++k) {
+    const Eigen::Vector3d x(place(rng), place(rng), place(rng));
+    cluster.positions.col(2 * k) = x;
+    cluster.positions.col(2 * k + 1) = x + Eigen::Vector3d(0.6, 0.0, 0.8);
+  }
+  NeighborList list(2.5, 0.25);
+  list.build(cluster);
+  REQUIRE(list.pairs() == dimers);
+  for (int i = 0; i < 2 * dimers; ++i) {
+    for (int k = list.first()[i]; k < list.first()[i + 1]; ++k) CHECK(list.partner()[k] / 2 == i / 2);
+  }
+}
+
+TEST_CASE("neighbour list refuses a periodic box far smaller than the cutoff, at once") {
+  // Regression: 0.01 ... 1e-5 boxes hung, and at 1e-9 the image layers
+  // overflowed int (a 2.3e108 energy with only the direct pair counted).
+  for (double length : {0.01, 1e-5, 1e-9, 1e-300}) {
+    System system = test::random_system(3, Box::cubic(length), 0, 0.0, 0.5, 21);
+    NeighborList list(2.5, 0.25);
+    CHECK_THROWS_WITH(list.build(system), Catch::Contains("far smaller than the interaction range"));
+  }
+  // One tiny periodic axis is enough.
+  Box wire = Box::orthorhombic({1e-6, 10.0, 10.0});
+  System system = test::random_system(3, wire, 0, 0.0, 0.5, 22);
+  NeighborList list(2.5, 0.25);
+  CHECK_THROWS_AS(list.build(system), InputError);
+}
+
+TEST_CASE("neighbour list refuses a non-finite periodic box and an untruncated list too large to hold") {
+  System system = test::random_system(3, Box::cubic(3.0), 0, 0.0, 0.5, 23);
+  system.box.length[1] = std::numeric_limits<double>::infinity();
+  NeighborList list(2.5, 0.25);
+  CHECK_THROWS_AS(list.build(system), InputError);
+  // 60 000 atoms, every pair: 1.8e9 pairs, refused before any is stored.
+  System cluster = test::random_system(1, Box::free(), 1.0, 0.0, 0.0, 24);
+  cluster.positions = Eigen::Matrix3Xd::Random(3, 60000) * 100.0;
+  cluster.species.assign(60000, 0);
+  NeighborList all(std::numeric_limits<double>::infinity(), 0.0);
+  CHECK_THROWS_WITH(all.build(cluster), Catch::Contains("untruncated potential on 60000 atoms"));
 }

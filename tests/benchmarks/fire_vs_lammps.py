@@ -2,7 +2,7 @@
 """strider's FIRE against the paper's figure and against LAMMPS `minimize`, one thread each.
 
     /usr/bin/python3 tests/benchmarks/fire_vs_lammps.py STRIDER [--steps S] [--runs R]
-                     [--scaling-steps K] [--sizes N,N,...] [--no-scaling] [--keep DIR]
+                     [--scaling-steps K] [--sizes N,N,...] [--no-scaling | --scaling-only] [--keep DIR]
 
 (Normally called through fire_vs_lammps.sh, which sets OMP_NUM_THREADS=1.)
 
@@ -23,7 +23,8 @@
 3. Time against N for binary LJ at number density 1.2: random sequential
    positions (seeded, no two closer than 0.75), 80:20 species, N = 100 ... 32000,
    K steps of fire2 in strider and of min_style fire in LAMMPS: microseconds per
-   atom-step, flat when the cost grows linearly with N.
+   atom-step, flat when the cost grows linearly with N; also as CPU time of
+   the loop alone. --scaling-only runs this part alone.
 Every timing is the best of R runs (default 3).
 """
 import argparse
@@ -32,10 +33,12 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -67,28 +70,39 @@ FIRE_SET = {"lj-binary": "dt_max=0.02", "sw-si": "dt_start=0.05,dt_max=0.2"}
 
 
 def strider_minimize(strider, xyz, optimizer, steps, extra=()):
+    """minimize's JSON, plus "cpu_seconds": its loop's wall time x the process's CPU share
+    (CPU time over wall time), as LAMMPS reports its loop's "CPU use"."""
     cmd = [strider, "minimize", xyz, "--optimizer", optimizer, "--steps", str(steps), "--json", *extra]
+    cpu0, wall0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     res = subprocess.run(cmd, capture_output=True, text=True)
+    cpu1, wall1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     if res.returncode != 0:
         sys.stderr.write(res.stdout + res.stderr)
         raise RuntimeError("strider minimize failed: " + " ".join(cmd))
     out = json.loads(res.stdout)
     if out["steps"] != steps:
         raise RuntimeError(f"strider ran {out['steps']} steps, not {steps}: " + " ".join(cmd))
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    out["cpu_seconds"] = out["seconds"] * min(1.0, cpu / (wall1 - wall0))
     return out
 
 
 def best_strider(strider, xyz, optimizer, steps, runs, extra=()):
+    """The fastest run's JSON; its "cpu_seconds" is the least of all runs'."""
     best = None
+    cpu = math.inf
     for _ in range(runs):
         out = strider_minimize(strider, xyz, optimizer, steps, extra)
+        cpu = min(cpu, out["cpu_seconds"])
         if best is None or out["seconds"] < best["seconds"]:
             best = out
+    best["cpu_seconds"] = cpu
     return best
 
 
 def lammps_fire(system, xyz, steps, workdir):
-    """LAMMPS min_style fire for exactly `steps` iterations: (loop seconds, final pe, neighbour builds)."""
+    """LAMMPS min_style fire for exactly `steps` iterations:
+    (loop seconds, final pe, neighbour builds, loop CPU seconds)."""
     species, x, length = ev.read_xyz(xyz)
     ev.write_data(os.path.join(workdir, "data.lmp"), system, species, x, length)
     s = FIRE2[system]
@@ -106,18 +120,22 @@ def lammps_fire(system, xyz, steps, workdir):
         reason = re.search(r"Stopping criterion = (.+)", log).group(1)
         raise RuntimeError(f"LAMMPS stopped after {iterations} iterations ({reason})")
     builds = int(re.search(r"Neighbor list builds = (\d+)", log).group(1))
+    cpu_share = float(re.search(r"(\S+)% CPU use with", log).group(1)) / 100
     with open(os.path.join(workdir, "energy.txt")) as f:
         energy = float(f.read().split()[1])
-    return float(m.group(1)), energy, builds
+    return float(m.group(1)), energy, builds, float(m.group(1)) * cpu_share
 
 
 def best_lammps(system, xyz, steps, workdir, runs):
+    """The fastest run's tuple, with the least loop CPU time of all runs."""
     best = None
+    cpu = math.inf
     for _ in range(runs):
         out = lammps_fire(system, xyz, steps, workdir)
+        cpu = min(cpu, out[3])
         if best is None or out[0] < best[0]:
             best = out
-    return best
+    return best[:3] + (cpu,)
 
 
 def random_lj_binary(n, path, seed, density=1.2, dmin=0.75):
@@ -168,6 +186,7 @@ def main():
     ap.add_argument("--scaling-steps", type=int, default=200, help="steps per size in part 3 (default 200)")
     ap.add_argument("--sizes", default="100,500,1000,4000,8000,16000,32000", help="N for part 3")
     ap.add_argument("--no-scaling", action="store_true", help="skip part 3")
+    ap.add_argument("--scaling-only", action="store_true", help="run part 3 alone")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep structures and LAMMPS files")
     args = ap.parse_args()
     strider = os.path.abspath(args.strider)
@@ -180,54 +199,61 @@ def main():
         print(f"cores: {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
               f"load average {ev.loadavg()} (one thread each; best of {args.runs} runs)\n")
 
-        # ---- 1. the paper's figure --------------------------------------------------
-        xyz100 = os.path.join(ROOT, "tests", "references", "lj-binary-n100.xyz")
-        steps = args.steps
-        print(f"1. {steps} steps on the 100-atom binary LJ (tests/references/lj-binary-n100.xyz); "
-              f"paper: FIRE {PAPER_SECONDS_1000 * steps / 1000:.3g} s")
-        for optimizer, extra in (("fire", ["--set", FIRE_SET["lj-binary"]]), ("fire2", []), ("lbfgs", [])):
-            out = best_strider(strider, xyz100, optimizer, steps, args.runs, extra)
-            paper = PAPER_SECONDS_1000 * steps / 1000
-            print(f"   strider {optimizer:<6} {out['seconds'] * 1e3:9.2f} ms  "
-                  f"({out['seconds'] / steps * 1e6:6.1f} us/step, {out['evaluations']} evaluations)  "
-                  f"paper / strider = {paper / out['seconds']:8.0f}x   E {out['final_energy']:.10g}")
+        if not args.scaling_only:
+            # ---- 1. the paper's figure --------------------------------------------------
+            xyz100 = os.path.join(ROOT, "tests", "references", "lj-binary-n100.xyz")
+            steps = args.steps
+            print(f"1. {steps} steps on the 100-atom binary LJ (tests/references/lj-binary-n100.xyz); "
+                  f"paper: FIRE {PAPER_SECONDS_1000 * steps / 1000:.3g} s")
+            for optimizer, extra in (("fire", ["--set", FIRE_SET["lj-binary"]]), ("fire2", []), ("lbfgs", [])):
+                out = best_strider(strider, xyz100, optimizer, steps, args.runs, extra)
+                paper = PAPER_SECONDS_1000 * steps / 1000
+                print(f"   strider {optimizer:<6} {out['seconds'] * 1e3:9.2f} ms  "
+                      f"({out['seconds'] / steps * 1e6:6.1f} us/step, {out['evaluations']} evaluations)  "
+                      f"paper / strider = {paper / out['seconds']:8.0f}x   E {out['final_energy']:.10g}")
 
-        # ---- 2. against LAMMPS min_style fire ---------------------------------------------
-        print(f"\n2. {steps} FIRE steps against LAMMPS min_style fire (minimize 0 0 {steps} {10 * steps})")
-        rows = []
-        for system in ("lj-binary", "sw-si"):
-            work = os.path.join(top, system)
-            os.makedirs(work, exist_ok=True)
-            xyz = ev.make_structure(system, work)
-            lmp_seconds, lmp_energy, lmp_builds = best_lammps(system, xyz, steps, work, args.runs)
-            f2 = best_strider(strider, xyz, "fire2", steps, args.runs)
-            f1 = best_strider(strider, xyz, "fire", steps, args.runs, ["--set", FIRE_SET[system]])
-            rows.append((system, f2["n_atoms"], lmp_seconds, f2, f1, lmp_energy, lmp_builds))
-        print(f"\n   {'system':<10} {'N':>5} {'LAMMPS fire':>12} {'strider fire2':>14} {'ratio':>6} "
-              f"{'strider fire':>13} {'ratio':>6}  {'list builds':>11}  final energy LAMMPS fire, fire2 - LAMMPS")
-        for system, n, lmp, f2, f1, lmp_energy, builds in rows:
-            rel = (f2['final_energy'] - lmp_energy) / abs(lmp_energy)
-            print(f"   {system:<10} {n:>5} {lmp:>10.3f} s {f2['seconds']:>12.3f} s {f2['seconds'] / lmp:>6.2f} "
-                  f"{f1['seconds']:>11.3f} s {f1['seconds'] / lmp:>6.2f}  {builds:>5}/{f2['neighbor_builds']:<5}  "
-                  f"{lmp_energy:.12g}, {rel:+.1e} relative")
-        print("   ratio = strider / LAMMPS (below 1: strider faster); list builds = LAMMPS / strider fire2.\n"
-              "   fire2 and LAMMPS fire run the same algorithm with the same parameters: their final energies\n"
-              "   agree until rounding differences grow along the trajectory.")
+            # ---- 2. against LAMMPS min_style fire ---------------------------------------------
+            print(f"\n2. {steps} FIRE steps against LAMMPS min_style fire (minimize 0 0 {steps} {10 * steps})")
+            rows = []
+            for system in ("lj-binary", "sw-si"):
+                work = os.path.join(top, system)
+                os.makedirs(work, exist_ok=True)
+                xyz = ev.make_structure(system, work)
+                lmp_seconds, lmp_energy, lmp_builds, _ = best_lammps(system, xyz, steps, work, args.runs)
+                f2 = best_strider(strider, xyz, "fire2", steps, args.runs)
+                f1 = best_strider(strider, xyz, "fire", steps, args.runs, ["--set", FIRE_SET[system]])
+                rows.append((system, f2["n_atoms"], lmp_seconds, f2, f1, lmp_energy, lmp_builds))
+            print(f"\n   {'system':<10} {'N':>5} {'LAMMPS fire':>12} {'strider fire2':>14} {'ratio':>6} "
+                  f"{'strider fire':>13} {'ratio':>6}  {'list builds':>11}  final energy LAMMPS fire, fire2 - LAMMPS")
+            for system, n, lmp, f2, f1, lmp_energy, builds in rows:
+                rel = (f2['final_energy'] - lmp_energy) / abs(lmp_energy)
+                print(f"   {system:<10} {n:>5} {lmp:>10.3f} s {f2['seconds']:>12.3f} s {f2['seconds'] / lmp:>6.2f} "
+                      f"{f1['seconds']:>11.3f} s {f1['seconds'] / lmp:>6.2f}  {builds:>5}/{f2['neighbor_builds']:<5}  "
+                      f"{lmp_energy:.12g}, {rel:+.1e} relative")
+            print("   ratio = strider / LAMMPS (below 1: strider faster); list builds = LAMMPS / strider fire2.\n"
+                  "   fire2 and LAMMPS fire run the same algorithm with the same parameters: their final energies\n"
+                  "   agree until rounding differences grow along the trajectory.")
 
         # ---- 3. time against N ---------------------------------------------------------------
         if not args.no_scaling:
             k = args.scaling_steps
             print(f"\n3. binary LJ, random at density 1.2, {k} steps: microseconds per atom-step")
             print(f"   {'N':>6} {'strider fire2':>14} {'us/atom-step':>13} {'LAMMPS fire':>12} {'us/atom-step':>13}"
-                  f" {'ratio':>6}")
+                  f" {'ratio':>6}  {'list builds':>11}  {'CPU us/atom-step: strider':>25} {'LAMMPS':>7} {'ratio':>6}")
             work = os.path.join(top, "scaling")
             os.makedirs(work, exist_ok=True)
             for n in [int(v) for v in args.sizes.split(",")]:
                 xyz = random_lj_binary(n, os.path.join(work, f"lj-binary-random{n}.xyz"), seed=1200 + n)
                 f2 = best_strider(strider, xyz, "fire2", k, args.runs)
-                lmp = best_lammps("lj-binary", xyz, k, work, args.runs)[0]
+                cpu = f2["cpu_seconds"]
+                lmp, _, lmp_builds, lmp_cpu = best_lammps("lj-binary", xyz, k, work, args.runs)
                 print(f"   {n:>6} {f2['seconds']:>12.4f} s {f2['seconds'] / (n * k) * 1e6:>13.3f} "
-                      f"{lmp:>10.4f} s {lmp / (n * k) * 1e6:>13.3f} {f2['seconds'] / lmp:>6.2f}")
+                      f"{lmp:>10.4f} s {lmp / (n * k) * 1e6:>13.3f} {f2['seconds'] / lmp:>6.2f}  "
+                      f"{lmp_builds:>5}/{f2['neighbor_builds']:<5}  {cpu / (n * k) * 1e6:>25.3f} "
+                      f"{lmp_cpu / (n * k) * 1e6:>7.3f} {cpu / lmp_cpu:>6.2f}")
+            print("   ratio = strider / LAMMPS; list builds = LAMMPS / strider. CPU: loop time x CPU use (CPU time\n"
+                  "   over wall time: LAMMPS's over its loop, strider's over the process), steadier than wall time\n"
+                  "   when other work shares the cores.")
         print(f"\nload average after: {ev.loadavg()}")
         return 0
     finally:

@@ -3,11 +3,11 @@
 # against LAMMPS `minimize` with `min_style fire`, one thread each, plus time
 # against N. See README.md here and fire_vs_lammps.py.
 #
-#   tests/benchmarks/fire_vs_lammps.sh path/to/strider [--steps S] [--runs R] [--no-scaling] [--keep DIR]
+#   tests/benchmarks/fire_vs_lammps.sh path/to/strider [--steps S] [--runs R] [--no-scaling | --scaling-only] [--keep DIR]
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 path/to/strider [--steps S] [--runs R] [--scaling-steps K] [--sizes N,...] [--no-scaling] [--keep DIR]" >&2
+  echo "usage: $0 path/to/strider [--steps S] [--runs R] [--scaling-steps K] [--sizes N,...] [--no-scaling | --scaling-only] [--keep DIR]" >&2
   exit 2
 fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -272,6 +272,16 @@ refuses "NaN coordinate names file and line" "nan.xyz:4:" energy "$WORK/nan.xyz"
 printf '3\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3 pbc="T T T" system=lj\nX 0 0 0\nX 1 1 1\n' >"$WORK/short.xyz"
 refuses "truncated file" "short.xyz" energy "$WORK/short.xyz"
 refuses "bad --cutoff" "--cutoff" energy "$REFS/lj-cluster13.xyz" --cutoff abc
+# The neighbour list's cell grid: 3 lj-binary atoms spread over 1e7 sigma (the
+# grid's cell count wrapped to 0: a segfault). Only B-A is within the cutoff:
+# E = 4 eps_AB ((sigma_AB/r)^12 - (sigma_AB/r)^6), eps_AB = 1.5, sigma_AB = 0.8.
+printf '3\nProperties=species:S:1:pos:R:3 pbc="F F F" system=lj-binary\nA 0 0 0\nB 1e7 3e6 -2e6\nA 10000001.1 3e6 -1999999.6\n' >"$WORK/spread.xyz"
+"$STRIDER" energy "$WORK/spread.xyz" --json >"$WORK/spread.json" 2>"$WORK/spread.err"
+check "a cluster spread over 1e7 sigma has its one close pair's energy" same_energy "$WORK/spread.json" \
+  "$($PY -c 'r=((10000001.1-1e7)**2+(-1999999.6+2e6)**2)**0.5; print(repr(4*1.5*((0.8/r)**12-(0.8/r)**6)))')"
+# A periodic box of 1e-9 sigma (image layers overflowed int: 2.3e108 printed).
+printf '2\nLattice="1e-9 0 0 0 1e-9 0 0 0 1e-9" Properties=species:S:1:pos:R:3 pbc="T T T" system=lj-binary\nA 0 0 0\nB 5e-10 5e-10 5e-10\n' >"$WORK/tiny.xyz"
+refuses "a box far smaller than the cutoff" "smaller than" energy "$WORK/tiny.xyz"
 refuses "unknown output format" "extension|format" convert "$REFS/lj-cluster13.xyz" "$WORK/out.pdb"
 echo "keep me" >"$WORK/existing.data"
 refuses "convert of a broken file" "nan.xyz" convert "$WORK/nan.xyz" "$WORK/existing.data"

@@ -22,12 +22,25 @@ class Evaluator {
   Eigen::Matrix3Xd weighted_forces(const System& system, const Eigen::VectorXd& weights);
 
   const Potential& potential() const { return *potential_; }
-  const NeighborList& neighbor_list() const { return list_; }
+  // The list over the atoms in spatial order (its atom indices are not the
+  // system's: see sorted_).
+  const NeighborList& neighbor_list() const { return sorted_list_; }
   long evaluations() const { return evaluations_; }
 
  private:
+  // Checks the species, sorts `system` into sorted_ (re-sorting at a list
+  // build) and brings sorted_list_ up to date.
+  void prepare(const System& system);
+
   std::unique_ptr<Potential> potential_;
-  NeighborList list_;
+  // The potential runs on a copy of the system with its atoms sorted by
+  // neighbour-list cell (atom p of sorted_ is atom order_[p] of the caller's
+  // system), re-sorted at every list build, so that the force loops read and
+  // write memory in order at any N; results go back to the caller's order.
+  std::vector<int> order_;
+  System sorted_;
+  NeighborList sorted_list_;
+  Evaluation sorted_result_;
   Evaluation result_;
   long evaluations_ = 0;
 };

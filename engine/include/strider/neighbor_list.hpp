@@ -2,6 +2,7 @@
 // Half neighbour list over every periodic image, built with cell lists and
 // kept valid between rebuilds by a Verlet skin.
 #include <Eigen/Core>
+#include <array>
 #include <vector>
 
 #include "strider/system.hpp"
@@ -11,6 +12,9 @@ namespace strider {
 // Each unordered pair of atoms (i, j, image) closer than cutoff + skin at
 // build time appears exactly once, also when the cutoff exceeds half the box
 // (several images of one pair, and an atom with its own images, all count).
+// A pair is listed under either of its atoms (j may be below i), in an order
+// fixed by the positions alone, so every build from the same input gives the
+// same list.
 //
 // The separation of a listed pair, valid for any positions until the next
 // rebuild, is  d = x_j - x_i + offset(i, j, k)  where
@@ -22,11 +26,28 @@ class NeighborList {
   // pairs (only valid for a box with no periodic axis).
   NeighborList(double cutoff, double skin);
 
-  // Rebuilds if any atom moved more than skin/2 since the last build, if the
-  // atom count or box changed, or if never built. Returns true on a rebuild.
+  // True if any atom moved more than skin/2 since the last build (wrapping
+  // into the box does not count), if the atom count or box changed, or if
+  // never built.
+  bool needs_build(const System& system) const;
+  // Rebuilds if needs_build(system). Returns true on a rebuild.
   bool update(const System& system);
-  // Rebuilds unconditionally.
+  // Rebuilds unconditionally. Throws InputError for a non-finite coordinate
+  // or box, a periodic box so much smaller than cutoff + skin that each atom
+  // would meet more than kMaxImages images of it, or more than kMaxPairs pairs.
   void build(const System& system);
+
+  // Caps checked before anything of that size is allocated.
+  static constexpr long kMaxImages = 1000000;
+  // 2^26 pairs: about 1 GiB at the peak of a build (pairs in sorted order
+  // plus the rows by atom, 8 bytes a pair each, and vector growth).
+  static constexpr long kMaxPairs = 1L << 26;
+
+  // The atoms of `system` ordered by the cells a build would sort them into
+  // (cells in z, y, x order, atom order within a cell): neighbours in space
+  // become neighbours in memory. The identity for an infinite cutoff. Same
+  // errors as build.
+  std::vector<int> spatial_order(const System& system) const;
 
   double cutoff() const { return cutoff_; }
   double skin() const { return skin_; }
@@ -48,8 +69,24 @@ class NeighborList {
   Eigen::Matrix3Xd shifted(const Eigen::Matrix3Xd& positions) const { return positions + wrap_; }
 
  private:
+  // Cells over the box (periodic axes) or the atoms' extent (free axes).
+  struct Grid {
+    std::array<double, 3> origin{}, cell_width{};
+    std::array<int, 3> dims{};         // cells along each axis
+    std::array<int, 3> reach_cells{};  // cells a pair within reach can be apart
+    std::array<int, 3> layers{};       // periodic images a pair can be apart
+    // Index of the cell holding the (wrapped) position y.
+    int cell_of(const Eigen::Vector3d& y) const;
+  };
+  Grid make_grid(const Box& box, const Eigen::Vector3d& low, const Eigen::Vector3d& high, int n) const;
   void build_all_pairs(const System& system);
   void build_cells(const System& system);
+
+  // Atoms sorted by cell: wrapped position and the atom it stands for.
+  struct Packed {
+    double x, y, z;
+    int atom;
+  };
 
   double cutoff_, skin_;
   int builds_ = 0;
@@ -60,6 +97,11 @@ class NeighborList {
   Eigen::Matrix3Xd wrap_;
   Eigen::Matrix3Xd reference_;
   Box reference_box_;
+  // Scratch kept between builds so a rebuild allocates nothing new.
+  std::vector<Packed> packed_;
+  std::vector<int> cell_first_, atom_cell_, row_first_, row_partner_, row_image_;
+  std::vector<int> axis_cell_, axis_shift_, image_index_, near_cell_, near_image_;
+  std::vector<std::array<int, 3>> stencil_;
 };
 
 // The brute-force oracle: every (i, j, image) with |d| < cutoff, by looping

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <string>
 
 #include "strider/error.hpp"
 
@@ -11,12 +13,11 @@ namespace strider {
 
 namespace {
 
-// The atom (owner) and image a cell-list entry stands for, and its position.
-struct Entry {
-  int owner;
-  int image;
-  Eigen::Vector3d y;
-};
+// Cells are at least reach / kSubdivision wide, so an atom's neighbours lie in
+// the cells up to kSubdivision away: finer cells than the reach itself test
+// fewer pairs that turn out too far apart (about 16 reach^3 of volume per
+// atom instead of 27 reach^3).
+constexpr int kSubdivision = 2;
 
 // True when the image shift n is "positive": the first nonzero component > 0.
 bool positive_image(const std::array<int, 3>& n) {
@@ -26,50 +27,96 @@ bool positive_image(const std::array<int, 3>& n) {
   return false;
 }
 
-}  // namespace
+std::string axis_name(int a) { return std::string(1, "xyz"[a]); }
 
-NeighborList::NeighborList(double cutoff, double skin) : cutoff_(cutoff), skin_(std::isfinite(cutoff) ? skin : 0.0) {}
-
-bool NeighborList::update(const System& system) {
-  bool stale = builds_ == 0 || system.size() != atoms() || system.box.lo != reference_box_.lo ||
-               system.box.length != reference_box_.length || system.box.periodic != reference_box_.periodic;
-  if (!stale && std::isfinite(cutoff_)) {
-    // An atom wrapped back into the box since the build jumped by box lengths
-    // along periodic axes: fold the jump into its wrap shift (x + wrap stays
-    // continuous, so the listed pair offsets stay right) and count only its
-    // real displacement. Optimisers and MD wrap every step; without this every
-    // face crossing would force a rebuild.
-    const double limit2 = 0.25 * skin_ * skin_;
-    const Box& box = system.box;
-    for (int i = 0; i < system.size() && !stale; ++i) {
-      Eigen::Vector3d d = system.positions.col(i) - reference_.col(i);
-      for (int a = 0; a < 3; ++a) {
-        if (!box.periodic[a]) continue;
-        const double jumps = std::round(d[a] / box.length[a]);
-        if (jumps == 0.0 || !std::isfinite(jumps)) continue;
-        d[a] -= jumps * box.length[a];
-        wrap_(a, i) -= jumps * box.length[a];
-        reference_(a, i) += jumps * box.length[a];
-      }
-      stale = !(d.squaredNorm() <= limit2);  // NaN: rebuild, which reports the bad coordinate
-    }
-  }
-  if (stale) build(system);
-  return stale;
+std::string number(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", x);
+  return text;
 }
 
-void NeighborList::build(const System& system) {
-  const int n = system.size();
-  for (int i = 0; i < n; ++i) {
+}  // namespace
+
+namespace {
+
+void check_coordinates(const System& system) {
+  for (int i = 0; i < system.size(); ++i) {
     if (!system.positions.col(i).allFinite()) {
       throw InputError("atom " + std::to_string(i + 1) + " has a non-finite coordinate");
     }
   }
   for (int a = 0; a < 3; ++a) {
-    if (system.box.periodic[a] && !(system.box.length[a] > 0.0)) {
-      throw InputError("periodic box length along axis " + std::to_string(a) + " must be positive");
+    const double length = system.box.length[a];
+    if (system.box.periodic[a] && !(length > 0.0 && std::isfinite(length))) {
+      throw InputError("periodic box length along " + axis_name(a) + " must be positive and finite, not " +
+                       number(length));
     }
   }
+}
+
+}  // namespace
+
+NeighborList::NeighborList(double cutoff, double skin) : cutoff_(cutoff), skin_(std::isfinite(cutoff) ? skin : 0.0) {}
+
+namespace {
+
+// Displacement of atom i since the build, less whole box lengths along
+// periodic axes; `jumps` gets those box lengths.
+Eigen::Vector3d displacement(const System& system, const Eigen::Matrix3Xd& reference, int i, Eigen::Vector3d& jumps) {
+  const Box& box = system.box;
+  Eigen::Vector3d d = system.positions.col(i) - reference.col(i);
+  jumps.setZero();
+  for (int a = 0; a < 3; ++a) {
+    // Most atoms moved less than half a box: no jump, and no division.
+    if (!box.periodic[a] || !(std::abs(d[a]) >= 0.5 * box.length[a])) continue;
+    const double k = std::round(d[a] / box.length[a]);
+    if (!std::isfinite(k)) continue;
+    jumps[a] = k * box.length[a];
+    d[a] -= jumps[a];
+  }
+  return d;
+}
+
+}  // namespace
+
+bool NeighborList::needs_build(const System& system) const {
+  if (builds_ == 0 || system.size() != atoms() || system.box.lo != reference_box_.lo ||
+      system.box.length != reference_box_.length || system.box.periodic != reference_box_.periodic) {
+    return true;
+  }
+  if (!std::isfinite(cutoff_)) return false;
+  const double limit2 = 0.25 * skin_ * skin_;
+  Eigen::Vector3d jumps;
+  for (int i = 0; i < system.size(); ++i) {
+    // NaN: rebuild, which reports the bad coordinate.
+    if (!(displacement(system, reference_, i, jumps).squaredNorm() <= limit2)) return true;
+  }
+  return false;
+}
+
+bool NeighborList::update(const System& system) {
+  if (needs_build(system)) {
+    build(system);
+    return true;
+  }
+  if (std::isfinite(cutoff_)) {
+    // An atom wrapped back into the box since the build jumped by box lengths
+    // along periodic axes: fold the jump into its wrap shift (x + wrap stays
+    // continuous, so the listed pair offsets stay right). Optimisers and MD
+    // wrap every step; without this every face crossing would force a rebuild.
+    Eigen::Vector3d jumps;
+    for (int i = 0; i < system.size(); ++i) {
+      displacement(system, reference_, i, jumps);
+      wrap_.col(i) -= jumps;
+      reference_.col(i) += jumps;
+    }
+  }
+  return false;
+}
+
+void NeighborList::build(const System& system) {
+  check_coordinates(system);
+  const int n = system.size();
   reference_ = system.positions;
   reference_box_ = system.box;
   wrap_.setZero(3, n);
@@ -88,9 +135,14 @@ void NeighborList::build(const System& system) {
 }
 
 void NeighborList::build_all_pairs(const System& system) {
-  const int n = system.size();
+  const long n = system.size();
+  const long pairs = n * (n - 1) / 2;
+  if (pairs > kMaxPairs) {
+    throw InputError("an untruncated potential on " + std::to_string(n) + " atoms needs " + std::to_string(pairs) +
+                     " pairs, more than the " + std::to_string(kMaxPairs) + " a neighbour list may hold");
+  }
   images_.setZero(3, 1);
-  partner_.reserve(static_cast<size_t>(n) * (n - 1) / 2);
+  partner_.reserve(static_cast<size_t>(pairs));
   for (int i = 0; i < n; ++i) {
     for (int j = i + 1; j < n; ++j) partner_.push_back(j);
     first_.push_back(static_cast<int>(partner_.size()));
@@ -98,98 +150,262 @@ void NeighborList::build_all_pairs(const System& system) {
   image_.assign(partner_.size(), 0);
 }
 
+// Cells at least reach / kSubdivision wide over the box along periodic axes
+// and over [low, high] along free ones. Throws for a box far smaller than the
+// reach (see build).
+NeighborList::Grid NeighborList::make_grid(const Box& box, const Eigen::Vector3d& low, const Eigen::Vector3d& high,
+                                           int n) const {
+  // Cell counts per axis, in doubles until they are known to be small: at
+  // most max(64, 2N) cells (a sparse cluster gets coarser cells, not memory
+  // beyond O(N)); a periodic axis holds a whole number of cells.
+  Grid grid;
+  std::array<double, 3> extent{};
+  for (int a = 0; a < 3; ++a) {
+    grid.origin[a] = box.periodic[a] ? box.lo[a] : low[a];
+    extent[a] = box.periodic[a] ? box.length[a] : high[a] - low[a];
+    if (!std::isfinite(extent[a])) {
+      throw InputError("atoms spread over more than " + number(std::numeric_limits<double>::max()) + " along " +
+                       axis_name(a));
+    }
+  }
+  const double reach = cutoff_ + skin_;
+  const double max_cells = std::max(64.0, 2.0 * n);
+  double width = reach / kSubdivision;
+  std::array<double, 3> count{};
+  for (;;) {
+    for (int a = 0; a < 3; ++a) count[a] = std::clamp(std::floor(extent[a] / width), 1.0, max_cells);
+    const double cells = count[0] * count[1] * count[2];
+    if (cells <= max_cells) break;
+    width *= std::max(1.01, std::cbrt(cells / max_cells));
+  }
+  double images = 1.0;
+  for (int a = 0; a < 3; ++a) {
+    grid.dims[a] = static_cast<int>(count[a]);
+    // A free axis narrower than one cell (all atoms in a plane) still gets a
+    // cell of the full width.
+    grid.cell_width[a] = extent[a] / grid.dims[a];
+    if (!box.periodic[a]) grid.cell_width[a] = std::max(grid.cell_width[a], reach / kSubdivision);
+    // Cells within reach along a; with a margin so that rounding in an atom's
+    // cell can never hide a pair.
+    const double reach_count = std::ceil(reach * (1.0 + 1e-9) / grid.cell_width[a]);
+    const double layer_count = box.periodic[a] ? std::ceil(reach_count / grid.dims[a]) : 0.0;
+    images *= 2.0 * layer_count + 1.0;
+    if (images > kMaxImages || reach_count > kMaxImages) {
+      throw InputError("the periodic box (" + number(box.length[0]) + " x " + number(box.length[1]) + " x " +
+                       number(box.length[2]) + ") is far smaller than the interaction range " + number(reach) +
+                       " (cutoff + skin): each atom would meet more than " + std::to_string(kMaxImages) +
+                       " periodic images of the box");
+    }
+    grid.reach_cells[a] = static_cast<int>(reach_count);
+    grid.layers[a] = static_cast<int>(layer_count);
+  }
+  return grid;
+}
+
+int NeighborList::Grid::cell_of(const Eigen::Vector3d& y) const {
+  std::array<int, 3> c{};
+  for (int a = 0; a < 3; ++a) {
+    const double k = std::floor((y[a] - origin[a]) / cell_width[a]);
+    c[a] = static_cast<int>(std::clamp(k, 0.0, dims[a] - 1.0));
+  }
+  return (c[2] * dims[1] + c[1]) * dims[0] + c[0];
+}
+
+std::vector<int> NeighborList::spatial_order(const System& system) const {
+  const int n = system.size();
+  check_coordinates(system);
+  std::vector<int> order(n);
+  if (!std::isfinite(cutoff_) || n == 0) {
+    for (int i = 0; i < n; ++i) order[i] = i;
+    return order;
+  }
+  Eigen::Matrix3Xd wrapped(3, n);
+  for (int i = 0; i < n; ++i) wrapped.col(i) = system.box.wrap(system.positions.col(i));
+  const Grid grid = make_grid(system.box, wrapped.rowwise().minCoeff(), wrapped.rowwise().maxCoeff(), n);
+  std::vector<int> cell(n), first(static_cast<size_t>(grid.dims[0]) * grid.dims[1] * grid.dims[2] + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    cell[i] = grid.cell_of(wrapped.col(i));
+    ++first[cell[i] + 1];
+  }
+  for (size_t c = 1; c < first.size(); ++c) first[c] += first[c - 1];
+  for (int i = 0; i < n; ++i) order[first[cell[i]]++] = i;
+  return order;
+}
+
+// A grid of cells over the box (periodic axes) and over the atoms' extent
+// (free axes); the atoms are sorted by cell so that a cell's atoms lie
+// together in memory. Each pair is found once, from the cell whose offset to
+// the other is positive in the "half stencil"; a periodic axis wraps a cell
+// offset into a cell of the grid plus an image shift, which also covers
+// boxes smaller than the reach (an offset of several whole boxes).
 void NeighborList::build_cells(const System& system) {
   const int n = system.size();
   const Box& box = system.box;
   const double reach = cutoff_ + skin_;
   const double reach2 = reach * reach;
 
-  // Image shifts: every lattice vector whose image of the box comes within reach.
-  std::array<int, 3> layers{0, 0, 0};
-  for (int a = 0; a < 3; ++a) {
-    if (box.periodic[a]) layers[a] = static_cast<int>(std::ceil(reach / box.length[a]));
-  }
-  std::vector<std::array<int, 3>> shifts{{0, 0, 0}};
-  for (int x = -layers[0]; x <= layers[0]; ++x)
-    for (int y = -layers[1]; y <= layers[1]; ++y)
-      for (int z = -layers[2]; z <= layers[2]; ++z)
-        if (x != 0 || y != 0 || z != 0) shifts.push_back({x, y, z});
-  images_.resize(3, static_cast<Eigen::Index>(shifts.size()));
-  for (size_t k = 0; k < shifts.size(); ++k) {
-    for (int a = 0; a < 3; ++a) images_(a, static_cast<Eigen::Index>(k)) = shifts[k][a] * box.length[a];
+  // Atoms wrapped into the box, and the extent of the free axes.
+  Eigen::Vector3d low = Eigen::Vector3d::Constant(std::numeric_limits<double>::max());
+  Eigen::Vector3d high = -low;
+  for (int i = 0; i < n; ++i) {
+    const Eigen::Vector3d y = box.wrap(system.positions.col(i));
+    wrap_.col(i) = y - system.positions.col(i);
+    low = low.cwiseMin(y);
+    high = high.cwiseMax(y);
   }
 
-  // Atoms wrapped into the box, then every image within reach of the box as a ghost.
-  std::vector<Entry> entries;
-  entries.reserve(static_cast<size_t>(n) * 2);
-  for (int i = 0; i < n; ++i) {
-    Eigen::Vector3d y = box.wrap(system.positions.col(i));
-    wrap_.col(i) = y - system.positions.col(i);
-    entries.push_back({i, 0, y});
-  }
-  for (size_t k = 1; k < shifts.size(); ++k) {
-    for (int i = 0; i < n; ++i) {
-      Eigen::Vector3d y = entries[i].y + images_.col(static_cast<Eigen::Index>(k));
-      bool near = true;
-      for (int a = 0; a < 3 && near; ++a) {
-        if (box.periodic[a]) near = y[a] >= box.lo[a] - reach && y[a] < box.lo[a] + box.length[a] + reach;
+  const Grid grid = make_grid(box, low, high, n);
+  const std::array<int, 3>& dims = grid.dims;
+  const std::array<int, 3>& reach_cells = grid.reach_cells;
+  const std::array<int, 3>& layers = grid.layers;
+  const std::array<double, 3>& cell_width = grid.cell_width;
+
+  // Image shifts: every lattice vector a cell offset can wrap to, zero first.
+  const std::array<int, 3> side{2 * layers[0] + 1, 2 * layers[1] + 1, 2 * layers[2] + 1};
+  images_.resize(3, side[0] * side[1] * side[2]);
+  image_index_.assign(static_cast<size_t>(side[0]) * side[1] * side[2], 0);
+  images_.col(0).setZero();
+  int next_image = 1;
+  for (int x = -layers[0]; x <= layers[0]; ++x)
+    for (int y = -layers[1]; y <= layers[1]; ++y)
+      for (int z = -layers[2]; z <= layers[2]; ++z) {
+        const size_t slot = (static_cast<size_t>(z + layers[2]) * side[1] + (y + layers[1])) * side[0] + (x + layers[0]);
+        if (x == 0 && y == 0 && z == 0) continue;
+        image_index_[slot] = next_image;
+        images_.col(next_image++) = Eigen::Vector3d(x * box.length[0], y * box.length[1], z * box.length[2]);
       }
-      if (near) entries.push_back({i, static_cast<int>(k), y});
+
+  // Per axis, the cell and image shift that cell c plus offset o lands in
+  // (cell -1: outside a free axis), stored at axis_base[a] + c * (2 r + 1) + o + r.
+  std::array<size_t, 3> axis_base{};
+  axis_cell_.clear();
+  axis_shift_.clear();
+  for (int a = 0; a < 3; ++a) {
+    axis_base[a] = axis_cell_.size();
+    for (int c = 0; c < dims[a]; ++c) {
+      for (int o = -reach_cells[a]; o <= reach_cells[a]; ++o) {
+        const int t = c + o;
+        int shift = 0;
+        if (box.periodic[a]) {
+          shift = (t >= 0 ? t : t - dims[a] + 1) / dims[a];  // floor division
+        }
+        const int cell = t - shift * dims[a];
+        axis_cell_.push_back(cell >= 0 && cell < dims[a] ? cell : -1);
+        axis_shift_.push_back(shift + layers[a]);
+      }
     }
   }
 
-  // Cells no smaller than the reach over the region the entries span; the
-  // grid is coarsened if the region is sparse so memory stays O(entries).
-  Eigen::Vector3d low = Eigen::Vector3d::Constant(std::numeric_limits<double>::max());
-  Eigen::Vector3d high = -low;
-  for (const Entry& e : entries) {
-    low = low.cwiseMin(e.y);
-    high = high.cwiseMax(e.y);
-  }
-  double cell = reach;
-  std::array<long, 3> dims{};
-  auto size_grid = [&] {
-    for (int a = 0; a < 3; ++a) dims[a] = std::max(1L, static_cast<long>((high[a] - low[a]) / cell));
-    return dims[0] * dims[1] * dims[2];
-  };
-  while (size_grid() > std::max<long>(27, 4 * static_cast<long>(entries.size()))) cell *= 1.5;
-  auto cell_of = [&](const Eigen::Vector3d& y, int a) {
-    if (dims[a] == 1) return 0L;
-    long c = static_cast<long>((y[a] - low[a]) / (high[a] - low[a]) * dims[a]);
-    return std::clamp(c, 0L, dims[a] - 1);
-  };
-  auto cell_index = [&](long cx, long cy, long cz) { return (cz * dims[1] + cy) * dims[0] + cx; };
-
-  // Counting sort of the entries into cells.
-  const long cells = dims[0] * dims[1] * dims[2];
-  std::vector<int> cell_first(static_cast<size_t>(cells) + 1, 0);
-  std::vector<long> entry_cell(entries.size());
-  for (size_t e = 0; e < entries.size(); ++e) {
-    entry_cell[e] = cell_index(cell_of(entries[e].y, 0), cell_of(entries[e].y, 1), cell_of(entries[e].y, 2));
-    ++cell_first[entry_cell[e] + 1];
-  }
-  for (long c = 0; c < cells; ++c) cell_first[c + 1] += cell_first[c];
-  std::vector<int> cell_entries(entries.size());
-  std::vector<int> fill(cell_first.begin(), cell_first.end() - 1);
-  for (size_t e = 0; e < entries.size(); ++e) cell_entries[fill[entry_cell[e]]++] = static_cast<int>(e);
-
-  // Each unordered (i, j, image) once: j > i, or j == i with a positive image.
-  for (int i = 0; i < n; ++i) {
-    const Eigen::Vector3d& yi = entries[i].y;
-    std::array<long, 3> c{cell_of(yi, 0), cell_of(yi, 1), cell_of(yi, 2)};
-    for (long cz = std::max(0L, c[2] - 1); cz <= std::min(dims[2] - 1, c[2] + 1); ++cz)
-      for (long cy = std::max(0L, c[1] - 1); cy <= std::min(dims[1] - 1, c[1] + 1); ++cy)
-        for (long cx = std::max(0L, c[0] - 1); cx <= std::min(dims[0] - 1, c[0] + 1); ++cx) {
-          long cc = cell_index(cx, cy, cz);
-          for (int k = cell_first[cc]; k < cell_first[cc + 1]; ++k) {
-            const Entry& e = entries[cell_entries[k]];
-            if (e.owner < i || (e.owner == i && !positive_image(shifts[e.image]))) continue;
-            if ((e.y - yi).squaredNorm() >= reach2) continue;
-            partner_.push_back(e.owner);
-            image_.push_back(e.image);
-          }
+  // The half stencil: nonzero offsets with a positive first nonzero
+  // component whose cells can hold atoms closer than the reach.
+  stencil_.clear();
+  for (int z = -reach_cells[2]; z <= reach_cells[2]; ++z)
+    for (int y = -reach_cells[1]; y <= reach_cells[1]; ++y)
+      for (int x = -reach_cells[0]; x <= reach_cells[0]; ++x) {
+        const std::array<int, 3> o{x, y, z};
+        if (!positive_image(o)) continue;
+        double gap2 = 0.0;
+        for (int a = 0; a < 3; ++a) {
+          const double gap = std::max(0, std::abs(o[a]) - 1) * cell_width[a];
+          gap2 += gap * gap;
         }
-    first_.push_back(static_cast<int>(partner_.size()));
+        if (gap2 < reach2 * (1.0 + 1e-9)) stencil_.push_back(o);
+      }
+
+  // Counting sort of the atoms by cell; within a cell in atom order.
+  const long cells = static_cast<long>(dims[0]) * dims[1] * dims[2];
+  cell_first_.assign(static_cast<size_t>(cells) + 1, 0);
+  atom_cell_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const Eigen::Vector3d y = system.positions.col(i) + wrap_.col(i);
+    const int c = grid.cell_of(y);
+    atom_cell_[i] = c;
+    ++cell_first_[c + 1];
+  }
+  for (long c = 0; c < cells; ++c) cell_first_[c + 1] += cell_first_[c];
+  packed_.resize(n);
+  {
+    std::vector<int>& fill = row_first_;  // reused as the fill cursor
+    fill.assign(cell_first_.begin(), cell_first_.end() - 1);
+    for (int i = 0; i < n; ++i) {
+      const Eigen::Vector3d y = system.positions.col(i) + wrap_.col(i);
+      packed_[fill[atom_cell_[i]]++] = {y[0], y[1], y[2], i};
+    }
+  }
+
+  // Pairs in sorted order: row p of sorted atom p; then copied into rows by
+  // atom. row_partner_ and row_image_ are buffers whose first `used` entries
+  // hold pairs; they only grow (a rebuild reuses them).
+  row_first_.assign(1, 0);
+  size_t used = 0;
+  const double* shift_table = images_.data();
+  // Appends the atoms of sorted slots [begin, end) within reach of `a` seen
+  // through `image`; branch-free (about half the candidates are kept, too
+  // many for the branch predictor): every candidate is written, only the
+  // kept ones advance the count.
+  auto add_pairs = [&](const Packed& a, int begin, int end, int image) {
+    if (used + (end - begin) > row_partner_.size()) {
+      row_partner_.resize(std::max(2 * row_partner_.size(), used + (end - begin)));
+      row_image_.resize(row_partner_.size());
+    }
+    const double* s = shift_table + 3 * image;
+    const double ax = a.x - s[0], ay = a.y - s[1], az = a.z - s[2];
+    int* partner = row_partner_.data() + used;
+    int* partner_image = row_image_.data() + used;
+    int count = 0;
+    for (int q = begin; q < end; ++q) {
+      const Packed& b = packed_[q];
+      const double dx = b.x - ax, dy = b.y - ay, dz = b.z - az;
+      partner[count] = b.atom;
+      partner_image[count] = image;
+      count += dx * dx + dy * dy + dz * dz < reach2;
+    }
+    used += count;
+  };
+  for (int cz = 0; cz < dims[2]; ++cz)
+    for (int cy = 0; cy < dims[1]; ++cy)
+      for (int cx = 0; cx < dims[0]; ++cx) {
+        const int c = (cz * dims[1] + cy) * dims[0] + cx;
+        // This cell's neighbour cells and their image shifts, once per cell.
+        near_cell_.clear();
+        near_image_.clear();
+        const size_t bx = axis_base[0] + static_cast<size_t>(cx) * (2 * reach_cells[0] + 1) + reach_cells[0];
+        const size_t by = axis_base[1] + static_cast<size_t>(cy) * (2 * reach_cells[1] + 1) + reach_cells[1];
+        const size_t bz = axis_base[2] + static_cast<size_t>(cz) * (2 * reach_cells[2] + 1) + reach_cells[2];
+        for (const std::array<int, 3>& o : stencil_) {
+          const int nx = axis_cell_[bx + o[0]], ny = axis_cell_[by + o[1]], nz = axis_cell_[bz + o[2]];
+          if (nx < 0 || ny < 0 || nz < 0) continue;
+          near_cell_.push_back((nz * dims[1] + ny) * dims[0] + nx);
+          const size_t slot =
+              (static_cast<size_t>(axis_shift_[bz + o[2]]) * side[1] + axis_shift_[by + o[1]]) * side[0] +
+              axis_shift_[bx + o[0]];
+          near_image_.push_back(image_index_[slot]);
+        }
+        for (int p = cell_first_[c]; p < cell_first_[c + 1]; ++p) {
+          const Packed& a = packed_[p];
+          add_pairs(a, p + 1, cell_first_[c + 1], 0);
+          for (size_t k = 0; k < near_cell_.size(); ++k) {
+            add_pairs(a, cell_first_[near_cell_[k]], cell_first_[near_cell_[k] + 1], near_image_[k]);
+            if (static_cast<long>(used) > kMaxPairs) {
+              throw InputError("more than " + std::to_string(kMaxPairs) + " atom pairs lie within the interaction range " +
+                               number(reach) + " (cutoff + skin): the structure is far too dense or its box too small");
+            }
+          }
+          row_first_.push_back(static_cast<int>(used));
+        }
+      }
+
+  // Rows by atom: atom i's row is the row of its sorted slot.
+  std::vector<int>& slot_of = atom_cell_;  // reused: sorted slot of each atom
+  for (int p = 0; p < n; ++p) slot_of[packed_[p].atom] = p;
+  first_.resize(static_cast<size_t>(n) + 1);
+  for (int i = 0; i < n; ++i) first_[i + 1] = first_[i] + row_first_[slot_of[i] + 1] - row_first_[slot_of[i]];
+  partner_.resize(used);
+  image_.resize(used);
+  for (int i = 0; i < n; ++i) {
+    const int begin = row_first_[slot_of[i]], end = row_first_[slot_of[i] + 1];
+    std::copy(row_partner_.begin() + begin, row_partner_.begin() + end, partner_.begin() + first_[i]);
+    std::copy(row_image_.begin() + begin, row_image_.begin() + end, image_.begin() + first_[i]);
   }
 }
 
