@@ -191,7 +191,7 @@ TEST_CASE("each estimator's gradient of one episode batch is the same from both 
                              load_reference("lj-binary-n100.xyz", key, 0.05, 6).system};
   rl::RolloutSettings settings;
   settings.steps = 12;  // the N = 100 episode's 12 graphs (~20k edges) run as two batches (kBatchEdges)
-  for (rl::Estimator estimator : {rl::Estimator::reinforce, rl::Estimator::pathwise}) {
+  for (rl::Estimator estimator : {rl::Estimator::reinforce, rl::Estimator::pathwise, rl::Estimator::bptt}) {
     INFO(rl::to_string(estimator));
     engine.zero_gradient();
     twin.zero_gradient();
@@ -207,8 +207,9 @@ TEST_CASE("each estimator's gradient of one episode batch is the same from both 
           estimator == rl::Estimator::reinforce
               ? rl::fire_baseline(starts[i], fire_evaluator, key, settings.steps).returns
               : std::vector<double>{};
-      engine_objective += rl::accumulate_gradient(engine, episode, estimator, baseline, 0.5);
-      twin_objective += rl::accumulate_gradient(twin, episode, estimator, baseline, 0.5);
+      // bptt's weighted-force passes need the episode's potential.
+      engine_objective += rl::accumulate_gradient(engine, episode, estimator, baseline, 0.5, rl::kGamma, &evaluator);
+      twin_objective += rl::accumulate_gradient(twin, episode, estimator, baseline, 0.5, rl::kGamma, &evaluator);
     }
     CHECK(twin_objective == engine_objective);
     REQUIRE(engine.gradient().cwiseAbs().maxCoeff() > 0.0);

@@ -225,6 +225,7 @@ struct TorchPolicy::Net {
   StriderNet net{nullptr};
   std::vector<torch::Tensor> parameters;  // file order
   torch::Tensor mu;                       // (N, 3) of the last forward, with its autograd graph
+  torch::Tensor nodes, edges;             // its input features (N, F), (E, 4) when their gradient is wanted
   std::vector<std::int64_t> sizes;        // nodes per graph of the last forward
   std::int64_t count = 0;                 // parameter count
 };
@@ -321,6 +322,10 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::run(const std::vector<const Graph*>& 
   Batch b;
   b.nodes = nodes.to(d);
   b.edges = edges.to(d);
+  if (record && input_gradient_) {  // backward_to_state: d loss / d features too
+    net_->nodes = b.nodes.requires_grad_(true);
+    net_->edges = b.edges.requires_grad_(true);
+  }
   b.sender = sender.to(d);
   b.receiver = receiver.to(d);
   b.graph = graph.to(d);
@@ -393,6 +398,32 @@ void TorchPolicy::backward(const Eigen::Matrix3Xd& grad_mu) {
     pending_ = false;
   }
   backward(std::vector<Eigen::Matrix3Xd>{grad_mu});
+}
+
+void TorchPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
+                                    Eigen::VectorXd& grad_per_atom) {
+  if (!pending_) throw std::logic_error("TorchPolicy::backward_to_state without a forward(system, ...)");
+  input_gradient_ = true;  // the same forward again, with autograd through the features too
+  run(std::vector<const Graph*>{&pending_graph_}, pending_training_, true, false);
+  input_gradient_ = false;
+  pending_ = false;
+  backward(std::vector<Eigen::Matrix3Xd>{grad_mu});
+  // (N, F) row-major is the memory of the engine's F x N column-major.
+  auto to_matrix = [](const torch::Tensor& grad, Eigen::Index rows, Eigen::Index cols) {
+    Eigen::MatrixXd m = Eigen::MatrixXd::Zero(rows, cols);
+    if (grad.defined()) {
+      const torch::Tensor g = grad.to(torch::kCPU).contiguous();
+      std::memcpy(m.data(), g.data_ptr<double>(), sizeof(double) * static_cast<std::size_t>(m.size()));
+    }
+    return m;
+  };
+  const Eigen::MatrixXd grad_node =
+      to_matrix(net_->nodes.grad(), pending_graph_.node_features.rows(), pending_graph_.nodes);
+  const Eigen::MatrixXd grad_edge =
+      to_matrix(net_->edges.grad(), pending_graph_.edge_features.rows(), pending_graph_.edges());
+  net_->nodes = net_->edges = torch::Tensor();
+  grad_positions.resize(3, 0);
+  graph_feature_gradient(pending_graph_, config_.graph, grad_node, grad_edge, grad_positions, grad_per_atom);
 }
 
 std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_backward(const std::vector<System>& states,

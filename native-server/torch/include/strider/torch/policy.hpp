@@ -35,6 +35,10 @@ class TorchPolicy : public PolicyModel {
   // forward_many and forward_backward run all states as one batch.
   Eigen::Matrix3Xd forward(const System& system, const Evaluation& evaluation, bool training) override;
   void backward(const Eigen::Matrix3Xd& grad_mu) override;
+  // The last forward(system, ...) again with autograd through its input
+  // features, then graph_feature_gradient (for the bptt estimator).
+  void backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
+                         Eigen::VectorXd& grad_per_atom) override;
   std::vector<Eigen::Matrix3Xd> forward_backward(const std::vector<System>& states,
                                                  const std::vector<const Evaluation*>& evaluations, bool training,
                                                  const std::vector<Eigen::Matrix3Xd>& grad_mu) override;
@@ -85,6 +89,7 @@ class TorchPolicy : public PolicyModel {
   Graph pending_graph_;               // the graph of the last forward(system, ...) ...
   bool pending_training_ = false;     // ... and its mode, until backward() differentiates it
   bool pending_ = false;
+  bool input_gradient_ = false;       // run() with record also keeps the features' gradient
 };
 
 // Whether this LibTorch build sees a CUDA device.
