@@ -281,7 +281,7 @@ check "a cluster spread over 1e7 sigma has its one close pair's energy" same_ene
   "$($PY -c 'r=((10000001.1-1e7)**2+(-1999999.6+2e6)**2)**0.5; print(repr(4*1.5*((0.8/r)**12-(0.8/r)**6)))')"
 # A periodic box of 1e-9 sigma (image layers overflowed int: 2.3e108 printed).
 printf '2\nLattice="1e-9 0 0 0 1e-9 0 0 0 1e-9" Properties=species:S:1:pos:R:3 pbc="T T T" system=lj-binary\nA 0 0 0\nB 5e-10 5e-10 5e-10\n' >"$WORK/tiny.xyz"
-refuses "a box far smaller than the cutoff" "smaller than" energy "$WORK/tiny.xyz"
+refuses "a box far smaller than the cutoff" "below the limit" energy "$WORK/tiny.xyz"
 refuses "unknown output format" "extension|format" convert "$REFS/lj-cluster13.xyz" "$WORK/out.pdb"
 echo "keep me" >"$WORK/existing.data"
 refuses "convert of a broken file" "nan.xyz" convert "$WORK/nan.xyz" "$WORK/existing.data"

@@ -38,9 +38,11 @@ done
 if [ -s "$work/rank1.json" ]; then echo "FAIL: rank 1 printed a result"; exit 1; fi
 # Byte for byte with the engine. The torch backend batches each process's seeds, and a batch of
 # other seeds pads to other sizes, so its sums round in another order: there the numbers must agree
-# to 1e-8 (relative, at least to 1), everything else exactly.
+# to 1e-7 (relative, at least to 1), everything else exactly. Rounding grows about 100-fold per
+# epoch through Adam (as in test_torch_adaptation.cpp, whose 4-epoch bound is also 1e-7): measured
+# 1.1e-8 on the output layer's bias after these 4 epochs; a wrong seed, noise or gather is off by 1e-3.
 tolerance=0
-case " $* " in *" --backend torch "*) tolerance=1e-8 ;; esac
+case " $* " in *" --backend torch "*) tolerance=1e-7 ;; esac
 /usr/bin/python3 - "$work" "$tolerance" <<'PY'
 import json, re, sys
 work, tolerance = sys.argv[1], float(sys.argv[2])
