@@ -124,10 +124,7 @@ int run_adapt(const ParsedArgs& args) {
     if (*rule != "last3" && *rule != "any") throw InputError("--restart " + *rule + ": unknown rule (known: last3, any)");
     settings.candidates = *rule == "last3" ? 3 : settings.steps;
   }
-  if (auto alpha = args.number("--variance")) {
-    if (!(*alpha > 0.0) || !std::isfinite(*alpha)) throw InputError("--variance must be a finite number > 0");
-    policy.set_variance(*alpha);
-  }
+  if (auto alpha = variance_option(args)) policy.set_variance(*alpha);
   settings.validate();
   const std::string backend = args.value("--backend").value_or("engine");
   const std::string device = args.value("--device").value_or("cpu");

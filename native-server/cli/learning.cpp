@@ -1,6 +1,7 @@
 // Shared pieces of the learning commands (train, adapt, rollout).
 #include "learning.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include "strider/io.hpp"
@@ -30,6 +31,14 @@ LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::str
   }
   check_box_for_cutoff(path, loaded);
   return loaded;
+}
+
+std::optional<double> variance_option(const ParsedArgs& args) {
+  const std::optional<double> alpha = args.number("--variance");
+  if (alpha && (!(*alpha > 0.0) || !std::isfinite(*alpha))) {
+    throw InputError("--variance must be a finite number > 0");
+  }
+  return alpha;
 }
 
 std::vector<OptionSpec> learning_options(int default_steps) {

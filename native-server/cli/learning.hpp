@@ -1,6 +1,7 @@
 #pragma once
 // What `strider train`, `strider adapt` and `strider rollout` share: reading a
 // policy weight file, the structure it works on, and the learning options.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ PolicyFile load_policy(const std::string& path);
 // --shift / --cutoff), but --system, the file's system= key and the policy's
 // system must agree.
 LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::string& path, const std::string& key);
+
+// --variance ALPHA (train and adapt): the action variance, when given
+// (InputError unless finite and > 0).
+std::optional<double> variance_option(const ParsedArgs& args);
 
 // --estimator, --steps, --lr, --clipping, --clip, --baseline.
 std::vector<OptionSpec> learning_options(int default_steps);

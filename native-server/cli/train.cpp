@@ -228,10 +228,7 @@ int run_train(const ParsedArgs& args) {
   } else {
     PolicyConfig config = policy_preset(key, features);
     config.initialisation = initialisation_from_string(args.value("--init").value_or("lecun"));
-    if (auto alpha = args.number("--variance")) {
-      if (!(*alpha > 0.0) || !std::isfinite(*alpha)) throw InputError("--variance must be a finite number > 0");
-      config.variance = *alpha;
-    }
+    if (auto alpha = variance_option(args)) config.variance = *alpha;
     policy = std::make_unique<StriderPolicy>(config, settings.seed);
     initialisation = to_string(config.initialisation);
   }

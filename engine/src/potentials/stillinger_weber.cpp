@@ -39,13 +39,7 @@ class StillingerWeber final : public Potential {
   std::vector<double> masses() const override { return {28.0855}; }
 
   void compute(const System& system, const NeighborList& list, Evaluation& out) const override {
-    const int n = system.size();
-    out.reset(n);
-    close_.clear();
-    const Eigen::Matrix3Xd y = list.shifted(system.positions);
-    two_body<false>(y, list, nullptr, out);
-    collect_neighbors(n);
-    three_body<false>(nullptr, out);
+    all_terms<false>(system, list, nullptr, out);
     out.energy = out.per_atom.sum();
   }
 
@@ -54,16 +48,23 @@ class StillingerWeber final : public Potential {
   void weighted_forces(const System& system, const NeighborList& list, const Eigen::VectorXd& weights,
                        Eigen::Matrix3Xd& out) const override {
     Evaluation scratch;
-    scratch.reset(system.size());
-    close_.clear();
-    const Eigen::Matrix3Xd y = list.shifted(system.positions);
-    two_body<true>(y, list, weights.data(), scratch);
-    collect_neighbors(system.size());
-    three_body<true>(weights.data(), scratch);
+    all_terms<true>(system, list, weights.data(), scratch);
     out = std::move(scratch.forces);
   }
 
  private:
+  // Both passes into out (reset to N atoms): compute's terms, or with
+  // Weighted the forces of the weighted per-atom energies.
+  template <bool Weighted>
+  void all_terms(const System& system, const NeighborList& list, const double* weights, Evaluation& out) const {
+    out.reset(system.size());
+    close_.clear();
+    const Eigen::Matrix3Xd y = list.shifted(system.positions);
+    two_body<Weighted>(y, list, weights, out);
+    collect_neighbors(system.size());
+    three_body<Weighted>(weights, out);
+  }
+
   struct ClosePair {
     int i, j;
     Neighbor nb;  // as seen from i
