@@ -87,3 +87,40 @@ TEST_CASE("basin hopping refuses bad options") {
   bad.step_size = -1.0;
   CHECK_THROWS_AS(BasinHopping(make_optimizer("fire", "lj"), bad), InputError);
 }
+
+TEST_CASE("basin hopping's first minimisation stops when the budget runs out") {
+  const System start = test::random_system(13, Box::free(), 2.6, 0.95, 0.0, 46);
+  BasinHopping unbounded(make_optimizer("lbfgs", "lj"), BasinHoppingOptions{});
+  Evaluator free_evaluator(make_potential("lj"));
+  System a = start;
+  REQUIRE(unbounded.init(a, free_evaluator).evaluations > 40);  // a random start takes many steps
+  BasinHopping bounded(make_optimizer("lbfgs", "lj"), BasinHoppingOptions{});
+  Evaluator evaluator(make_potential("lj"));
+  System b = start;
+  CHECK(bounded.init(b, evaluator, 10).evaluations <= 12);  // one local step may take a few evaluations
+}
+
+TEST_CASE("basin hopping moves with the proposal it is given, and its evaluations count in the budget") {
+  const System start = test::random_system(13, Box::free(), 2.6, 0.95, 0.0, 47);
+  int calls = 0;
+  // Moves atom 0 by +0.3 along x and evaluates once (as a learned proposal would).
+  HopProposal nudge = [&calls](System& trial, Evaluator& evaluator, Random&) {
+    ++calls;
+    trial.positions(0, 0) += 0.3;
+    evaluator.evaluate(trial);
+  };
+  BasinHoppingOptions options;
+  options.temperature = 0.0;
+  BasinHopping hopping(make_optimizer("lbfgs", "lj"), options, nudge);
+  Evaluator evaluator(make_potential("lj"));
+  System system = start;
+  HopReport report = hopping.init(system, evaluator);
+  for (int k = 0; k < 5; ++k) {
+    const long before = report.evaluations;
+    report = hopping.hop(system, evaluator);
+    CHECK(report.evaluations >= before + 2);  // the proposal's evaluation and at least one local one
+  }
+  CHECK(calls == 5);
+  // The uniform proposal refuses a step size that is not > 0.
+  CHECK_THROWS_AS(random_displacement(0.0), InputError);
+}

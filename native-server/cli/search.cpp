@@ -1,21 +1,26 @@
 // `strider search FILE --method basin-hopping`: a global search for low minima.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "learning.hpp"
 #include "progress.hpp"
 #include "strider/basin_hopping.hpp"
 #include "strider/io.hpp"
 #include "strider/optimizers.hpp"
+#include "strider/policy.hpp"
+#include "strider/policy_proposal.hpp"
 
 namespace strider::cli {
 
 const CommandSpec search_spec{
     "search",
     "FILE --method basin-hopping [--local NAME] [--budget EVALS] [--temperature T] [--step S]\n"
+    "                      [--proposal random|policy --model MODEL [--policy-steps K]]\n"
     "                      [--seed S] [--fmax F] [--out OUT.xyz] [--curve CURVE.csv] [--system KEY] [--json]",
     "Search for the lowest minimum near the structure in FILE (basin hopping, Wales & Doye 1997).",
     {"FILE"},
@@ -25,7 +30,13 @@ const CommandSpec search_spec{
       options.push_back({"--local", "NAME", "local optimiser of each hop: lbfgs (default), fire, fire2, adam, gd"});
       options.push_back({"--budget", "EVALS", "energy evaluations in all, local minimisations included (default 20000)"});
       options.push_back({"--temperature", "T", "Metropolis temperature, energy unit (default: see below)"});
-      options.push_back({"--step", "S", "each coordinate moves uniformly in [-S, S] per hop, length unit"});
+      options.push_back({"--step", "S", "each coordinate moves uniformly in [-S, S] per hop, length unit (with"
+                                        " --proposal policy: a kick before the policy's steps, default 0 = none)"});
+      options.push_back({"--proposal", "NAME", "how a hop leaves the minimum: random (default, the uniform move"
+                                               " above) or policy (the policy of --model takes K sampled steps)"});
+      options.push_back({"--model", "MODEL", "the policy weights of --proposal policy (a `strider train` or"
+                                             " `strider adapt` output for this system)"});
+      options.push_back({"--policy-steps", "K", "policy steps per hop with --proposal policy (default 15)"});
       options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 eps/sigma)"});
       options.push_back({"--seed", "S", "random seed (default 1); the same seed repeats the same search"});
       options.push_back({"--out", "OUT.xyz", "write the lowest minimum found (extxyz)"});
@@ -40,7 +51,10 @@ const CommandSpec search_spec{
     "probability min(1, exp(-dE/T)). The budget counts every energy evaluation,\n"
     "so results compare fairly with `strider minimize`.\n"
     "Defaults per system (T, S): lj and lj-binary 0.8 eps, 0.4 sigma; sw-si\n"
-    "0.2 eV, 0.4 A; csh 800 kcal/mol, 10 A.\n"};
+    "0.2 eV, 0.4 A; csh 800 kcal/mol, 10 A.\n"
+    "--proposal policy replaces the uniform move by K sampled steps of a learned\n"
+    "policy (after an optional --step kick); its K + 1 energy evaluations per hop\n"
+    "count in the budget like the local minimisations' do.\n"};
 
 namespace {
 
@@ -66,12 +80,30 @@ int run_search(const ParsedArgs& args) {
   const std::string& path = args.positionals[0];
   const std::string method = args.value("--method").value_or("basin-hopping");
   if (method != "basin-hopping") throw InputError("unknown method '" + method + "' (known: basin-hopping)");
-  LoadedStructure loaded = load_structure(args, path);
+  const std::string proposal_name = args.value("--proposal").value_or("random");
+  if (proposal_name != "random" && proposal_name != "policy") {
+    throw InputError("unknown proposal '" + proposal_name + "' (known: random, policy)");
+  }
+  const bool learned = proposal_name == "policy";
+  const auto model_path = args.value("--model");
+  if (learned != model_path.has_value()) throw InputError("--proposal policy and --model MODEL go together");
+  if (!learned && args.value("--policy-steps")) throw InputError("--policy-steps is for --proposal policy");
+  std::optional<PolicyFile> model;
+  if (model_path) model = load_policy(*model_path);
+  LoadedStructure loaded = model ? load_structure_for_policy(args, path, model->policy->config().graph.system)
+                                 : load_structure(args, path);
   const SearchDefaults defaults = defaults_for(loaded.key);
   BasinHoppingOptions options;
   options.temperature = args.number("--temperature").value_or(defaults.temperature);
   if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
-  options.step_size = positive_option(args, "--step", defaults.step);
+  double kick = 0.0;
+  if (learned) {
+    kick = args.number("--step").value_or(0.0);
+    if (!(kick >= 0.0)) throw InputError("--step must be >= 0");
+  } else {
+    options.step_size = positive_option(args, "--step", defaults.step);
+  }
+  const int policy_steps = static_cast<int>(args.whole("--policy-steps", 15, 1, 100000));
   options.local_fmax = positive_option(args, "--fmax", defaults.fmax);
   const long budget = args.whole("--budget", 20000, 1);
   options.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
@@ -79,12 +111,13 @@ int run_search(const ParsedArgs& args) {
   const auto out_path = args.value("--out");
   if (out_path) check_xyz_output("--out", *out_path);
 
-  BasinHopping search(make_optimizer(local, loaded.key), options);
+  HopProposal proposal = learned ? policy_proposal(*model->policy, policy_steps, kick) : HopProposal{};
+  BasinHopping search(make_optimizer(local, loaded.key), options, std::move(proposal));
   Evaluator evaluator(std::move(loaded.potential));
   System system = loaded.system;
   const double initial_energy = evaluator.evaluate(system).energy;
   Progress progress(budget, "evaluations");
-  HopReport report = search.init(system, evaluator);
+  HopReport report = search.init(system, evaluator, budget);
   std::ostringstream curve;
   curve.precision(17);
   curve << "hop,evaluations,trial_energy,energy,best_energy,accepted\n";
@@ -119,8 +152,13 @@ int run_search(const ParsedArgs& args) {
                        {"hops", report.hop},   {"accepted", report.accepted_hops},
                        {"evaluations", report.evaluations},
                        {"temperature", options.temperature},
-                       {"step_size", options.step_size},
+                       {"proposal", proposal_name},
+                       {"step_size", learned ? kick : options.step_size},
                        {"seed", options.seed}};
+    if (learned) {
+      out["model"] = *model_path;
+      out["policy_steps"] = policy_steps;
+    }
     std::cout << out.dump() << "\n";
   } else {
     std::printf("initial energy: %.12g\nbest minimum:   %.12g (%.12g per atom)\n", initial_energy,

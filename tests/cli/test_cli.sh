@@ -226,6 +226,13 @@ check "rollout trajectory has T + 1 frames" bash -c "[ \$(grep -c '^25\$' '$WORK
 "$STRIDER" rollout "$WORK/p.weights" "$WORK/gen1/002.xyz" --steps 4 --json >"$WORK/roll2.json"
 check "rollout with one seed repeats itself" $PY -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]);
 assert a["energies"]==b["energies"]' "$WORK/roll.json" "$WORK/roll2.json"
+"$STRIDER" search "$WORK/gen1/002.xyz" --proposal policy --model "$WORK/p.weights" --policy-steps 3 --step 0.2 \
+  --budget 600 --seed 2 --json >"$WORK/psearch.json"
+check "search --proposal policy stays in budget and reports its proposal" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert o["proposal"]=="policy" and o["policy_steps"]==3 and o["hops"]>=1 and o["evaluations"]<=620 and o["final_energy"]<o["initial_energy"]' "$WORK/psearch.json"
+refuses "search: --proposal policy without --model" "go together" search "$WORK/gen1/002.xyz" --proposal policy
+refuses "search: unknown proposal" "unknown proposal" search "$WORK/gen1/002.xyz" --proposal swap
+refuses "search: a policy of another system" "differs from the policy" search "$REFS/lj-cluster13.xyz" --system lj --proposal policy --model "$WORK/p.weights"
 "$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 3 --seeds 2 --steps 3 --out "$WORK/adapted.xyz" --json >"$WORK/adapt.json"
 check "adapt --json reports initial_energy, final_energy, evaluations" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
 assert o["final_energy"]<=o["initial_energy"] and len(o["runs"])==2

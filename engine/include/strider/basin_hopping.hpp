@@ -4,6 +4,7 @@
 // energies; the lowest minimum seen is kept. Budgets count energy evaluations
 // so that it compares fairly with every other optimiser.
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "strider/optimizer.hpp"
@@ -11,9 +12,18 @@
 
 namespace strider {
 
+// How a hop leaves the current minimum: moves `trial` (a copy of the current
+// minimum) in place. It may evaluate energies with `evaluator` (they count in
+// the search's budget).
+using HopProposal = std::function<void(System& trial, Evaluator& evaluator, Random& random)>;
+
+// The classical proposal: every coordinate moves uniformly in [-step, step]
+// (length unit, step > 0), positions wrapped into the box.
+HopProposal random_displacement(double step);
+
 struct BasinHoppingOptions {
   double temperature = 0.8;     // Metropolis temperature (energy unit, kB = 1)
-  double step_size = 0.4;       // each coordinate moves uniformly in [-step, step] (length unit)
+  double step_size = 0.4;       // the default proposal's step: random_displacement(step_size)
   double local_fmax = 1e-3;     // local minimisation stops at max |F_i| <= this (energy/length)
   long local_steps = 2000;      // or after this many local steps
   std::uint64_t seed = 1;
@@ -33,11 +43,14 @@ struct HopReport {
 
 class BasinHopping {
  public:
-  // local: the local optimiser every hop uses (restarted at each hop).
-  BasinHopping(std::unique_ptr<Optimizer> local, const BasinHoppingOptions& options);
+  // local: the local optimiser every hop uses (restarted at each hop);
+  // proposal: how a hop moves away from the current minimum (default:
+  // random_displacement(options.step_size)).
+  BasinHopping(std::unique_ptr<Optimizer> local, const BasinHoppingOptions& options, HopProposal proposal = {});
 
-  // Minimises `system` locally: the first current and best minimum.
-  HopReport init(System& system, Evaluator& evaluator);
+  // Minimises `system` locally: the first current and best minimum. The
+  // minimisation stops early if the evaluation budget (as in hop()) runs out.
+  HopReport init(System& system, Evaluator& evaluator, long budget = 0);
   // One hop from the current minimum; `system` is left at the current minimum.
   // The local minimisation stops early if the evaluation budget (total, since
   // the evaluator was made; 0 = none) runs out.
@@ -52,6 +65,7 @@ class BasinHopping {
 
   std::unique_ptr<Optimizer> local_;
   BasinHoppingOptions options_;
+  HopProposal proposal_;
   Random random_;
   System current_, best_;
   HopReport report_;

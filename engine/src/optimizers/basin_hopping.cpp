@@ -6,13 +6,24 @@
 
 namespace strider {
 
-BasinHopping::BasinHopping(std::unique_ptr<Optimizer> local, const BasinHoppingOptions& options)
-    : local_(std::move(local)), options_(options), random_(options.seed) {
+HopProposal random_displacement(double step) {
+  if (!(step > 0.0) || !std::isfinite(step)) throw InputError("basin hopping step size must be a finite number > 0");
+  return [step](System& trial, Evaluator&, Random& random) {
+    for (int i = 0; i < trial.size(); ++i) {
+      Eigen::Vector3d move;
+      for (int a = 0; a < 3; ++a) move[a] = step * (2.0 * random.uniform() - 1.0);
+      trial.positions.col(i) = trial.box.wrap(trial.positions.col(i) + move);
+    }
+  };
+}
+
+BasinHopping::BasinHopping(std::unique_ptr<Optimizer> local, const BasinHoppingOptions& options, HopProposal proposal)
+    : local_(std::move(local)),
+      options_(options),
+      proposal_(proposal ? std::move(proposal) : random_displacement(options.step_size)),
+      random_(options.seed) {
   if (!(options.temperature >= 0.0) || !std::isfinite(options.temperature)) {
     throw InputError("basin hopping temperature must be a finite number >= 0");
-  }
-  if (!(options.step_size > 0.0) || !std::isfinite(options.step_size)) {
-    throw InputError("basin hopping step size must be a finite number > 0");
   }
   if (options.local_steps < 1) throw InputError("basin hopping needs at least one local step per hop");
 }
@@ -28,9 +39,9 @@ double BasinHopping::relax(System& system, Evaluator& evaluator, long budget) {
   return report.energy;
 }
 
-HopReport BasinHopping::init(System& system, Evaluator& evaluator) {
+HopReport BasinHopping::init(System& system, Evaluator& evaluator, long budget) {
   report_ = HopReport{};
-  report_.energy = report_.best_energy = report_.trial_energy = relax(system, evaluator, 0);
+  report_.energy = report_.best_energy = report_.trial_energy = relax(system, evaluator, budget);
   report_.evaluations = evaluator.evaluations();
   current_ = best_ = system;
   return report_;
@@ -38,11 +49,7 @@ HopReport BasinHopping::init(System& system, Evaluator& evaluator) {
 
 HopReport BasinHopping::hop(System& system, Evaluator& evaluator, long budget) {
   System trial = current_;
-  for (int i = 0; i < trial.size(); ++i) {
-    Eigen::Vector3d move;
-    for (int a = 0; a < 3; ++a) move[a] = options_.step_size * (2.0 * random_.uniform() - 1.0);
-    trial.positions.col(i) = trial.box.wrap(trial.positions.col(i) + move);
-  }
+  proposal_(trial, evaluator, random_);
   const double energy = relax(trial, evaluator, budget);
   const double rise = energy - report_.energy;
   // Metropolis on the minimised energies; a NaN energy (atoms on top of each other) is refused.
