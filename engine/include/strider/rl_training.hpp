@@ -1,6 +1,6 @@
 #pragma once
-// Training a policy on a set of structures (paper section 3.4, Table 5; SPEC
-// section 4): Adam with gradient clipping over batches of episodes, a
+// Training a policy on a set of structures (paper section 3.4, Table 5;
+// docs/training.md): Adam with gradient clipping over batches of episodes, a
 // validation curve, and checkpoints a killed run resumes from bit for bit.
 //
 // [SECTION] index
