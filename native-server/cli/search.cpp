@@ -26,7 +26,7 @@ const CommandSpec search_spec{
       options.push_back({"--budget", "EVALS", "energy evaluations in all, local minimisations included (default 20000)"});
       options.push_back({"--temperature", "T", "Metropolis temperature, energy unit (default: see below)"});
       options.push_back({"--step", "S", "each coordinate moves uniformly in [-S, S] per hop, length unit"});
-      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 eps/sigma)"});
+      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 energy/length; csh 1 kcal/mol/A)"});
       options.push_back({"--seed", "S", "random seed (default 1); the same seed repeats the same search"});
       options.push_back({"--out", "OUT.xyz", "write the lowest minimum found (extxyz)"});
       options.push_back({"--curve", "CURVE.csv", "after the first minimisation (hop 0) and every hop: hop, evaluations"
