@@ -42,7 +42,7 @@ const CommandSpec generate_spec{
       options.push_back({"--json", "", "print one JSON object: out, system, count, energies (mean, min, max), seconds"});
       return options;
     }(),
-    "Protocols (SPEC section 1; NVT is a Nose-Hoover chain, as LAMMPS fix nvt):\n"
+    "Protocols (docs/datasets.md; NVT is a Nose-Hoover chain, as LAMMPS fix nvt):\n"
     "  lj-binary  80:20 A:B at number density 1.2, random start with overlaps\n"
     "             relaxed, NVT at T = 2.0; equilibrate, then a structure every I steps.\n"
     "  sw-si      diamond lattice (a = 5.431 A), NVT at 3500 K; equilibrate, sample.\n"

@@ -37,7 +37,7 @@ const CommandSpec search_spec{
       options.push_back({"--model", "MODEL", "the policy weights of --proposal policy (a `strider train` or"
                                              " `strider adapt` output for this system)"});
       options.push_back({"--policy-steps", "K", "policy steps per hop with --proposal policy (default 15)"});
-      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 eps/sigma)"});
+      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 energy/length; csh 1 kcal/mol/A)"});
       options.push_back({"--seed", "S", "random seed (default 1); the same seed repeats the same search"});
       options.push_back({"--out", "OUT.xyz", "write the lowest minimum found (extxyz)"});
       options.push_back({"--curve", "CURVE.csv", "after the first minimisation (hop 0) and every hop: hop, evaluations"

@@ -24,7 +24,7 @@ namespace strider::cli {
 
 const CommandSpec train_spec{
     "train",
-    "--system KEY --data DIR --out MODEL [--estimator pathwise|reinforce] [--epochs E] [--seed S]\n"
+    "--system KEY --data DIR --out MODEL [--estimator pathwise|bptt|reinforce] [--epochs E] [--seed S]\n"
     "                        [--resume] [--log CURVES.csv] [--validation-every K] [--json] [options]",
     "Train a StriderNET policy on a dataset (75% training, 25% validation) and write its weights.",
     {},

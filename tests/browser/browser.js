@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core (no browser download): headless, WebGL
-// through SwiftShader, a fresh profile (flags from shared/TOOLCHAIN.md).
+// through SwiftShader (ANGLE's software renderer: no GPU needed), a fresh profile (FLAGS below).
 'use strict';
 
 const path = require('node:path');

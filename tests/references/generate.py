@@ -15,7 +15,7 @@ For every case below this script
 LAMMPS is the source of truth. `--check` additionally recomputes every case
 with an independent brute-force numpy implementation (all periodic images
 within the cutoff) and stops if it disagrees with LAMMPS: a guard against
-LAMMPS inputs that do not express the physics of SPEC section 1.
+LAMMPS inputs that do not express the physics of docs/systems.md.
 
 It also writes demos/structures/lj-binary-100.xyz (the lj-binary n100 structure).
 Needs Debian's python3 with numpy and the Debian `lammps` package (`lmp`).
@@ -39,7 +39,7 @@ SW_FILE = "/usr/share/lammps/potentials/Si.sw"
 
 
 # --------------------------------------------------------------------------
-# The four systems in LAMMPS terms (SPEC section 1)
+# The four systems in LAMMPS terms (docs/systems.md)
 # --------------------------------------------------------------------------
 
 # Kob-Andersen binary LJ: (type i, type j) -> (epsilon, sigma, cutoff = 2.5 sigma)

@@ -1,5 +1,5 @@
 #pragma once
-// Dataset generators: the paper's protocols (SPEC section 1, paper section 4.1
+// Dataset generators: the paper's protocols (docs/datasets.md, paper section 4.1
 // and App. B) for the initial structures of each system, seeded and
 // deterministic (same settings and seed -> the same structures, bit for bit,
 // on every platform).

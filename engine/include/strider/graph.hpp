@@ -1,5 +1,5 @@
 #pragma once
-// The policy's view of a structure (paper section 3, SPEC section 3): nodes
+// The policy's view of a structure (paper section 3, docs/policy.md): nodes
 // are atoms, directed edges u -> v join every pair closer than the graph
 // cutoff delta_ab (every periodic image counts, as in the potentials), node
 // features follow paper eq. 3 and edge features eq. 4.

@@ -1,5 +1,5 @@
 #pragma once
-// The StriderNET policy (paper section 3, App. D; SPEC section 3): a graph
+// The StriderNET policy (paper section 3, App. D; docs/policy.md): a graph
 // network from a structure's graph (graph.hpp) to a mean displacement mu_v
 // per atom, with a hand-written backward pass. Actions are a_v ~ N(mu_v, alpha I).
 //

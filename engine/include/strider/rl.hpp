@@ -1,6 +1,6 @@
 #pragma once
 // Learning a displacement policy by reinforcement (StriderNET, paper sections
-// 3.4-3.5; SPEC section 4): rollouts, rewards and discounted returns, the FIRE
+// 3.4-3.5; docs/estimators.md): rollouts, rewards and discounted returns, the FIRE
 // baseline, and the three gradient estimators. Training (Adam, batches,
 // validation, checkpoints) is in rl_training.hpp, adaptation to one target
 // structure in rl_adaptation.hpp. Everything works through PolicyModel, so the

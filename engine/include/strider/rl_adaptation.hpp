@@ -1,6 +1,6 @@
 #pragma once
 // Adaptation of a trained policy to one target structure (paper section 3.5,
-// SPEC section 4; the authors never released this loop, so it is built from
+// docs/adaptation.md; the authors never released this loop, so it is built from
 // the paper's description):
 //   repeat for E epochs: run one episode of T = 15 steps from the current
 //   start with the current policy, update the policy on it (the training

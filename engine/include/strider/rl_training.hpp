@@ -1,6 +1,6 @@
 #pragma once
-// Training a policy on a set of structures (paper section 3.4, Table 5; SPEC
-// section 4): Adam with gradient clipping over batches of episodes, a
+// Training a policy on a set of structures (paper section 3.4, Table 5;
+// docs/training.md): Adam with gradient clipping over batches of episodes, a
 // validation curve, and checkpoints a killed run resumes from bit for bit.
 //
 // [SECTION] index
@@ -30,14 +30,15 @@
 // that is the "RNG state" a checkpoint holds.
 //
 // [SECTION] choice of estimator
-// Both estimators of rl.hpp are available; pathwise is the default because at
+// All three estimators of rl.hpp are available; pathwise is the default because at
 // the paper's alpha = 1e-5 the score-function (reinforce) gradient is noise:
 // with the StriderNET policy on a 100-atom lj-binary structure, along a random
 // parameter direction, one episode's pathwise estimate agrees with per-step
 // finite differences of its returns (noise fixed) to 1e-3, while reinforce
 // estimates of the same quantity (~0.01) scatter by ~150 per episode with the
-// FIRE baseline and ~15 with the mean-action baseline. The paper's eq. 10 is
-// kept, selectable, for comparison.
+// FIRE baseline and ~15 with the mean-action baseline. The paper's eq. 10
+// (reinforce) and the authors' objective (bptt) are kept, selectable, for
+// comparison; docs/estimators.md derives all three.
 //
 // [SECTION] validation
 // Every validation_every epochs (and at epoch 0, before any update), every
@@ -96,7 +97,7 @@ void adam_step(Eigen::VectorXd& parameters, const Eigen::VectorXd& gradient, Ada
 struct TrainSettings {
   std::string system;                    // system key: the potential and the FIRE baseline's preset
   PotentialOptions potential;            // shift / cutoff options of the potential
-  Estimator estimator = Estimator::pathwise;  // see "choice of estimator" below
+  Estimator estimator = Estimator::pathwise;  // see "choice of estimator" above
   int steps = 15;                        // T of a training episode
   double gamma = kGamma;                 // discount
   int batch_size = 4;                    // episodes per batch
@@ -122,7 +123,7 @@ struct EpochRecord {
   long epoch = 0;                  // updates done, this one included (1, 2, ...)
   double mean_return = 0.0;        // <D^0>, the discounted energy decrease (energy unit)
   double mean_energy_change = 0.0; // <E_T - E_0>
-  double mean_objective = 0.0;     // <sum_t (D^t - b^t)> (reinforce) or <sum_t D^t> (pathwise)
+  double mean_objective = 0.0;     // <sum_t (D^t - b^t)> (reinforce), <sum_t D^t> (pathwise) or <sum_m w_m (E_0 - E_m)> (bptt)
   double gradient_norm = 0.0;      // |grad| before clipping
   long evaluations = 0;            // energy evaluations so far in the run (rollouts, baselines, validations)
 };

@@ -68,7 +68,7 @@ GraphSettings graph_preset(const std::string& system_key, GraphFeatures features
   const double lj_min = std::pow(2.0, 1.0 / 6.0);  // LJ 12-6 minimum in sigma
   GraphSettings s;
   if (system_key == "lj-binary") {
-    // Kob-Andersen: sigma_AA 1.0, sigma_AB 0.8, sigma_BB 0.88 (SPEC section 1).
+    // Kob-Andersen: sigma_AA 1.0, sigma_AB 0.8, sigma_BB 0.88 (docs/systems.md).
     s.system = system_key;
     s.species = {"A", "B"};
     s.sigma.resize(2, 2);

@@ -37,10 +37,6 @@ void require_positive(const std::string& optimizer, const std::string& name, dou
   if (!(std::isfinite(value) && value > 0.0)) fail(optimizer, name, value, "a finite number > 0");
 }
 
-void require_non_negative(const std::string& optimizer, const std::string& name, double value) {
-  if (!(std::isfinite(value) && value >= 0.0)) fail(optimizer, name, value, "a finite number >= 0");
-}
-
 void require_open_unit(const std::string& optimizer, const std::string& name, double value) {
   if (!(std::isfinite(value) && value > 0.0 && value < 1.0)) fail(optimizer, name, value, "between 0 and 1 (exclusive)");
 }

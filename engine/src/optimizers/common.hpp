@@ -17,10 +17,9 @@ StepReport make_report(long step, double energy, const Eigen::Matrix3Xd& forces,
                        long evaluations_start);
 
 // Throws InputError("OPTIMIZER: NAME must be ...") unless the value is finite and
-// in range: positive (> 0), non-negative (>= 0), a fraction in (0, 1) or
-// [lo, hi), a whole count >= minimum, a flag 0 or 1.
+// in range: positive (> 0), a fraction in (0, 1) (exclusive), a whole count
+// >= minimum, a flag 0 or 1, a number >= minimum.
 void require_positive(const std::string& optimizer, const std::string& name, double value);
-void require_non_negative(const std::string& optimizer, const std::string& name, double value);
 void require_open_unit(const std::string& optimizer, const std::string& name, double value);
 void require_count(const std::string& optimizer, const std::string& name, double value, long minimum);
 void require_flag(const std::string& optimizer, const std::string& name, double value);

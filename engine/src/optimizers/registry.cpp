@@ -1,5 +1,5 @@
 // The optimisers by name, with the paper's Table 6 presets per system
-// (SPEC section 2) and named parameter overrides.
+// (docs/optimizers.md, "The presets") and named parameter overrides.
 #include <algorithm>
 
 #include "strider/error.hpp"

@@ -1,4 +1,4 @@
-// Policy configuration: validation and the per-system presets (SPEC section 3).
+// Policy configuration: validation and the per-system presets (docs/policy.md).
 #include <cmath>
 
 #include "strider/error.hpp"

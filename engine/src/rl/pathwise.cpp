@@ -1,5 +1,5 @@
 // The pathwise (reparameterised) estimator: what the authors' released code
-// effectively computed (SPEC section 4), built from forces only.
+// effectively computed (docs/estimators.md, pathwise), built from forces only.
 //
 // [SECTION] derivation
 // Reparameterise a_t = mu_t + sqrt(alpha) z_t with the noise z_t fixed. From

@@ -24,7 +24,7 @@ For every case below this script
         "lammps_fire_settings": {"timestep", "dmax"} of the fire run,
         "lammps_fire_energies": pe after fire iterations 0, 1, ..., 100,
         "generator"}.
-Energies are the system's LAMMPS units (SPEC section 1), written at %.17g.
+Energies are the system's LAMMPS units (docs/systems.md), written at %.17g.
 
 It reuses the LAMMPS helpers of tests/references/generate.py (imported, not
 changed). Needs Debian's python3 with numpy and the `lammps` package (`lmp`).
