@@ -19,6 +19,9 @@ struct Command {
 };
 const std::vector<Command>& commands();
 
+// `strider ARGS...`: runs the command argv[1] names; returns the process exit status.
+int main(int argc, char** argv);
+
 extern const CommandSpec energy_spec;
 int run_energy(const ParsedArgs& args);
 extern const CommandSpec convert_spec;
