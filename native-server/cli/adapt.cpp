@@ -99,8 +99,7 @@ struct Adaptation {
   std::string model_path;
   std::vector<std::string> paths;  // the FILEs
   std::optional<std::string> out_path;
-  std::string backend, device;
-  const TorchBackend* torch = nullptr;        // with --backend torch
+  BackendChoice backend;
   std::unique_ptr<rl::EpisodeGroup> group;  // a sweep over processes (WORLD_SIZE > 1), else nullptr
   PolicyFile file;
   std::vector<System> systems;  // one per FILE
@@ -113,13 +112,7 @@ Adaptation adaptation_from(const ParsedArgs& args) {
   a.paths.assign(args.positionals.begin() + 1, args.positionals.end());
   a.out_path = args.value("--out");
   if (a.out_path) check_xyz_output("--out", *a.out_path);
-  a.backend = args.value("--backend").value_or("engine");
-  a.device = args.value("--device").value_or("cpu");
-  if (a.backend != "engine" && a.backend != "torch") {
-    throw InputError("--backend " + a.backend + ": unknown backend (known: engine, torch)");
-  }
-  if (a.backend == "engine" && a.device != "cpu") throw InputError("--device " + a.device + " needs --backend torch");
-  if (a.backend == "torch") a.torch = &torch_backend("--backend torch");  // before any work: may hand over
+  a.backend = backend_option(args);  // before any work: may hand over to strider-torch
   a.file = load_policy(a.model_path);
   StriderPolicy& policy = *a.file.policy;
   const std::string key = policy.config().graph.system;
@@ -160,7 +153,9 @@ AdaptOutcome adapt_all(Adaptation& a) {
   const std::size_t targets = a.paths.size();
   rl::EpisodeGroup* sweep = a.group.get();
   const int slots = rl::adapt_batch_slots(static_cast<int>(targets), settings, sweep);
-  std::unique_ptr<rl::SlotPolicyModel> batch = a.torch ? a.torch->slot_policy(*a.file.policy, slots, a.device) : nullptr;
+  const TorchBackend* torch = a.backend.torch;
+  std::unique_ptr<rl::SlotPolicyModel> batch =
+      torch ? torch->slot_policy(*a.file.policy, slots, a.backend.device) : nullptr;
 
   // Progress: every epoch of every run of this process; the per-seed state goes to the server's progress file.
   Progress progress(settings.epochs * slots, "epochs");
@@ -281,8 +276,8 @@ void print_json_summary(const Adaptation& a, std::size_t j, const AdaptOutcome& 
                          {"candidates", settings.candidates},
                          {"variance", a.file.policy->variance()},
                          {"processes", a.group ? a.group->size() : 1},
-                         {"backend", a.backend},
-                         {"device", a.device},
+                         {"backend", a.backend.name},
+                         {"device", a.backend.device},
                          {"initial_energy", best.initial_energy},
                          {"final_energy", best.final_energy},
                          {"energy_per_atom", n > 0 ? best.final_energy / n : 0.0},
@@ -305,8 +300,8 @@ void print_text_summary(const Adaptation& a, std::size_t j, const AdaptOutcome& 
   std::printf("file:             %s\n", a.paths[j].c_str());
   std::printf("system:           %s, %d atoms; policy %s\n", settings.system.c_str(), n, a.model_path.c_str());
   std::printf("adaptation:       %ld epochs x %d seeds, T = %d, %s estimator, %s backend (%s)\n", settings.epochs,
-              settings.seeds, settings.steps, rl::to_string(settings.estimator).c_str(), a.backend.c_str(),
-              a.device.c_str());
+              settings.seeds, settings.steps, rl::to_string(settings.estimator).c_str(), a.backend.name.c_str(),
+              a.backend.device.c_str());
   std::printf("initial energy:   %.12g\n", best.initial_energy);
   std::printf("final energy:     %.12g (seed %d, epoch %ld)\n", best.final_energy, best.seed_index, best.best_epoch);
   std::printf("energy per atom:  %.12g\n", n > 0 ? best.final_energy / n : 0.0);

@@ -129,7 +129,7 @@ MdOutcome run_dynamics(MolecularDynamics& md, System& system, Evaluator& evaluat
 struct MdRun {
   std::string path, key;
   int n = 0;
-  std::optional<std::string> out_path, trajectory_path;
+  StructureOutputs outputs;  // --out, --trajectory
   std::size_t frames = 0;  // trajectory frames written
 };
 
@@ -160,11 +160,11 @@ void print_summary(const MdRun& run, const Units& units, const MdSettings& setti
                           {"conserved_drift", last.conserved - first.conserved},
                           {"evaluations", last.evaluations},
                           {"seconds", o.seconds}};
-    if (run.trajectory_path) {
-      result["trajectory"] = *run.trajectory_path;
+    if (run.outputs.trajectory) {
+      result["trajectory"] = *run.outputs.trajectory;
       result["trajectory_frames"] = run.frames;
     }
-    if (run.out_path) result["out"] = *run.out_path;
+    if (run.outputs.out) result["out"] = *run.outputs.out;
     std::cout << result.dump() << "\n";
     return;
   }
@@ -179,8 +179,10 @@ void print_summary(const MdRun& run, const Units& units, const MdSettings& setti
   std::printf("conserved energy:  %.12g -> %.12g (drift %.3g)\n", first.conserved, last.conserved,
               last.conserved - first.conserved);
   std::printf("evaluations:       %ld, %.3g s\n", last.evaluations, o.seconds);
-  if (run.trajectory_path) std::printf("trajectory:        %s (%zu frames)\n", run.trajectory_path->c_str(), run.frames);
-  if (run.out_path) std::printf("final structure:   %s\n", run.out_path->c_str());
+  if (run.outputs.trajectory) {
+    std::printf("trajectory:        %s (%zu frames)\n", run.outputs.trajectory->c_str(), run.frames);
+  }
+  if (run.outputs.out) std::printf("final structure:   %s\n", run.outputs.out->c_str());
 }
 
 }  // namespace
@@ -191,11 +193,7 @@ int run_md(const ParsedArgs& args) {
   if (!args.value("--steps")) throw InputError("--steps is required");
   const long steps = args.whole("--steps", 0, 0);
   const long every = args.whole("--every", 100, 1);
-  if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
-  run.out_path = args.value("--out");
-  run.trajectory_path = args.value("--trajectory");
-  if (run.out_path) check_xyz_output("--out", *run.out_path);
-  if (run.trajectory_path) check_xyz_output("--trajectory", *run.trajectory_path);
+  run.outputs = structure_outputs(args);
 
   LoadedStructure loaded = load_structure(args, run.path);
   run.key = loaded.key;
@@ -208,7 +206,7 @@ int run_md(const ParsedArgs& args) {
 
   std::vector<Frame> frames;
   auto record = [&](const MdReport& r) {
-    if (!run.trajectory_path || !(r.step % every == 0 || r.step == steps)) return;
+    if (!run.outputs.trajectory || !(r.step % every == 0 || r.step == steps)) return;
     Frame frame = to_frame(system, evaluator.potential());
     frame.system_key = run.key;
     frame.energy = r.potential_energy;
@@ -220,12 +218,12 @@ int run_md(const ParsedArgs& args) {
                  outcome.diverged.c_str(), outcome.last.potential_energy, outcome.last.step);
     return 3;
   }
-  if (run.trajectory_path) write_extxyz_file(*run.trajectory_path, frames);
-  if (run.out_path) {
+  if (run.outputs.trajectory) write_extxyz_file(*run.outputs.trajectory, frames);
+  if (run.outputs.out) {
     Frame frame = to_frame(system, evaluator.potential());
     frame.system_key = run.key;
     frame.energy = outcome.last.potential_energy;
-    write_extxyz_file(*run.out_path, {frame});
+    write_extxyz_file(*run.outputs.out, {frame});
   }
   run.frames = frames.size();
   print_summary(run, units, settings, outcome, args.flag("--json"));

@@ -174,7 +174,7 @@ struct MinimizeRun {
   std::vector<OptimizerParameter> parameters;
   double fmax = 0.0;
   int n = 0;
-  std::optional<std::string> out_path, trajectory_path;
+  StructureOutputs outputs;  // --out, --trajectory
   long trajectory_frames = 0;
   long neighbor_builds = 0;
 };
@@ -205,9 +205,9 @@ void print_summary(const MinimizeRun& run, const MinimizeOutcome& o, bool json) 
                           {"stop_reason", converged ? "fmax" : "steps"},
                           {"seconds", o.seconds},
                           {"neighbor_builds", run.neighbor_builds}};
-    if (run.out_path) result["out"] = *run.out_path;
-    if (run.trajectory_path) {
-      result["trajectory"] = *run.trajectory_path;
+    if (run.outputs.out) result["out"] = *run.outputs.out;
+    if (run.outputs.trajectory) {
+      result["trajectory"] = *run.outputs.trajectory;
       result["trajectory_frames"] = run.trajectory_frames;
     }
     std::cout << result.dump() << "\n";
@@ -222,9 +222,9 @@ void print_summary(const MinimizeRun& run, const MinimizeOutcome& o, bool json) 
   std::printf("energy per atom:  %.12g\n", n > 0 ? last.energy / n : 0.0);
   std::printf("steps:            %ld (%s), %ld evaluations, %.3g s\n", last.step,
               converged ? "force tolerance reached" : "step budget used", last.evaluations, o.seconds);
-  if (run.out_path) std::printf("final structure:  %s\n", run.out_path->c_str());
-  if (run.trajectory_path) {
-    std::printf("trajectory:       %s (%ld frames)\n", run.trajectory_path->c_str(), run.trajectory_frames);
+  if (run.outputs.out) std::printf("final structure:  %s\n", run.outputs.out->c_str());
+  if (run.outputs.trajectory) {
+    std::printf("trajectory:       %s (%ld frames)\n", run.outputs.trajectory->c_str(), run.trajectory_frames);
   }
 }
 
@@ -242,11 +242,7 @@ int run_minimize(const ParsedArgs& args) {
   run.fmax = args.number("--fmax").value_or(0.0);
   if (run.fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
   const long every = args.whole("--every", 1, 1);
-  if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
-  run.out_path = args.value("--out");
-  run.trajectory_path = args.value("--trajectory");
-  if (run.out_path) check_xyz_output("--out", *run.out_path);
-  if (run.trajectory_path) check_xyz_output("--trajectory", *run.trajectory_path);
+  run.outputs = structure_outputs(args);
 
   LoadedStructure loaded = load_structure(args, run.path);
   run.key = loaded.key;
@@ -259,7 +255,7 @@ int run_minimize(const ParsedArgs& args) {
   const long steps = args.whole("--steps", paper_steps(run.key), 0);
 
   std::unique_ptr<TrajectoryWriter> trajectory;
-  if (run.trajectory_path) trajectory = std::make_unique<TrajectoryWriter>(*run.trajectory_path);
+  if (run.outputs.trajectory) trajectory = std::make_unique<TrajectoryWriter>(*run.outputs.trajectory);
   Progress progress(steps, "steps");
   auto done = [&](const StepReport& r) { return r.step >= steps || (run.fmax > 0.0 && r.max_force <= run.fmax); };
   auto record = [&](const StepReport& r) {
@@ -280,14 +276,14 @@ int run_minimize(const ParsedArgs& args) {
                  run.optimizer.c_str(), outcome.diverged.c_str(), outcome.last.energy, outcome.last.step);
     return 3;
   }
-  if (run.out_path) {
+  if (run.outputs.out) {
     // One more evaluation (not counted: the report was taken above) for the forces and
     // per-atom energies of the final structure, on the run's own neighbour list.
     const Evaluation& e = evaluator.evaluate(system);
     Frame out = frame_of(system, evaluator.potential(), run.key, e.energy);
     out.forces = e.forces;
     out.per_atom_energy = e.per_atom;
-    write_extxyz_file(*run.out_path, {out});
+    write_extxyz_file(*run.outputs.out, {out});
   }
   run.trajectory_frames = trajectory ? trajectory->frames() : 0;
   run.neighbor_builds = evaluator.neighbor_list().builds();

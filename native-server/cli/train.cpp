@@ -120,8 +120,7 @@ struct TrainRun {
   rl::TrainSettings settings;  // settings.system: the system key
   long epochs = 0;
   GraphFeatures features = GraphFeatures::paper;  // of a fresh policy
-  std::string backend, device;
-  const TorchBackend* torch = nullptr;  // with --backend torch
+  BackendChoice backend;
 };
 
 TrainRun train_run_from(const ParsedArgs& args) {
@@ -156,13 +155,7 @@ TrainRun train_run_from(const ParsedArgs& args) {
   run.epochs = args.whole("--epochs", 100, 0, 1000000000);
   run.features = graph_features_from_string(args.value("--features").value_or("paper"));
   settings.validate();
-  run.backend = args.value("--backend").value_or("engine");
-  run.device = args.value("--device").value_or("cpu");
-  if (run.backend != "engine" && run.backend != "torch") {
-    throw InputError("--backend " + run.backend + ": unknown backend (known: engine, torch)");
-  }
-  if (run.backend == "engine" && run.device != "cpu") throw InputError("--device " + run.device + " needs --backend torch");
-  if (run.backend == "torch") run.torch = &torch_backend("--backend torch");  // before any work: may hand over
+  run.backend = backend_option(args);  // before any work: may hand over to strider-torch
   return run;
 }
 
@@ -220,7 +213,7 @@ std::string training_metadata(const TrainRun& run, const StartingPolicy& start, 
                               std::size_t n_training, std::size_t n_validation) {
   const rl::TrainSettings& settings = run.settings;
   nlohmann::json j{{"command", "strider train"},
-                   {"backend", run.backend},
+                   {"backend", run.backend.name},
                    {"data", run.data},
                    {"estimator", rl::to_string(settings.estimator)},
                    {"initialisation", start.initialisation},
@@ -268,8 +261,8 @@ void print_json_summary(const TrainRun& run, const StartingPolicy& start, const 
                         {"estimator", rl::to_string(settings.estimator)},
                         {"initialisation", start.initialisation},
                         {"variance", start.policy->variance()},
-                        {"backend", run.backend},
-                        {"device", run.device},
+                        {"backend", run.backend.name},
+                        {"device", run.backend.device},
                         {"processes", o.processes},
                         {"epochs", o.epochs},
                         {"resumed_from_epoch", o.first_epoch},
@@ -298,8 +291,8 @@ void print_text_summary(const TrainRun& run, const StartingPolicy& start, const 
               o.n_validation);
   std::printf("policy:       %d parameters, %s estimator, seed %llu, %s backend (%s, %d process%s)\n",
               start.policy->parameter_count(), rl::to_string(settings.estimator).c_str(),
-              static_cast<unsigned long long>(settings.seed), run.backend.c_str(), run.device.c_str(), o.processes,
-              o.processes == 1 ? "" : "es");
+              static_cast<unsigned long long>(settings.seed), run.backend.name.c_str(), run.backend.device.c_str(),
+              o.processes, o.processes == 1 ? "" : "es");
   std::printf("epochs:       %ld (from %ld), %ld energy evaluations, %.3g s\n", o.epochs, o.first_epoch, o.evaluations,
               o.seconds);
   if (!o.validations.empty()) {
@@ -330,8 +323,9 @@ int run_train(const ParsedArgs& args) {
 
   // The network that trains: the engine's policy itself, or its LibTorch twin
   // (copied back into start.policy before every save).
-  std::unique_ptr<PolicyModel> twin = run.torch ? run.torch->twin(*start.policy, run.device) : nullptr;
-  std::unique_ptr<rl::EpisodeGroup> group = run.torch ? run.torch->episode_group_from_environment() : nullptr;
+  const TorchBackend* torch = run.backend.torch;
+  std::unique_ptr<PolicyModel> twin = torch ? torch->twin(*start.policy, run.backend.device) : nullptr;
+  std::unique_ptr<rl::EpisodeGroup> group = torch ? torch->episode_group_from_environment() : nullptr;
   outcome.processes = group ? group->size() : 1;
   const bool lead = !group || group->rank() == 0;
   rl::Trainer trainer(twin ? *twin : static_cast<PolicyModel&>(*start.policy), run.settings,
@@ -341,7 +335,7 @@ int run_train(const ParsedArgs& args) {
   outcome.first_epoch = trainer.epoch();
 
   auto save = [&](const rl::TrainerState& s) {
-    if (twin) run.torch->copy_back(*twin, *start.policy);
+    if (twin) torch->copy_back(*twin, *start.policy);
     if (!lead) return;  // one writer: rank 0
     write_policy_weights_file(run.model_path, *start.policy,
                               training_metadata(run, start, s, outcome.n_training, outcome.n_validation));
