@@ -1,7 +1,7 @@
 #pragma once
 // The one seam between the command line and LibTorch. LibTorch and the ~290
-// libraries it loads cost every process that links them 0.4 s and 160 MB at
-// start, so `strider` does not link them: a command that needs them calls
+// libraries it loads cost every process that links them about a second of CPU
+// and 170 MB at start (tests/benchmarks/startup.py), so `strider` does not link them: a command that needs them calls
 // torch_backend(), which in `strider` hands the whole command line over to
 // `strider-torch` beside it (exec: the same process id, open files,
 // environment and limits; the command then starts again there) and in
