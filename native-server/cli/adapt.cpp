@@ -15,10 +15,8 @@
 #include "strider/io.hpp"
 #include "strider/rl_adaptation.hpp"
 #include "strider/rl_adaptation_batch.hpp"
-#ifdef STRIDER_WITH_TORCH
-#include "strider/torch/distributed.hpp"
-#include "strider/torch/slot_policy.hpp"
-#endif
+#include "strider/rl_protocol.hpp"
+#include "torch_backend.hpp"
 
 namespace strider::cli {
 
@@ -96,22 +94,31 @@ std::string target_path(const std::string& path, std::size_t j, std::size_t coun
   return (p.parent_path() / (p.stem().string() + "-" + std::to_string(j) + p.extension().string())).string();
 }
 
-}  // namespace
+// An adaptation as the options describe it: the policy, its targets and the settings.
+struct Adaptation {
+  std::string model_path;
+  std::vector<std::string> paths;  // the FILEs
+  std::optional<std::string> out_path;
+  BackendChoice backend;
+  std::unique_ptr<rl::EpisodeGroup> group;  // a sweep over processes (WORLD_SIZE > 1), else nullptr
+  PolicyFile file;
+  std::vector<System> systems;  // one per FILE
+  rl::AdaptSettings settings;   // settings.system: the policy's system key
+};
 
-int run_adapt(const ParsedArgs& args) {
-  using Clock = std::chrono::steady_clock;
-  const std::string& model_path = args.positionals[0];
-  const std::vector<std::string> paths(args.positionals.begin() + 1, args.positionals.end());
-  const std::size_t targets = paths.size();
-  const auto out_path = args.value("--out");
-  if (out_path) check_xyz_output("--out", *out_path);
-  PolicyFile file = load_policy(model_path);
-  StriderPolicy& policy = *file.policy;
+Adaptation adaptation_from(const ParsedArgs& args) {
+  Adaptation a;
+  a.model_path = args.positionals[0];
+  a.paths.assign(args.positionals.begin() + 1, args.positionals.end());
+  a.out_path = args.value("--out");
+  if (a.out_path) check_xyz_output("--out", *a.out_path);
+  a.backend = backend_option(args);  // before any work: may hand over to strider-torch
+  a.file = load_policy(a.model_path);
+  StriderPolicy& policy = *a.file.policy;
   const std::string key = policy.config().graph.system;
-  std::vector<System> systems;
-  for (const std::string& path : paths) systems.push_back(load_structure_for_policy(args, path, key).system);
+  for (const std::string& path : a.paths) a.systems.push_back(load_structure_for_policy(args, path, key).system);
 
-  rl::AdaptSettings settings;
+  rl::AdaptSettings& settings = a.settings;
   settings.system = key;
   settings.potential = potential_options_from(args);
   apply_learning_options(learning_options_from(args, 15), settings);
@@ -121,40 +128,42 @@ int run_adapt(const ParsedArgs& args) {
   settings.candidates = static_cast<int>(args.whole("--candidates", 3, 1, 100000));
   if (auto rule = args.value("--restart")) {
     if (args.value("--candidates")) throw InputError("--restart and --candidates name the same rule: give one");
-    if (*rule != "last3" && *rule != "any") throw InputError("--restart " + *rule + ": unknown rule (known: last3, any)");
-    settings.candidates = *rule == "last3" ? 3 : settings.steps;
+    try {
+      settings.candidates = rl::restart_candidates(*rule, settings.steps);
+    } catch (const InputError& e) {
+      throw InputError(std::string("--restart ") + e.what());
+    }
   }
   if (auto alpha = variance_option(args)) policy.set_variance(*alpha);
   settings.validate();
-  const std::string backend = args.value("--backend").value_or("engine");
-  const std::string device = args.value("--device").value_or("cpu");
-  if (backend != "engine" && backend != "torch") {
-    throw InputError("--backend " + backend + ": unknown backend (known: engine, torch)");
-  }
-  if (backend == "engine" && device != "cpu") throw InputError("--device " + device + " needs --backend torch");
+  a.group = episode_group_from_environment();
+  return a;
+}
 
-#ifdef STRIDER_WITH_TORCH
-  const std::unique_ptr<C10dEpisodeGroup> group = episode_group_from_environment();
-  rl::EpisodeGroup* sweep = group.get();
-  std::unique_ptr<TorchSlotPolicy> batch;
-  if (backend == "torch") {
-    batch = std::make_unique<TorchSlotPolicy>(
-        policy, rl::adapt_batch_slots(static_cast<int>(targets), settings, sweep), device);
-  }
-#else
-  if (backend == "torch") throw InputError("--backend torch: this strider was built without LibTorch");
-  rl::EpisodeGroup* sweep = nullptr;
-#endif
+// Every target's result, with its curve: the start energy, best energy and
+// evaluations after each epoch of each seed (seeds x epochs x 3), summed over the processes.
+struct AdaptOutcome {
+  std::vector<rl::AdaptResult> results;
+  std::vector<Eigen::VectorXd> curves;
+  double seconds = 0.0;
+};
+
+AdaptOutcome adapt_all(Adaptation& a) {
+  const rl::AdaptSettings& settings = a.settings;
+  const std::size_t targets = a.paths.size();
+  rl::EpisodeGroup* sweep = a.group.get();
+  const int slots = rl::adapt_batch_slots(static_cast<int>(targets), settings, sweep);
+  const TorchBackend* torch = a.backend.torch;
+  std::unique_ptr<rl::SlotPolicyModel> batch =
+      torch ? torch->slot_policy(*a.file.policy, slots, a.backend.device) : nullptr;
 
   // Progress: every epoch of every run of this process; the per-seed state goes to the server's progress file.
-  const long runs_here = rl::adapt_batch_slots(static_cast<int>(targets), settings, sweep);
-  Progress progress(settings.epochs * runs_here, "epochs");
+  Progress progress(settings.epochs * slots, "epochs");
   long done = 0;
   std::vector<nlohmann::json> seed_state(static_cast<std::size_t>(targets * settings.seeds));
-  // The curves: start energy, best energy and evaluations after each epoch of each seed
-  // (seeds x epochs x 3 per target), zero for the seeds of other processes until summed over them.
   const Eigen::Index epochs = settings.epochs;
-  std::vector<Eigen::VectorXd> curves(targets, Eigen::VectorXd::Zero(settings.seeds * epochs * 3));
+  AdaptOutcome outcome;
+  outcome.curves.assign(targets, Eigen::VectorXd::Zero(settings.seeds * epochs * 3));
   double best_overall = INFINITY;
   auto on_epoch = [&](int target, const rl::AdaptProgress& p) {
     best_overall = std::min(best_overall, p.best_energy);
@@ -174,120 +183,148 @@ int run_adapt(const ParsedArgs& args) {
       seeds = all.dump();
     }
     progress.update(++done, note, seeds);
-    double* row = curves[static_cast<std::size_t>(target)].data() + (p.seed_index * epochs + p.epoch - 1) * 3;
+    double* row = outcome.curves[static_cast<std::size_t>(target)].data() + (p.seed_index * epochs + p.epoch - 1) * 3;
     row[0] = p.start_energy, row[1] = p.best_energy, row[2] = static_cast<double>(p.evaluations);
   };
-  const auto t0 = Clock::now();
-  std::vector<rl::AdaptResult> results;
-#ifdef STRIDER_WITH_TORCH
-  if (batch) results = rl::adapt_batch(*batch, systems, settings, on_epoch, sweep);
-#endif
-  if (backend == "engine") {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (batch) {
+    outcome.results = rl::adapt_batch(*batch, a.systems, settings, on_epoch, sweep);
+  } else {
     for (std::size_t j = 0; j < targets; ++j) {
-      results.push_back(rl::adapt(
-          policy, systems[j], settings, [&](const rl::AdaptProgress& p) { on_epoch(static_cast<int>(j), p); }, sweep));
+      outcome.results.push_back(rl::adapt(
+          *a.file.policy, a.systems[j], settings, [&](const rl::AdaptProgress& p) { on_epoch(static_cast<int>(j), p); },
+          sweep));
     }
   }
   progress.finish();
   if (sweep) {
-    for (Eigen::VectorXd& curve : curves) sweep->sum(curve);
+    for (Eigen::VectorXd& curve : outcome.curves) sweep->sum(curve);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (sweep && sweep->rank() != 0) return 0;  // one writer: rank 0
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return outcome;
+}
 
-  for (std::size_t j = 0; j < targets; ++j) {
-    const std::string& path = paths[j];
-    const System& target = systems[j];
-    const rl::AdaptResult& result = results[j];
-    const Eigen::VectorXd& curve = curves[j];
-    const rl::AdaptRun& best = result.best_run();
-    const std::optional<std::string> out =
-        out_path ? std::optional<std::string>(target_path(*out_path, j, targets)) : std::nullopt;
-    if (out) {
-      Evaluator evaluator(make_potential(key, settings.potential));
-      const Evaluation& e = evaluator.evaluate(best.best);
-      Frame frame = to_frame(best.best, evaluator.potential());
-      frame.system_key = key;
-      frame.energy = e.energy;
-      frame.forces = e.forces;
-      frame.per_atom_energy = e.per_atom;
-      write_extxyz_file(*out, {frame});
-    }
-    if (auto p = args.value("--policy-out")) {
-      policy.set_parameters(best.parameters);
-      nlohmann::json meta{{"command", "strider adapt"}, {"model", model_path}, {"structure", path},
-                          {"epochs", settings.epochs}, {"seed", settings.seed}, {"seed_index", best.seed_index},
-                          {"estimator", rl::to_string(settings.estimator)}, {"candidates", settings.candidates}};
-      write_policy_weights_file(target_path(*p, j, targets), policy, meta.dump());
-    }
-    if (auto c = args.value("--curve")) {
-      std::ostringstream csv;
-      csv << "seed,epoch,start_energy,best_energy,evaluations\n";
-      for (const rl::AdaptRun& r : result.runs) {
-        for (long e = 1; e <= r.epochs; ++e) {
-          const double* row = curve.data() + (r.seed_index * epochs + e - 1) * 3;
-          char line[160];
-          std::snprintf(line, sizeof line, "%d,%ld,%.17g,%.17g,%ld\n", r.seed_index, e, row[0], row[1],
-                        std::lround(row[2]));
-          csv << line;
-        }
+// Target j's files: --out (the lowest-energy structure), --policy-out (the best run's policy), --curve.
+void write_target_files(const ParsedArgs& args, Adaptation& a, std::size_t j, const AdaptOutcome& outcome) {
+  const rl::AdaptSettings& settings = a.settings;
+  const std::size_t targets = a.paths.size();
+  const rl::AdaptResult& result = outcome.results[j];
+  const rl::AdaptRun& best = result.best_run();
+  if (a.out_path) {
+    Evaluator evaluator(make_potential(settings.system, settings.potential));
+    const Evaluation& e = evaluator.evaluate(best.best);
+    Frame frame = to_frame(best.best, evaluator.potential());
+    frame.system_key = settings.system;
+    frame.energy = e.energy;
+    frame.forces = e.forces;
+    frame.per_atom_energy = e.per_atom;
+    write_extxyz_file(target_path(*a.out_path, j, targets), {frame});
+  }
+  if (auto p = args.value("--policy-out")) {
+    a.file.policy->set_parameters(best.parameters);
+    nlohmann::json meta{{"command", "strider adapt"}, {"model", a.model_path}, {"structure", a.paths[j]},
+                        {"epochs", settings.epochs}, {"seed", settings.seed}, {"seed_index", best.seed_index},
+                        {"estimator", rl::to_string(settings.estimator)}, {"candidates", settings.candidates}};
+    write_policy_weights_file(target_path(*p, j, targets), *a.file.policy, meta.dump());
+  }
+  if (auto c = args.value("--curve")) {
+    std::ostringstream csv;
+    csv << "seed,epoch,start_energy,best_energy,evaluations\n";
+    for (const rl::AdaptRun& r : result.runs) {
+      for (long e = 1; e <= r.epochs; ++e) {
+        const double* row = outcome.curves[j].data() + (r.seed_index * settings.epochs + e - 1) * 3;
+        char line[160];
+        std::snprintf(line, sizeof line, "%d,%ld,%.17g,%.17g,%ld\n", r.seed_index, e, row[0], row[1],
+                      std::lround(row[2]));
+        csv << line;
       }
-      io::write_file_atomically(target_path(*c, j, targets), csv.str());
     }
+    io::write_file_atomically(target_path(*c, j, targets), csv.str());
+  }
+}
 
-    const int n = target.size();
-    long diverged = 0;
-    for (const rl::AdaptRun& r : result.runs) diverged += r.diverged ? 1 : 0;
+long diverged_runs(const rl::AdaptResult& result) {
+  long diverged = 0;
+  for (const rl::AdaptRun& r : result.runs) diverged += r.diverged ? 1 : 0;
+  return diverged;
+}
+
+// Target j's result as one JSON line.
+void print_json_summary(const Adaptation& a, std::size_t j, const AdaptOutcome& outcome) {
+  const rl::AdaptSettings& settings = a.settings;
+  const rl::AdaptResult& result = outcome.results[j];
+  const rl::AdaptRun& best = result.best_run();
+  const int n = a.systems[j].size();
+  nlohmann::json runs = nlohmann::json::array();
+  for (const rl::AdaptRun& r : result.runs) {
+    nlohmann::json run{{"seed_index", r.seed_index}, {"final_energy", r.final_energy},
+                       {"last_energy", r.last_energy}, {"best_epoch", r.best_epoch},
+                       {"epochs", r.epochs},         {"evaluations", r.evaluations},
+                       {"diverged", r.diverged}};
+    if (r.diverged) run["message"] = r.message;
+    runs.push_back(run);
+  }
+  nlohmann::json summary{{"model", a.model_path},
+                         {"file", a.paths[j]},
+                         {"system", settings.system},
+                         {"n_atoms", n},
+                         {"estimator", rl::to_string(settings.estimator)},
+                         {"epochs", settings.epochs},
+                         {"seeds", settings.seeds},
+                         {"seed", settings.seed},
+                         {"steps", settings.steps},
+                         {"candidates", settings.candidates},
+                         {"variance", a.file.policy->variance()},
+                         {"processes", a.group ? a.group->size() : 1},
+                         {"backend", a.backend.name},
+                         {"device", a.backend.device},
+                         {"initial_energy", best.initial_energy},
+                         {"final_energy", best.final_energy},
+                         {"energy_per_atom", n > 0 ? best.final_energy / n : 0.0},
+                         {"best_seed", best.seed_index},
+                         {"best_epoch", best.best_epoch},
+                         {"evaluations", result.evaluations},
+                         {"diverged_runs", diverged_runs(result)},
+                         {"runs", runs},
+                         {"seconds", outcome.seconds}};
+  if (a.out_path) summary["out"] = target_path(*a.out_path, j, a.paths.size());
+  std::cout << summary.dump() << "\n";
+}
+
+void print_text_summary(const Adaptation& a, std::size_t j, const AdaptOutcome& outcome) {
+  const rl::AdaptSettings& settings = a.settings;
+  const rl::AdaptResult& result = outcome.results[j];
+  const rl::AdaptRun& best = result.best_run();
+  const int n = a.systems[j].size();
+  if (j > 0) std::printf("\n");
+  std::printf("file:             %s\n", a.paths[j].c_str());
+  std::printf("system:           %s, %d atoms; policy %s\n", settings.system.c_str(), n, a.model_path.c_str());
+  std::printf("adaptation:       %ld epochs x %d seeds, T = %d, %s estimator, %s backend (%s)\n", settings.epochs,
+              settings.seeds, settings.steps, rl::to_string(settings.estimator).c_str(), a.backend.name.c_str(),
+              a.backend.device.c_str());
+  std::printf("initial energy:   %.12g\n", best.initial_energy);
+  std::printf("final energy:     %.12g (seed %d, epoch %ld)\n", best.final_energy, best.seed_index, best.best_epoch);
+  std::printf("energy per atom:  %.12g\n", n > 0 ? best.final_energy / n : 0.0);
+  std::printf("evaluations:      %ld (all seeds), %.3g s%s\n", result.evaluations, outcome.seconds,
+              a.paths.size() > 1 ? " (all targets)" : "");
+  if (const long diverged = diverged_runs(result); diverged > 0) {
+    std::printf("diverged runs:    %ld (stopped early; their best states still count)\n", diverged);
+  }
+  if (a.out_path) std::printf("final structure:  %s\n", target_path(*a.out_path, j, a.paths.size()).c_str());
+}
+
+}  // namespace
+
+int run_adapt(const ParsedArgs& args) {
+  Adaptation a = adaptation_from(args);
+  const AdaptOutcome outcome = adapt_all(a);
+  if (a.group && a.group->rank() != 0) return 0;  // one writer: rank 0
+  for (std::size_t j = 0; j < a.paths.size(); ++j) {
+    write_target_files(args, a, j, outcome);
     if (args.flag("--json")) {
-      nlohmann::json runs = nlohmann::json::array();
-      for (const rl::AdaptRun& r : result.runs) {
-        nlohmann::json run{{"seed_index", r.seed_index}, {"final_energy", r.final_energy},
-                           {"last_energy", r.last_energy}, {"best_epoch", r.best_epoch},
-                           {"epochs", r.epochs},         {"evaluations", r.evaluations},
-                           {"diverged", r.diverged}};
-        if (r.diverged) run["message"] = r.message;
-        runs.push_back(run);
-      }
-      nlohmann::json summary{{"model", model_path},
-                          {"file", path},
-                          {"system", key},
-                          {"n_atoms", n},
-                          {"estimator", rl::to_string(settings.estimator)},
-                          {"epochs", settings.epochs},
-                          {"seeds", settings.seeds},
-                          {"seed", settings.seed},
-                          {"steps", settings.steps},
-                          {"candidates", settings.candidates},
-                          {"variance", policy.variance()},
-                          {"processes", sweep ? sweep->size() : 1},
-                          {"backend", backend},
-                          {"device", device},
-                          {"initial_energy", best.initial_energy},
-                          {"final_energy", best.final_energy},
-                          {"energy_per_atom", n > 0 ? best.final_energy / n : 0.0},
-                          {"best_seed", best.seed_index},
-                          {"best_epoch", best.best_epoch},
-                          {"evaluations", result.evaluations},
-                          {"diverged_runs", diverged},
-                          {"runs", runs},
-                          {"seconds", seconds}};
-      if (out) summary["out"] = *out;
-      std::cout << summary.dump() << "\n";  // one line per target
+      print_json_summary(a, j, outcome);  // one line per target
     } else {
-      if (j > 0) std::printf("\n");
-      std::printf("file:             %s\n", path.c_str());
-      std::printf("system:           %s, %d atoms; policy %s\n", key.c_str(), n, model_path.c_str());
-      std::printf("adaptation:       %ld epochs x %d seeds, T = %d, %s estimator, %s backend (%s)\n",
-                  settings.epochs, settings.seeds, settings.steps, rl::to_string(settings.estimator).c_str(),
-                  backend.c_str(), device.c_str());
-      std::printf("initial energy:   %.12g\n", best.initial_energy);
-      std::printf("final energy:     %.12g (seed %d, epoch %ld)\n", best.final_energy, best.seed_index,
-                  best.best_epoch);
-      std::printf("energy per atom:  %.12g\n", n > 0 ? best.final_energy / n : 0.0);
-      std::printf("evaluations:      %ld (all seeds), %.3g s%s\n", result.evaluations, seconds,
-                  targets > 1 ? " (all targets)" : "");
-      if (diverged > 0) std::printf("diverged runs:    %ld (stopped early; their best states still count)\n", diverged);
-      if (out) std::printf("final structure:  %s\n", out->c_str());
+      print_text_summary(a, j, outcome);
     }
   }
   return 0;

@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of `strider`, one file each, and what they share.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct Command {
   int (*run)(const ParsedArgs&);
 };
 const std::vector<Command>& commands();
+
+// `strider ARGS...`: runs the command argv[1] names; returns the process exit status.
+int main(int argc, char** argv);
 
 extern const CommandSpec energy_spec;
 int run_energy(const ParsedArgs& args);
@@ -68,5 +72,13 @@ void check_finite_energy(const std::string& path, const Evaluation& evaluation);
 // Refuses, before any work is done, an output path (of option `option`) that
 // is not extended XYZ or whose folder does not exist.
 void check_xyz_output(const std::string& option, const std::string& path);
+
+// --out and --trajectory (minimize, md), each checked by check_xyz_output;
+// InputError when --every is given without --trajectory.
+struct StructureOutputs {
+  std::optional<std::string> out;         // the final structure
+  std::optional<std::string> trajectory;  // every --every-th frame
+};
+StructureOutputs structure_outputs(const ParsedArgs& args);
 
 }  // namespace strider::cli

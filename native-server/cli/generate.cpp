@@ -69,15 +69,9 @@ std::string file_name(int index, int count) {
   return name;
 }
 
-}  // namespace
-
-int run_generate(const ParsedArgs& args) {
-  using Clock = std::chrono::steady_clock;
-  const auto key = args.value("--system");
-  if (!key) throw InputError("--system is required (lj-binary, sw-si, csh, lj)");
-  const auto out_option = args.value("--out");
-  if (!out_option) throw InputError("--out DIR is required");
-  DatasetSettings settings = paper_dataset_settings(*key);
+// The paper's dataset settings of system `key` with the options' changes, checked.
+DatasetSettings dataset_settings_from(const ParsedArgs& args, const std::string& key) {
+  DatasetSettings settings = paper_dataset_settings(key);
   settings.atoms = static_cast<int>(args.whole("--n", settings.atoms, 0, 1000000));
   settings.count = static_cast<int>(args.whole("--count", settings.count, 1, 1000000));
   settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));
@@ -86,10 +80,48 @@ int run_generate(const ParsedArgs& args) {
   if (auto t = args.number("--temperature")) settings.temperature = *t;
   if (auto dt = args.number("--dt")) settings.dt = *dt;
   if (auto mu = args.number("--chemical-potential")) {
-    if (*key != "csh") throw InputError("--chemical-potential is for --system csh only");
+    if (key != "csh") throw InputError("--chemical-potential is for --system csh only");
     settings.chemical_potential = *mu;
   }
   validate(settings);
+  return settings;
+}
+
+// The dataset's manifest.json: how it was made and its structures (nothing that changes between runs).
+nlohmann::json dataset_manifest(const std::string& key, const DatasetSettings& settings, nlohmann::json structures) {
+  nlohmann::json parameters{{"n", settings.atoms},
+                            {"count", settings.count},
+                            {"temperature", settings.temperature},
+                            {"dt", settings.dt},
+                            {"equilibration", settings.equilibration},
+                            {"interval", settings.interval},
+                            {"thermostat", "Nose-Hoover chain (3), damping 100 dt"}};
+  if (key == "lj-binary" || key == "lj") parameters["density"] = settings.density;
+  if (key == "csh") {
+    parameters["gcmc_temperature"] = settings.gcmc_temperature;
+    parameters["chemical_potential"] = settings.chemical_potential;
+    parameters["gcmc_max_moves"] = settings.gcmc_max_moves;
+    parameters["box"] = 300.0;
+  }
+  nlohmann::json manifest{{"engine", "strider"},
+                          {"version", STRIDER_VERSION},
+                          {"system", key},
+                          {"units", units_for_system(key).name},
+                          {"seed", settings.seed},
+                          {"parameters", parameters},
+                          {"structures", std::move(structures)}};
+  return manifest;
+}
+
+}  // namespace
+
+int run_generate(const ParsedArgs& args) {
+  using Clock = std::chrono::steady_clock;
+  const auto key = args.value("--system");
+  if (!key) throw InputError("--system is required (lj-binary, sw-si, csh, lj)");
+  const auto out_option = args.value("--out");
+  if (!out_option) throw InputError("--out DIR is required");
+  const DatasetSettings settings = dataset_settings_from(args, *key);
 
   const std::filesystem::path out(*out_option);
   if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
@@ -144,29 +176,8 @@ int run_generate(const ParsedArgs& args) {
   progress.finish();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
-  // The manifest holds nothing that changes between runs (no times, no paths).
-  nlohmann::json parameters{{"n", settings.atoms},
-                            {"count", settings.count},
-                            {"temperature", settings.temperature},
-                            {"dt", settings.dt},
-                            {"equilibration", settings.equilibration},
-                            {"interval", settings.interval},
-                            {"thermostat", "Nose-Hoover chain (3), damping 100 dt"}};
-  if (*key == "lj-binary" || *key == "lj") parameters["density"] = settings.density;
-  if (per_structure) {
-    parameters["gcmc_temperature"] = settings.gcmc_temperature;
-    parameters["chemical_potential"] = settings.chemical_potential;
-    parameters["gcmc_max_moves"] = settings.gcmc_max_moves;
-    parameters["box"] = 300.0;
-  }
-  nlohmann::json manifest{{"engine", "strider"},
-                          {"version", STRIDER_VERSION},
-                          {"system", *key},
-                          {"units", units.name},
-                          {"seed", settings.seed},
-                          {"parameters", parameters},
-                          {"structures", structures}};
-  io::write_file_atomically((out / "manifest.json").string(), manifest.dump(1) + "\n");
+  io::write_file_atomically((out / "manifest.json").string(),
+                            dataset_manifest(*key, settings, std::move(structures)).dump(1) + "\n");
 
   const double mean = energy_sum / settings.count;
   if (args.flag("--json")) {

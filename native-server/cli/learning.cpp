@@ -41,6 +41,20 @@ std::optional<double> variance_option(const ParsedArgs& args) {
   return alpha;
 }
 
+BackendChoice backend_option(const ParsedArgs& args) {
+  BackendChoice choice;
+  choice.name = args.value("--backend").value_or("engine");
+  choice.device = args.value("--device").value_or("cpu");
+  if (choice.name != "engine" && choice.name != "torch") {
+    throw InputError("--backend " + choice.name + ": unknown backend (known: engine, torch)");
+  }
+  if (choice.name == "engine" && choice.device != "cpu") {
+    throw InputError("--device " + choice.device + " needs --backend torch");
+  }
+  if (choice.name == "torch") choice.torch = &torch_backend("--backend torch");
+  return choice;
+}
+
 std::vector<OptionSpec> learning_options(int default_steps) {
   return {{"--estimator", "NAME", "pathwise (reparameterised, later graphs held constant; the default),"
                                   " bptt (what the authors' code computes: descent on the discounted later"

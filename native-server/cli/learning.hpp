@@ -9,6 +9,7 @@
 #include "strider/policy.hpp"
 #include "strider/rl.hpp"
 #include "strider/rl_training.hpp"
+#include "torch_backend.hpp"
 
 namespace strider::cli {
 
@@ -23,6 +24,16 @@ LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::str
 // --variance ALPHA (train and adapt): the action variance, when given
 // (InputError unless finite and > 0).
 std::optional<double> variance_option(const ParsedArgs& args);
+
+// --backend engine|torch and --device cpu|cuda (train and adapt), checked.
+// With torch, `torch` is the LibTorch backend: in `strider` asking for it
+// hands the command over to `strider-torch`, so this runs before any work.
+struct BackendChoice {
+  std::string name = "engine";  // engine or torch
+  std::string device = "cpu";
+  const TorchBackend* torch = nullptr;  // with --backend torch
+};
+BackendChoice backend_option(const ParsedArgs& args);
 
 // --estimator, --steps, --lr, --clipping, --clip, --baseline.
 std::vector<OptionSpec> learning_options(int default_steps);

@@ -1,4 +1,5 @@
-// `strider`: every job from the terminal. Dispatches to one subcommand per file.
+// `strider`: every job from the terminal. Dispatches to one subcommand per file
+// (the process entry point is entry.cpp).
 #include <cstdio>
 #include <iostream>
 
@@ -68,5 +69,3 @@ int main(int argc, char** argv) {
 }
 
 }  // namespace strider::cli
-
-int main(int argc, char** argv) { return strider::cli::main(argc, argv); }

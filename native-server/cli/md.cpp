@@ -3,7 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -50,27 +52,15 @@ const CommandSpec md_spec{
     "the thermostat's (NVT); its drift measures the integration error. A run\n"
     "whose energy stops being finite ends with exit status 3 (dt too large).\n"};
 
-int run_md(const ParsedArgs& args) {
-  using Clock = std::chrono::steady_clock;
-  const std::string& path = args.positionals[0];
+namespace {
+
+// The dynamics the options ask for on system `key`, checked before anything runs.
+MdSettings md_settings_from(const ParsedArgs& args, const std::string& key, const Units& units) {
   const auto temperature = args.number("--temperature");
   if (!temperature) throw InputError("--temperature is required (reduced units, or K for sw-si and csh)");
   if (*temperature < 0.0) throw InputError("--temperature must be >= 0");
-  if (!args.value("--steps")) throw InputError("--steps is required");
-  const long steps = args.whole("--steps", 0, 0);
-  const std::uint64_t seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
-  const long every = args.whole("--every", 100, 1);
-  if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
   const std::string thermostat = args.value("--thermostat").value_or("nh");
   if (thermostat != "nh" && thermostat != "none") throw InputError("unknown thermostat '" + thermostat + "' (known: nh, none)");
-  const auto out_path = args.value("--out");
-  const auto trajectory_path = args.value("--trajectory");
-  if (out_path) check_xyz_output("--out", *out_path);
-  if (trajectory_path) check_xyz_output("--trajectory", *trajectory_path);
-
-  LoadedStructure loaded = load_structure(args, path);
-  const std::string key = loaded.key;
-  const Units& units = units_for_system(key);
   MdSettings settings;
   settings.dt = args.number("--dt").value_or(paper_dataset_settings(key).dt);
   if (!(settings.dt > 0.0)) throw InputError("--dt must be > 0 (" + units.time + ")");
@@ -80,114 +70,163 @@ int run_md(const ParsedArgs& args) {
     if (!(*tdamp > 0.0)) throw InputError("--tdamp must be > 0 (" + units.time + ")");
     settings.damping = *tdamp;
   }
-  settings.seed = seed;
+  settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
   if (settings.thermostat == Thermostat::NoseHoover && settings.temperature <= 0.0) {
     throw InputError("--thermostat nh needs --temperature > 0 (use --thermostat none for NVE from rest)");
   }
+  return settings;
+}
 
-  Evaluator evaluator(std::move(loaded.potential));
-  System system = std::move(loaded.system);
-  MolecularDynamics md(units, settings);
+// A finished (or diverged) run.
+struct MdOutcome {
+  MdReport first, last;
+  double mean_temperature = 0.0;  // over the second half of the steps (the last report's when none)
+  std::string diverged;           // why the run was stopped early; empty when it was not
+  double seconds = 0.0;
+};
 
-  std::vector<Frame> frames;
-  auto record = [&](const MdReport& r) {
-    if (!trajectory_path || !(r.step % every == 0 || r.step == steps)) return;
-    Frame frame = to_frame(system, evaluator.potential());
-    frame.system_key = key;
-    frame.energy = r.potential_energy;
-    frames.push_back(std::move(frame));
-  };
-
+// `steps` steps of md, stopping at a non-finite energy; record(r) after each step, progress every 100.
+MdOutcome run_dynamics(MolecularDynamics& md, System& system, Evaluator& evaluator, long steps,
+                       const std::function<void(const MdReport&)>& record) {
+  MdOutcome o;
   Progress progress(steps, "steps");
-  const auto t0 = Clock::now();
-  const MdReport first = md.init(system, evaluator);
-  record(first);
-  MdReport last = first;
+  const auto t0 = std::chrono::steady_clock::now();
+  o.first = md.init(system, evaluator);
+  record(o.first);
+  o.last = o.first;
   double temperature_sum = 0.0;
   long temperature_count = 0;
-  std::string diverged;
-  while (last.step < steps) {
+  while (o.last.step < steps) {
     try {
       MdReport next = md.step(system, evaluator);
       if (!std::isfinite(next.potential_energy) || !std::isfinite(next.kinetic_energy)) {
-        diverged = "the energy is no longer finite at step " + std::to_string(next.step);
+        o.diverged = "the energy is no longer finite at step " + std::to_string(next.step);
         break;
       }
-      last = next;
+      o.last = next;
     } catch (const InputError& e) {  // non-finite coordinates
-      diverged = std::string(e.what()) + " at step " + std::to_string(last.step + 1);
+      o.diverged = std::string(e.what()) + " at step " + std::to_string(o.last.step + 1);
       break;
     }
-    if (2 * last.step > steps) {
-      temperature_sum += last.temperature;
+    if (2 * o.last.step > steps) {
+      temperature_sum += o.last.temperature;
       ++temperature_count;
     }
-    record(last);
-    if (last.step % 100 == 0 || last.step == steps) {
+    record(o.last);
+    if (o.last.step % 100 == 0 || o.last.step == steps) {
       char note[96];
-      std::snprintf(note, sizeof note, "PE %.8g  T %.4g", last.potential_energy, last.temperature);
-      progress.update(last.step, note);
+      std::snprintf(note, sizeof note, "PE %.8g  T %.4g", o.last.potential_energy, o.last.temperature);
+      progress.update(o.last.step, note);
     }
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.finish();
-  if (!diverged.empty()) {
-    std::fprintf(stderr, "strider md: error: the run diverged: %s (potential energy %.12g at step %ld): try a smaller --dt\n",
-                 diverged.c_str(), last.potential_energy, last.step);
-    return 3;
-  }
-  if (trajectory_path) write_extxyz_file(*trajectory_path, frames);
-  if (out_path) {
-    Frame frame = to_frame(system, evaluator.potential());
-    frame.system_key = key;
-    frame.energy = last.potential_energy;
-    write_extxyz_file(*out_path, {frame});
-  }
+  o.mean_temperature = temperature_count > 0 ? temperature_sum / temperature_count : o.last.temperature;
+  return o;
+}
 
-  const double mean_temperature = temperature_count > 0 ? temperature_sum / temperature_count : last.temperature;
-  const int n = system.size();
-  if (args.flag("--json")) {
-    nlohmann::json result{{"file", path},
-                          {"system", key},
+// What the summary names besides the outcome.
+struct MdRun {
+  std::string path, key;
+  int n = 0;
+  StructureOutputs outputs;  // --out, --trajectory
+  std::size_t frames = 0;  // trajectory frames written
+};
+
+void print_summary(const MdRun& run, const Units& units, const MdSettings& settings, const MdOutcome& o,
+                   bool json) {
+  const MdReport& first = o.first;
+  const MdReport& last = o.last;
+  const std::string thermostat = settings.thermostat == Thermostat::NoseHoover ? "nh" : "none";
+  if (json) {
+    nlohmann::json result{{"file", run.path},
+                          {"system", run.key},
                           {"units", units.name},
-                          {"n_atoms", n},
+                          {"n_atoms", run.n},
                           {"steps", last.step},
                           {"dt", settings.dt},
                           {"time", last.time},
                           {"thermostat", thermostat},
                           {"temperature_target", settings.temperature},
-                          {"seed", seed},
+                          {"seed", settings.seed},
                           {"initial_energy", first.potential_energy},
                           {"final_energy", last.potential_energy},
                           {"final_kinetic_energy", last.kinetic_energy},
                           {"initial_temperature", first.temperature},
                           {"final_temperature", last.temperature},
-                          {"mean_temperature", mean_temperature},
+                          {"mean_temperature", o.mean_temperature},
                           {"conserved_initial", first.conserved},
                           {"conserved_final", last.conserved},
                           {"conserved_drift", last.conserved - first.conserved},
                           {"evaluations", last.evaluations},
-                          {"seconds", seconds}};
-    if (trajectory_path) {
-      result["trajectory"] = *trajectory_path;
-      result["trajectory_frames"] = frames.size();
+                          {"seconds", o.seconds}};
+    if (run.outputs.trajectory) {
+      result["trajectory"] = *run.outputs.trajectory;
+      result["trajectory_frames"] = run.frames;
     }
-    if (out_path) result["out"] = *out_path;
+    if (run.outputs.out) result["out"] = *run.outputs.out;
     std::cout << result.dump() << "\n";
-  } else {
-    std::printf("file:              %s\n", path.c_str());
-    std::printf("system:            %s, %d atoms, %s units (energy %s, time %s, temperature %s)\n", key.c_str(), n,
-                units.name.c_str(), units.energy.c_str(), units.time.c_str(), units.temperature.c_str());
-    std::printf("dynamics:          %ld steps of %g %s, %s, T = %g\n", last.step, settings.dt, units.time.c_str(),
-                thermostat == "nh" ? "Nose-Hoover chain (NVT)" : "no thermostat (NVE)", settings.temperature);
-    std::printf("potential energy:  %.12g -> %.12g\n", first.potential_energy, last.potential_energy);
-    std::printf("temperature:       %.6g at the end, %.6g mean over the second half\n", last.temperature, mean_temperature);
-    std::printf("conserved energy:  %.12g -> %.12g (drift %.3g)\n", first.conserved, last.conserved,
-                last.conserved - first.conserved);
-    std::printf("evaluations:       %ld, %.3g s\n", last.evaluations, seconds);
-    if (trajectory_path) std::printf("trajectory:        %s (%zu frames)\n", trajectory_path->c_str(), frames.size());
-    if (out_path) std::printf("final structure:   %s\n", out_path->c_str());
+    return;
   }
+  std::printf("file:              %s\n", run.path.c_str());
+  std::printf("system:            %s, %d atoms, %s units (energy %s, time %s, temperature %s)\n", run.key.c_str(),
+              run.n, units.name.c_str(), units.energy.c_str(), units.time.c_str(), units.temperature.c_str());
+  std::printf("dynamics:          %ld steps of %g %s, %s, T = %g\n", last.step, settings.dt, units.time.c_str(),
+              thermostat == "nh" ? "Nose-Hoover chain (NVT)" : "no thermostat (NVE)", settings.temperature);
+  std::printf("potential energy:  %.12g -> %.12g\n", first.potential_energy, last.potential_energy);
+  std::printf("temperature:       %.6g at the end, %.6g mean over the second half\n", last.temperature,
+              o.mean_temperature);
+  std::printf("conserved energy:  %.12g -> %.12g (drift %.3g)\n", first.conserved, last.conserved,
+              last.conserved - first.conserved);
+  std::printf("evaluations:       %ld, %.3g s\n", last.evaluations, o.seconds);
+  if (run.outputs.trajectory) {
+    std::printf("trajectory:        %s (%zu frames)\n", run.outputs.trajectory->c_str(), run.frames);
+  }
+  if (run.outputs.out) std::printf("final structure:   %s\n", run.outputs.out->c_str());
+}
+
+}  // namespace
+
+int run_md(const ParsedArgs& args) {
+  MdRun run;
+  run.path = args.positionals[0];
+  if (!args.value("--steps")) throw InputError("--steps is required");
+  const long steps = args.whole("--steps", 0, 0);
+  const long every = args.whole("--every", 100, 1);
+  run.outputs = structure_outputs(args);
+
+  LoadedStructure loaded = load_structure(args, run.path);
+  run.key = loaded.key;
+  const Units& units = units_for_system(run.key);
+  const MdSettings settings = md_settings_from(args, run.key, units);
+  Evaluator evaluator(std::move(loaded.potential));
+  System system = std::move(loaded.system);
+  run.n = system.size();
+  MolecularDynamics md(units, settings);
+
+  std::vector<Frame> frames;
+  auto record = [&](const MdReport& r) {
+    if (!run.outputs.trajectory || !(r.step % every == 0 || r.step == steps)) return;
+    Frame frame = to_frame(system, evaluator.potential());
+    frame.system_key = run.key;
+    frame.energy = r.potential_energy;
+    frames.push_back(std::move(frame));
+  };
+  const MdOutcome outcome = run_dynamics(md, system, evaluator, steps, record);
+  if (!outcome.diverged.empty()) {
+    std::fprintf(stderr, "strider md: error: the run diverged: %s (potential energy %.12g at step %ld): try a smaller --dt\n",
+                 outcome.diverged.c_str(), outcome.last.potential_energy, outcome.last.step);
+    return 3;
+  }
+  if (run.outputs.trajectory) write_extxyz_file(*run.outputs.trajectory, frames);
+  if (run.outputs.out) {
+    Frame frame = to_frame(system, evaluator.potential());
+    frame.system_key = run.key;
+    frame.energy = outcome.last.potential_energy;
+    write_extxyz_file(*run.outputs.out, {frame});
+  }
+  run.frames = frames.size();
+  print_summary(run, units, settings, outcome, args.flag("--json"));
   return 0;
 }
 

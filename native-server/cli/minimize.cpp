@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <unistd.h>
 
@@ -128,105 +130,68 @@ Frame frame_of(const System& system, const Potential& potential, const std::stri
   return frame;
 }
 
-}  // namespace
+// A finished (or diverged) run: its first and last reports.
+struct MinimizeOutcome {
+  StepReport first, last;
+  std::string diverged;  // why the run was stopped early; empty when it was not
+  double seconds = 0.0;  // the optimiser loop
+};
 
-int run_minimize(const ParsedArgs& args) {
-  using Clock = std::chrono::steady_clock;
-  const std::string& path = args.positionals[0];
-  const auto optimizer_option = args.value("--optimizer");
-  if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
-  const std::string optimizer_name = *optimizer_option;
-  const std::string preset = args.value("--preset").value_or("paper");
-  if (preset != "paper") throw InputError("unknown preset '" + preset + "' (known: paper)");
-  const ParameterOverrides overrides = args.value("--set") ? parse_overrides(*args.value("--set")) : ParameterOverrides{};
-  const double fmax = args.number("--fmax").value_or(0.0);
-  if (fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
-  const long every = args.whole("--every", 1, 1);
-  if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
-  const auto out_path = args.value("--out");
-  const auto trajectory_path = args.value("--trajectory");
-  if (out_path) check_xyz_output("--out", *out_path);
-  if (trajectory_path) check_xyz_output("--trajectory", *trajectory_path);
-
-  LoadedStructure loaded = load_structure(args, path);
-  const std::string key = loaded.key;
-  Evaluator evaluator(std::move(loaded.potential));
-  System system = std::move(loaded.system);
-  // The optimiser and the step budget are checked before anything runs.
-  std::unique_ptr<Optimizer> optimizer = make_optimizer(optimizer_name, key, overrides);
-  const std::vector<OptimizerParameter> parameters = optimizer_parameters(optimizer_name, key, overrides);
-  const long steps = args.whole("--steps", paper_steps(key), 0);
-
-  std::unique_ptr<TrajectoryWriter> trajectory;
-  if (trajectory_path) trajectory = std::make_unique<TrajectoryWriter>(*trajectory_path);
-
-  const bool json = args.flag("--json");
-  Progress progress(steps, "steps");
-  auto done = [&](const StepReport& r) { return r.step >= steps || (fmax > 0.0 && r.max_force <= fmax); };
-  auto record = [&](const StepReport& r) {
-    if (trajectory && (r.step % every == 0 || done(r))) {
-      trajectory->write(frame_of(system, evaluator.potential(), key, r.energy));
-    }
-    char note[96];
-    std::snprintf(note, sizeof note, "E %.10g  max|F| %.3g", r.energy, r.max_force);
-    progress.update(r.step, note);
-  };
-  // The loop of strider::minimize, watching for a run that blows up.
-  const auto t0 = Clock::now();
-  const StepReport first = optimizer->init(system, evaluator);
-  record(first);
-  StepReport last = first;
-  std::string diverged;
-  while (!done(last)) {
+// The loop of strider::minimize, watching for a run that blows up; record(r) after every kept step.
+MinimizeOutcome run_watched(Optimizer& optimizer, System& system, Evaluator& evaluator,
+                            const std::function<bool(const StepReport&)>& done,
+                            const std::function<void(const StepReport&)>& record) {
+  MinimizeOutcome o;
+  const auto t0 = std::chrono::steady_clock::now();
+  o.first = optimizer.init(system, evaluator);
+  record(o.first);
+  o.last = o.first;
+  while (!done(o.last)) {
     try {
-      const StepReport next = optimizer->step(system, evaluator);
+      const StepReport next = optimizer.step(system, evaluator);
       if (!std::isfinite(next.energy) || !std::isfinite(next.max_force)) {
-        diverged = "the energy is no longer finite at step " + std::to_string(next.step);
+        o.diverged = "the energy is no longer finite at step " + std::to_string(next.step);
         break;
       }
-      if (next.energy > first.energy + 1e3 * std::max(std::abs(first.energy), 1.0)) {
-        diverged = "the energy rose above 1000 times its initial size at step " + std::to_string(next.step);
+      if (next.energy > o.first.energy + 1e3 * std::max(std::abs(o.first.energy), 1.0)) {
+        o.diverged = "the energy rose above 1000 times its initial size at step " + std::to_string(next.step);
         break;
       }
-      last = next;
+      o.last = next;
     } catch (const InputError& e) {  // non-finite coordinates
-      diverged = std::string(e.what()) + " at step " + std::to_string(last.step + 1);
+      o.diverged = std::string(e.what()) + " at step " + std::to_string(o.last.step + 1);
       break;
     }
-    record(last);
+    record(o.last);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  progress.finish();
-  if (trajectory) trajectory->finish();
-  if (!diverged.empty()) {
-    std::fprintf(stderr,
-                 "strider minimize: error: %s diverged: %s (energy %.12g at step %ld before); its step is too "
-                 "large for this structure: see --help\n",
-                 optimizer_name.c_str(), diverged.c_str(), last.energy, last.step);
-    return 3;
-  }
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return o;
+}
 
-  const bool converged = fmax > 0.0 && last.max_force <= fmax;
-  if (out_path) {
-    // One more evaluation (not counted: the report was taken above) for the forces and
-    // per-atom energies of the final structure, on the run's own neighbour list.
-    const Evaluation& e = evaluator.evaluate(system);
-    Frame out = frame_of(system, evaluator.potential(), key, e.energy);
-    out.forces = e.forces;
-    out.per_atom_energy = e.per_atom;
-    write_extxyz_file(*out_path, {out});
-  }
+// What the summary names besides the outcome.
+struct MinimizeRun {
+  std::string path, key, optimizer, preset;
+  std::vector<OptimizerParameter> parameters;
+  double fmax = 0.0;
+  int n = 0;
+  StructureOutputs outputs;  // --out, --trajectory
+  long trajectory_frames = 0;
+  long neighbor_builds = 0;
+};
 
-  const int n = system.size();
-  const std::string stop_reason = converged ? "fmax" : "steps";
+void print_summary(const MinimizeRun& run, const MinimizeOutcome& o, bool json) {
+  const StepReport& first = o.first;
+  const StepReport& last = o.last;
+  const int n = run.n;
+  const bool converged = run.fmax > 0.0 && last.max_force <= run.fmax;
   if (json) {
     nlohmann::json params = nlohmann::json::object();
-    for (const OptimizerParameter& p : parameters) params[p.name] = p.value;
-    nlohmann::json result{{"file", path},
-                          {"system", key},
+    for (const OptimizerParameter& p : run.parameters) params[p.name] = p.value;
+    nlohmann::json result{{"file", run.path},
+                          {"system", run.key},
                           {"n_atoms", n},
-                          {"optimizer", optimizer_name},
-                          {"preset", preset},
+                          {"optimizer", run.optimizer},
+                          {"preset", run.preset},
                           {"parameters", params},
                           {"initial_energy", first.energy},
                           {"final_energy", last.energy},
@@ -235,30 +200,94 @@ int run_minimize(const ParsedArgs& args) {
                           {"max_force", last.max_force},
                           {"steps", last.step},
                           {"evaluations", last.evaluations},
-                          {"fmax", fmax},
+                          {"fmax", run.fmax},
                           {"converged", converged},
-                          {"stop_reason", stop_reason},
-                          {"seconds", seconds},
-                          {"neighbor_builds", evaluator.neighbor_list().builds()}};
-    if (out_path) result["out"] = *out_path;
-    if (trajectory) {
-      result["trajectory"] = *trajectory_path;
-      result["trajectory_frames"] = trajectory->frames();
+                          {"stop_reason", converged ? "fmax" : "steps"},
+                          {"seconds", o.seconds},
+                          {"neighbor_builds", run.neighbor_builds}};
+    if (run.outputs.out) result["out"] = *run.outputs.out;
+    if (run.outputs.trajectory) {
+      result["trajectory"] = *run.outputs.trajectory;
+      result["trajectory_frames"] = run.trajectory_frames;
     }
     std::cout << result.dump() << "\n";
-  } else {
-    std::printf("file:             %s\n", path.c_str());
-    std::printf("system:           %s, %d atoms\n", key.c_str(), n);
-    std::printf("optimizer:        %s (preset %s):", optimizer_name.c_str(), preset.c_str());
-    for (const OptimizerParameter& p : parameters) std::printf(" %s=%g", p.name.c_str(), p.value);
-    std::printf("\ninitial energy:   %.12g (max |F_i| %.6g)\n", first.energy, first.max_force);
-    std::printf("final energy:     %.12g (max |F_i| %.6g)\n", last.energy, last.max_force);
-    std::printf("energy per atom:  %.12g\n", n > 0 ? last.energy / n : 0.0);
-    std::printf("steps:            %ld (%s), %ld evaluations, %.3g s\n", last.step,
-                converged ? "force tolerance reached" : "step budget used", last.evaluations, seconds);
-    if (out_path) std::printf("final structure:  %s\n", out_path->c_str());
-    if (trajectory) std::printf("trajectory:       %s (%ld frames)\n", trajectory_path->c_str(), trajectory->frames());
+    return;
   }
+  std::printf("file:             %s\n", run.path.c_str());
+  std::printf("system:           %s, %d atoms\n", run.key.c_str(), n);
+  std::printf("optimizer:        %s (preset %s):", run.optimizer.c_str(), run.preset.c_str());
+  for (const OptimizerParameter& p : run.parameters) std::printf(" %s=%g", p.name.c_str(), p.value);
+  std::printf("\ninitial energy:   %.12g (max |F_i| %.6g)\n", first.energy, first.max_force);
+  std::printf("final energy:     %.12g (max |F_i| %.6g)\n", last.energy, last.max_force);
+  std::printf("energy per atom:  %.12g\n", n > 0 ? last.energy / n : 0.0);
+  std::printf("steps:            %ld (%s), %ld evaluations, %.3g s\n", last.step,
+              converged ? "force tolerance reached" : "step budget used", last.evaluations, o.seconds);
+  if (run.outputs.out) std::printf("final structure:  %s\n", run.outputs.out->c_str());
+  if (run.outputs.trajectory) {
+    std::printf("trajectory:       %s (%ld frames)\n", run.outputs.trajectory->c_str(), run.trajectory_frames);
+  }
+}
+
+}  // namespace
+
+int run_minimize(const ParsedArgs& args) {
+  MinimizeRun run;
+  run.path = args.positionals[0];
+  const auto optimizer_option = args.value("--optimizer");
+  if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
+  run.optimizer = *optimizer_option;
+  run.preset = args.value("--preset").value_or("paper");
+  if (run.preset != "paper") throw InputError("unknown preset '" + run.preset + "' (known: paper)");
+  const ParameterOverrides overrides = args.value("--set") ? parse_overrides(*args.value("--set")) : ParameterOverrides{};
+  run.fmax = args.number("--fmax").value_or(0.0);
+  if (run.fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
+  const long every = args.whole("--every", 1, 1);
+  run.outputs = structure_outputs(args);
+
+  LoadedStructure loaded = load_structure(args, run.path);
+  run.key = loaded.key;
+  Evaluator evaluator(std::move(loaded.potential));
+  System system = std::move(loaded.system);
+  run.n = system.size();
+  // The optimiser and the step budget are checked before anything runs.
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(run.optimizer, run.key, overrides);
+  run.parameters = optimizer_parameters(run.optimizer, run.key, overrides);
+  const long steps = args.whole("--steps", paper_steps(run.key), 0);
+
+  std::unique_ptr<TrajectoryWriter> trajectory;
+  if (run.outputs.trajectory) trajectory = std::make_unique<TrajectoryWriter>(*run.outputs.trajectory);
+  Progress progress(steps, "steps");
+  auto done = [&](const StepReport& r) { return r.step >= steps || (run.fmax > 0.0 && r.max_force <= run.fmax); };
+  auto record = [&](const StepReport& r) {
+    if (trajectory && (r.step % every == 0 || done(r))) {
+      trajectory->write(frame_of(system, evaluator.potential(), run.key, r.energy));
+    }
+    char note[96];
+    std::snprintf(note, sizeof note, "E %.10g  max|F| %.3g", r.energy, r.max_force);
+    progress.update(r.step, note);
+  };
+  const MinimizeOutcome outcome = run_watched(*optimizer, system, evaluator, done, record);
+  progress.finish();
+  if (trajectory) trajectory->finish();
+  if (!outcome.diverged.empty()) {
+    std::fprintf(stderr,
+                 "strider minimize: error: %s diverged: %s (energy %.12g at step %ld before); its step is too "
+                 "large for this structure: see --help\n",
+                 run.optimizer.c_str(), outcome.diverged.c_str(), outcome.last.energy, outcome.last.step);
+    return 3;
+  }
+  if (run.outputs.out) {
+    // One more evaluation (not counted: the report was taken above) for the forces and
+    // per-atom energies of the final structure, on the run's own neighbour list.
+    const Evaluation& e = evaluator.evaluate(system);
+    Frame out = frame_of(system, evaluator.potential(), run.key, e.energy);
+    out.forces = e.forces;
+    out.per_atom_energy = e.per_atom;
+    write_extxyz_file(*run.outputs.out, {out});
+  }
+  run.trajectory_frames = trajectory ? trajectory->frames() : 0;
+  run.neighbor_builds = evaluator.neighbor_list().builds();
+  print_summary(run, outcome, args.flag("--json"));
   return 0;
 }
 

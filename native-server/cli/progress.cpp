@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "strider/jobs/contract.hpp"
+
 namespace strider::cli {
 
 namespace {
@@ -21,24 +23,6 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-// text as a JSON string literal.
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", c);
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 Progress::Progress(long total, std::string label)
@@ -48,7 +32,8 @@ Progress::Progress(long total, std::string label)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_),
       last_line_(start_) {
-  if (const char* path = std::getenv("STRIDER_PROGRESS_FILE"); path && *path) json_lines_ = std::fopen(path, "a");
+  const std::string variable(jobs::progress_file_variable);
+  if (const char* path = std::getenv(variable.c_str()); path && *path) json_lines_ = std::fopen(path, "a");
   write_json_line(0, "");
 }
 
@@ -59,9 +44,9 @@ Progress::~Progress() {
 
 void Progress::write_json_line(long done, const std::string& note) {
   if (!json_lines_) return;
-  const std::string seeds = last_seeds_.empty() ? "" : ",\"seeds\":" + last_seeds_;
-  std::fprintf(json_lines_, "{\"done\":%ld,\"total\":%ld,\"label\":%s,\"note\":%s%s}\n", done, total_,
-               json_string(label_).c_str(), json_string(note).c_str(), seeds.c_str());
+  jobs::ProgressLine line{done, total_, label_, note, nullptr};
+  if (!last_seeds_.empty()) line.seeds = nlohmann::json::parse(last_seeds_);
+  std::fprintf(json_lines_, "%s\n", jobs::progress_line_text(line).c_str());
   std::fflush(json_lines_);
   last_line_ = std::chrono::steady_clock::now();
 }

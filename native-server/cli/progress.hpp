@@ -2,9 +2,8 @@
 // A progress bar for long runs: drawn on stderr when it is a terminal (bar,
 // rate and ETA), silent when stderr is piped or redirected. When the
 // environment names a file in STRIDER_PROGRESS_FILE (the server does, for its
-// jobs), every command also appends JSON lines to it, at most five a second:
-// {"done":k,"total":n,"label":"epochs","note":"..."}, plus "seeds":[...] once
-// an adaptation has passed its per-seed state (strider adapt).
+// jobs), every command also appends JSON lines to it, at most five a second,
+// in the format of strider/jobs/contract.hpp (ProgressLine).
 #include <chrono>
 #include <cstdio>
 #include <string>

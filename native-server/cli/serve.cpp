@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "torch_backend.hpp"
 #include "strider/server/server.hpp"
 #include "strider/io.hpp"
 
@@ -107,9 +108,7 @@ int run_serve(const ParsedArgs& args) {
   config.limits.job_cpu_seconds = static_cast<unsigned long>(args.whole("--job-cpu", 7L * 24 * 3600, 1));
   config.executable = executable_path();
   for (const SystemInfo& s : known_systems()) config.systems.push_back(s.key);
-#ifdef STRIDER_WITH_TORCH
-  config.torch = true;
-#endif
+  config.torch = torch_available();
   config.check_arguments = check_arguments;
   config.check_structure = check_structure;
   return server::run_server(config);

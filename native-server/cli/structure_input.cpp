@@ -81,4 +81,12 @@ void check_xyz_output(const std::string& option, const std::string& path) {
   }
 }
 
+StructureOutputs structure_outputs(const ParsedArgs& args) {
+  if (args.value("--every") && !args.value("--trajectory")) throw InputError("--every needs --trajectory");
+  StructureOutputs outputs{args.value("--out"), args.value("--trajectory")};
+  if (outputs.out) check_xyz_output("--out", *outputs.out);
+  if (outputs.trajectory) check_xyz_output("--trajectory", *outputs.trajectory);
+  return outputs;
+}
+
 }  // namespace strider::cli

@@ -14,11 +14,9 @@
 #include "learning.hpp"
 #include "progress.hpp"
 #include "strider/io.hpp"
+#include "strider/rl_protocol.hpp"
 #include "strider/rl_training.hpp"
-#ifdef STRIDER_WITH_TORCH
-#include "strider/torch/distributed.hpp"
-#include "strider/torch/policy.hpp"
-#endif
+#include "torch_backend.hpp"
 
 namespace strider::cli {
 
@@ -115,62 +113,37 @@ Dataset list_dataset(const std::filesystem::path& dir) {
   return out;
 }
 
-std::string csv_number(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.10g", x);
-  return text;
-}
+// A training run as the options describe it, checked before any work is done.
+struct TrainRun {
+  std::string data, model_path, checkpoint_path, log_path;
+  Dataset dataset;
+  rl::TrainSettings settings;  // settings.system: the system key
+  long epochs = 0;
+  GraphFeatures features = GraphFeatures::paper;  // of a fresh policy
+  BackendChoice backend;
+};
 
-// One row per epoch (epoch 0: validation only), validation columns empty between validations.
-std::string curves_csv(const std::vector<rl::EpochRecord>& epochs, const std::vector<rl::ValidationRecord>& validations) {
-  std::ostringstream out;
-  out << "epoch,mean_return,mean_energy_change,mean_objective,gradient_norm,evaluations,"
-         "validation_energy_change,validation_final_energy\n";
-  std::size_t v = 0;
-  auto validation_columns = [&](long epoch) {
-    while (v < validations.size() && validations[v].epoch < epoch) ++v;
-    if (v < validations.size() && validations[v].epoch == epoch) {
-      return csv_number(validations[v].mean_energy_change) + "," + csv_number(validations[v].mean_final_energy);
-    }
-    return std::string(",");
-  };
-  if (!validations.empty() && validations.front().epoch == 0) {
-    out << "0,,,,," << validations.front().evaluations << "," << validation_columns(0) << "\n";
-  }
-  for (const rl::EpochRecord& r : epochs) {
-    out << r.epoch << "," << csv_number(r.mean_return) << "," << csv_number(r.mean_energy_change) << ","
-        << csv_number(r.mean_objective) << "," << csv_number(r.gradient_norm) << "," << r.evaluations << ","
-        << validation_columns(r.epoch) << "\n";
-  }
-  return out.str();
-}
-
-}  // namespace
-
-int run_train(const ParsedArgs& args) {
-  using Clock = std::chrono::steady_clock;
+TrainRun train_run_from(const ParsedArgs& args) {
+  TrainRun run;
   const auto data_option = args.value("--data");
   if (!data_option) throw InputError("--data DIR is required");
   const auto out_option = args.value("--out");
   if (!out_option) throw InputError("--out MODEL is required");
-  const std::string model_path = *out_option;
-  const std::string checkpoint_path = model_path + ".checkpoint";
-  const std::string log_path = args.value("--log").value_or(model_path + ".csv");
-  {
-    const std::filesystem::path parent = std::filesystem::path(model_path).parent_path();
-    if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-      throw InputError("--out " + model_path + ": no such directory " + parent.string());
-    }
+  run.data = *data_option;
+  run.model_path = *out_option;
+  run.checkpoint_path = rl::checkpoint_path(run.model_path);
+  run.log_path = args.value("--log").value_or(run.model_path + ".csv");
+  const std::filesystem::path parent = std::filesystem::path(run.model_path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+    throw InputError("--out " + run.model_path + ": no such directory " + parent.string());
   }
-
-  const Dataset dataset = list_dataset(*data_option);
-  std::string key = args.value("--system").value_or(dataset.system);
+  run.dataset = list_dataset(run.data);
+  const std::string key = args.value("--system").value_or(run.dataset.system);
   if (key.empty()) throw InputError("--data names no system (no manifest.json): pass --system KEY");
-  if (!dataset.system.empty() && dataset.system != key) {
-    throw InputError("--system " + key + " differs from the dataset's system " + dataset.system);
+  if (!run.dataset.system.empty() && run.dataset.system != key) {
+    throw InputError("--system " + key + " differs from the dataset's system " + run.dataset.system);
   }
-
-  rl::TrainSettings settings;
+  rl::TrainSettings& settings = run.settings;
   settings.system = key;
   settings.potential = potential_options_from(args);
   apply_learning_options(learning_options_from(args, 15), settings);
@@ -179,14 +152,19 @@ int run_train(const ParsedArgs& args) {
   settings.validation_every = static_cast<int>(args.whole("--validation-every", 20, 1, 1000000000));
   settings.validation_steps = static_cast<int>(args.whole("--validation-steps", 20, 1, 100000));
   settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));
-  const long epochs = args.whole("--epochs", 100, 0, 1000000000);
-  const GraphFeatures features = graph_features_from_string(args.value("--features").value_or("paper"));
+  run.epochs = args.whole("--epochs", 100, 0, 1000000000);
+  run.features = graph_features_from_string(args.value("--features").value_or("paper"));
   settings.validate();
+  run.backend = backend_option(args);  // before any work: may hand over to strider-torch
+  return run;
+}
 
-  // The structures, resolved against the system's potential.
-  const std::unique_ptr<Potential> potential = make_potential(key, settings.potential);
+// The dataset's structures, resolved against the system's potential (errors name the file).
+std::vector<System> load_dataset(const TrainRun& run) {
+  const std::string& key = run.settings.system;
+  const std::unique_ptr<Potential> potential = make_potential(key, run.settings.potential);
   std::vector<System> structures;
-  for (const std::string& file : dataset.files) {
+  for (const std::string& file : run.dataset.files) {
     const Frame frame = read_structure_file(file, potential->species_names());
     if (frame.system_key && *frame.system_key != key) {
       throw InputError(file + ": a " + *frame.system_key + " structure in a " + key + " training run");
@@ -197,121 +175,187 @@ int run_train(const ParsedArgs& args) {
       throw InputError(file + ": " + e.what());
     }
   }
-  const std::size_t n_training =
-      std::clamp<std::size_t>(static_cast<std::size_t>(std::lround(0.75 * structures.size())), 1, structures.size() - 1);
-  std::vector<System> training(structures.begin(), structures.begin() + static_cast<long>(n_training));
-  std::vector<System> validation(structures.begin() + static_cast<long>(n_training), structures.end());
+  return structures;
+}
 
-  // The reference line of the validation curve: FIRE (paper preset) over the same steps.
-  double fire_reference = 0.0;
-  for (const System& v : validation) {
-    Evaluator evaluator(make_potential(key, settings.potential));
-    const std::vector<double> e = rl::fire_baseline(v, evaluator, key, settings.validation_steps).energies;
-    fire_reference += (e.back() - e.front()) / static_cast<double>(validation.size());
-  }
-
-  // The policy: fresh, or the one being resumed.
+// The policy that trains: fresh from --init, --variance and --features, or the one being resumed.
+struct StartingPolicy {
   std::unique_ptr<StriderPolicy> policy;
   std::unique_ptr<rl::TrainerState> resume_state;
   std::string initialisation;  // how the weights were first drawn, for the metadata
+};
+
+StartingPolicy starting_policy(const ParsedArgs& args, const TrainRun& run) {
+  StartingPolicy start;
+  const std::string& key = run.settings.system;
   if (args.flag("--resume")) {
-    if (!std::filesystem::is_regular_file(checkpoint_path)) {
-      throw InputError("--resume: no checkpoint " + checkpoint_path + " (start without --resume)");
+    rl::ResumedRun resumed;
+    try {
+      resumed = rl::resume_run(run.model_path, key);
+    } catch (const InputError& e) {
+      throw InputError(std::string("--resume: ") + e.what() + " (start without --resume)");
     }
-    PolicyFile file = load_policy(model_path);
-    policy = std::move(file.policy);
-    initialisation = nlohmann::json::parse(file.training).value("initialisation", "torch");
-    if (policy->config().graph.system != key) {
-      throw InputError("--resume: " + model_path + " is a " + policy->config().graph.system + " policy");
-    }
-    resume_state = std::make_unique<rl::TrainerState>(rl::read_checkpoint_file(checkpoint_path));
+    start.policy = std::move(resumed.model.policy);
+    start.initialisation = nlohmann::json::parse(resumed.model.training).value("initialisation", "torch");
+    start.resume_state = std::make_unique<rl::TrainerState>(std::move(resumed.state));
   } else {
-    PolicyConfig config = policy_preset(key, features);
+    PolicyConfig config = policy_preset(key, run.features);
     config.initialisation = initialisation_from_string(args.value("--init").value_or("lecun"));
     if (auto alpha = variance_option(args)) config.variance = *alpha;
-    policy = std::make_unique<StriderPolicy>(config, settings.seed);
-    initialisation = to_string(config.initialisation);
+    start.policy = std::make_unique<StriderPolicy>(config, run.settings.seed);
+    start.initialisation = to_string(config.initialisation);
   }
+  return start;
+}
+
+// The "training" object of the weight file written at checkpoint `s`.
+std::string training_metadata(const TrainRun& run, const StartingPolicy& start, const rl::TrainerState& s,
+                              std::size_t n_training, std::size_t n_validation) {
+  const rl::TrainSettings& settings = run.settings;
+  nlohmann::json j{{"command", "strider train"},
+                   {"backend", run.backend.name},
+                   {"data", run.data},
+                   {"estimator", rl::to_string(settings.estimator)},
+                   {"initialisation", start.initialisation},
+                   {"variance", start.policy->variance()},
+                   {"epochs", s.epoch},
+                   {"seed", settings.seed},
+                   {"steps", settings.steps},
+                   {"batch_size", settings.batch_size},
+                   {"accumulation", settings.accumulation},
+                   {"learning_rate", settings.adam.learning_rate},
+                   {"clipping", rl::to_string(settings.clipping)},
+                   {"clip", settings.clip},
+                   {"baseline", rl::to_string(settings.baseline)},
+                   {"training_structures", n_training},
+                   {"validation_structures", n_validation}};
+  if (!s.validations.empty()) {
+    j["validation_energy_change"] = s.validations.back().mean_energy_change;
+    j["validation_epoch"] = s.validations.back().epoch;
+  }
+  return j.dump();
+}
+
+// What a finished run reports (rank 0 only).
+struct TrainOutcome {
+  long first_epoch = 0, epochs = 0, evaluations = 0;
+  int processes = 1;
+  std::size_t n_training = 0, n_validation = 0;
+  double fire_reference = 0.0, seconds = 0.0;
+  std::vector<rl::ValidationRecord> validations;
+};
+
+void print_json_summary(const TrainRun& run, const StartingPolicy& start, const TrainOutcome& o) {
+  const rl::TrainSettings& settings = run.settings;
+  nlohmann::json curve = nlohmann::json::array();
+  for (const auto& v : o.validations) {
+    curve.push_back({{"epoch", v.epoch},
+                     {"mean_energy_change", v.mean_energy_change},
+                     {"mean_final_energy", v.mean_final_energy},
+                     {"evaluations", v.evaluations}});
+  }
+  nlohmann::json result{{"model", run.model_path},
+                        {"checkpoint", run.checkpoint_path},
+                        {"log", run.log_path},
+                        {"system", settings.system},
+                        {"estimator", rl::to_string(settings.estimator)},
+                        {"initialisation", start.initialisation},
+                        {"variance", start.policy->variance()},
+                        {"backend", run.backend.name},
+                        {"device", run.backend.device},
+                        {"processes", o.processes},
+                        {"epochs", o.epochs},
+                        {"resumed_from_epoch", o.first_epoch},
+                        {"seed", settings.seed},
+                        {"parameters", start.policy->parameter_count()},
+                        {"training_structures", o.n_training},
+                        {"validation_structures", o.n_validation},
+                        {"validation", curve},
+                        {"fire_validation_energy_change", o.fire_reference},
+                        {"evaluations", o.evaluations},
+                        {"seconds", o.seconds}};
+  if (!o.validations.empty()) {
+    const auto best = std::min_element(o.validations.begin(), o.validations.end(), [](const auto& a, const auto& b) {
+      return a.mean_energy_change < b.mean_energy_change;
+    });
+    result["final_validation_energy_change"] = o.validations.back().mean_energy_change;
+    result["best_validation_energy_change"] = best->mean_energy_change;
+    result["best_validation_epoch"] = best->epoch;
+  }
+  std::cout << result.dump() << "\n";
+}
+
+void print_text_summary(const TrainRun& run, const StartingPolicy& start, const TrainOutcome& o) {
+  const rl::TrainSettings& settings = run.settings;
+  std::printf("system:       %s, %zu training and %zu validation structures\n", settings.system.c_str(), o.n_training,
+              o.n_validation);
+  std::printf("policy:       %d parameters, %s estimator, seed %llu, %s backend (%s, %d process%s)\n",
+              start.policy->parameter_count(), rl::to_string(settings.estimator).c_str(),
+              static_cast<unsigned long long>(settings.seed), run.backend.name.c_str(), run.backend.device.c_str(),
+              o.processes, o.processes == 1 ? "" : "es");
+  std::printf("epochs:       %ld (from %ld), %ld energy evaluations, %.3g s\n", o.epochs, o.first_epoch, o.evaluations,
+              o.seconds);
+  if (!o.validations.empty()) {
+    const auto best = std::min_element(o.validations.begin(), o.validations.end(), [](const auto& a, const auto& b) {
+      return a.mean_energy_change < b.mean_energy_change;
+    });
+    std::printf("validation:   <E_%d - E_0> %.10g at epoch 0 -> %.10g at epoch %ld (best %.10g at epoch %ld)\n",
+                settings.validation_steps, o.validations.front().mean_energy_change,
+                o.validations.back().mean_energy_change, o.validations.back().epoch, best->mean_energy_change,
+                best->epoch);
+    std::printf("FIRE:         <E_%d - E_0> %.10g on the same structures (paper preset)\n", settings.validation_steps,
+                o.fire_reference);
+  }
+  std::printf("wrote:        %s, %s, %s\n", run.model_path.c_str(), run.checkpoint_path.c_str(), run.log_path.c_str());
+}
+
+}  // namespace
+
+int run_train(const ParsedArgs& args) {
+  const TrainRun run = train_run_from(args);
+  rl::DatasetSplit split = rl::split_dataset(load_dataset(run));
+  TrainOutcome outcome;
+  outcome.n_training = split.training.size();
+  outcome.n_validation = split.validation.size();
+  outcome.fire_reference =
+      rl::fire_reference(split.validation, run.settings.system, run.settings.potential, run.settings.validation_steps);
+  StartingPolicy start = starting_policy(args, run);
 
   // The network that trains: the engine's policy itself, or its LibTorch twin
-  // (copied back into `policy` before every save).
-  const std::string backend = args.value("--backend").value_or("engine");
-  const std::string device = args.value("--device").value_or("cpu");
-  if (backend != "engine" && backend != "torch") {
-    throw InputError("--backend " + backend + ": unknown backend (known: engine, torch)");
-  }
-  if (backend == "engine" && device != "cpu") throw InputError("--device " + device + " needs --backend torch");
-  PolicyModel* model = policy.get();
-#ifdef STRIDER_WITH_TORCH
-  std::unique_ptr<TorchPolicy> twin;
-  std::unique_ptr<C10dEpisodeGroup> group;
-  if (backend == "torch") {
-    twin = std::make_unique<TorchPolicy>(*policy, device);
-    model = twin.get();
-    group = episode_group_from_environment();
-  }
-  const int processes = group ? group->size() : 1;
+  // (copied back into start.policy before every save).
+  const TorchBackend* torch = run.backend.torch;
+  std::unique_ptr<PolicyModel> twin = torch ? torch->twin(*start.policy, run.backend.device) : nullptr;
+  std::unique_ptr<rl::EpisodeGroup> group = torch ? torch->episode_group_from_environment() : nullptr;
+  outcome.processes = group ? group->size() : 1;
   const bool lead = !group || group->rank() == 0;
-#else
-  if (backend == "torch") throw InputError("--backend torch: this strider was built without LibTorch");
-  const int processes = 1;
-  const bool lead = true;
-#endif
-
-  rl::Trainer trainer(*model, settings, std::move(training), std::move(validation));
-#ifdef STRIDER_WITH_TORCH
+  rl::Trainer trainer(twin ? *twin : static_cast<PolicyModel&>(*start.policy), run.settings,
+                      std::move(split.training), std::move(split.validation));
   if (group) trainer.set_group(group.get());
-#endif
-  if (resume_state) trainer.restore(*resume_state);
-  const long first_epoch = trainer.epoch();
+  if (start.resume_state) trainer.restore(*start.resume_state);
+  outcome.first_epoch = trainer.epoch();
 
-  auto metadata = [&](const rl::TrainerState& s) {
-    nlohmann::json j{{"command", "strider train"},
-                     {"backend", backend},
-                     {"data", *data_option},
-                     {"estimator", rl::to_string(settings.estimator)},
-                     {"initialisation", initialisation},
-                     {"variance", policy->variance()},
-                     {"epochs", s.epoch},
-                     {"seed", settings.seed},
-                     {"steps", settings.steps},
-                     {"batch_size", settings.batch_size},
-                     {"accumulation", settings.accumulation},
-                     {"learning_rate", settings.adam.learning_rate},
-                     {"clipping", rl::to_string(settings.clipping)},
-                     {"clip", settings.clip},
-                     {"baseline", rl::to_string(settings.baseline)},
-                     {"training_structures", n_training},
-                     {"validation_structures", structures.size() - n_training}};
-    if (!s.validations.empty()) {
-      j["validation_energy_change"] = s.validations.back().mean_energy_change;
-      j["validation_epoch"] = s.validations.back().epoch;
-    }
-    return j.dump();
-  };
   auto save = [&](const rl::TrainerState& s) {
-#ifdef STRIDER_WITH_TORCH
-    if (twin) twin->copy_to(*policy);
-#endif
+    if (twin) torch->copy_back(*twin, *start.policy);
     if (!lead) return;  // one writer: rank 0
-    write_policy_weights_file(model_path, *policy, metadata(s));
-    rl::write_checkpoint_file(checkpoint_path, s);
-    io::write_file_atomically(log_path, curves_csv(s.epochs, s.validations));
+    write_policy_weights_file(run.model_path, *start.policy,
+                              training_metadata(run, start, s, outcome.n_training, outcome.n_validation));
+    rl::write_checkpoint_file(run.checkpoint_path, s);
+    io::write_file_atomically(run.log_path, rl::training_curves_csv(s.epochs, s.validations));
   };
 
-  Progress progress(epochs, "epochs");
+  Progress progress(run.epochs, "epochs");
   double last_return = NAN, last_validation = NAN;
   if (!trainer.validations().empty()) last_validation = trainer.validations().back().mean_energy_change;
   auto note = [&] {
     char text[96];
-    std::snprintf(text, sizeof text, "reward %.5g  val <dE%d> %.5g", last_return, settings.validation_steps,
+    std::snprintf(text, sizeof text, "reward %.5g  val <dE%d> %.5g", last_return, run.settings.validation_steps,
                   last_validation);
     return std::string(text);
   };
-  const auto t0 = Clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   try {
     trainer.run(
-        epochs,
+        run.epochs,
         [&](const rl::EpochRecord& r) {
           last_return = r.mean_return;
           progress.update(r.epoch, note());
@@ -325,70 +369,20 @@ int run_train(const ParsedArgs& args) {
     progress.finish();
     std::fprintf(stderr,
                  "strider train: error: %s at epoch %ld; the last checkpoint (%s) is kept: try a smaller --lr\n",
-                 e.what(), trainer.epoch() + 1, checkpoint_path.c_str());
+                 e.what(), trainer.epoch() + 1, run.checkpoint_path.c_str());
     return 3;
   }
   progress.finish();
-  if (trainer.epoch() == first_epoch) save(trainer.state());  // no epoch ran: still write the files
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-
-  const auto& validations = trainer.validations();
-  const auto best = std::min_element(validations.begin(), validations.end(), [](const auto& a, const auto& b) {
-    return a.mean_energy_change < b.mean_energy_change;
-  });
+  if (trainer.epoch() == outcome.first_epoch) save(trainer.state());  // no epoch ran: still write the files
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  outcome.epochs = trainer.epoch();
+  outcome.evaluations = trainer.evaluations();
+  outcome.validations = trainer.validations();
   if (!lead) return 0;
   if (args.flag("--json")) {
-    nlohmann::json curve = nlohmann::json::array();
-    for (const auto& v : validations) {
-      curve.push_back({{"epoch", v.epoch},
-                       {"mean_energy_change", v.mean_energy_change},
-                       {"mean_final_energy", v.mean_final_energy},
-                       {"evaluations", v.evaluations}});
-    }
-    nlohmann::json result{{"model", model_path},
-                          {"checkpoint", checkpoint_path},
-                          {"log", log_path},
-                          {"system", key},
-                          {"estimator", rl::to_string(settings.estimator)},
-                          {"initialisation", initialisation},
-                          {"variance", policy->variance()},
-                          {"backend", backend},
-                          {"device", device},
-                          {"processes", processes},
-                          {"epochs", trainer.epoch()},
-                          {"resumed_from_epoch", first_epoch},
-                          {"seed", settings.seed},
-                          {"parameters", policy->parameter_count()},
-                          {"training_structures", n_training},
-                          {"validation_structures", structures.size() - n_training},
-                          {"validation", curve},
-                          {"fire_validation_energy_change", fire_reference},
-                          {"evaluations", trainer.evaluations()},
-                          {"seconds", seconds}};
-    if (!validations.empty()) {
-      result["final_validation_energy_change"] = validations.back().mean_energy_change;
-      result["best_validation_energy_change"] = best->mean_energy_change;
-      result["best_validation_epoch"] = best->epoch;
-    }
-    std::cout << result.dump() << "\n";
+    print_json_summary(run, start, outcome);
   } else {
-    std::printf("system:       %s, %zu training and %zu validation structures\n", key.c_str(), n_training,
-                structures.size() - n_training);
-    std::printf("policy:       %d parameters, %s estimator, seed %llu, %s backend (%s, %d process%s)\n",
-                policy->parameter_count(), rl::to_string(settings.estimator).c_str(),
-                static_cast<unsigned long long>(settings.seed), backend.c_str(), device.c_str(), processes,
-                processes == 1 ? "" : "es");
-    std::printf("epochs:       %ld (from %ld), %ld energy evaluations, %.3g s\n", trainer.epoch(), first_epoch,
-                trainer.evaluations(), seconds);
-    if (!validations.empty()) {
-      std::printf("validation:   <E_%d - E_0> %.10g at epoch 0 -> %.10g at epoch %ld (best %.10g at epoch %ld)\n",
-                  settings.validation_steps, validations.front().mean_energy_change,
-                  validations.back().mean_energy_change, validations.back().epoch, best->mean_energy_change,
-                  best->epoch);
-      std::printf("FIRE:         <E_%d - E_0> %.10g on the same structures (paper preset)\n",
-                  settings.validation_steps, fire_reference);
-    }
-    std::printf("wrote:        %s, %s, %s\n", model_path.c_str(), checkpoint_path.c_str(), log_path.c_str());
+    print_text_summary(run, start, outcome);
   }
   return 0;
 }

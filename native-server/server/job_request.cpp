@@ -9,6 +9,7 @@
 #include <set>
 
 #include "job_store.hpp"
+#include "strider/jobs/contract.hpp"
 #include "json_schema.hpp"
 #include "request_schema.hpp"
 
@@ -19,14 +20,12 @@ using nlohmann::json;
 
 namespace {
 
-// Options whose values are the job folder's files or the server's business.
-const std::set<std::string> reserved_options{"out", "trajectory", "data", "log", "curve", "policy-out",
-                                             "json", "resume", "help"};
-
-// The CLI command of each job command.
-std::string cli_command(const std::string& command) { return command == "benchmark" ? "bench" : command; }
-
-bool needs_structure(const std::string& command) { return command != "train"; }
+// The contract's entry of a request's command (the schema admits only those).
+const jobs::JobCommand& job_command(const std::string& name) {
+  const jobs::JobCommand* command = jobs::find_job_command(name);
+  if (!command) throw RequestError(400, "unknown command '" + name + "'", "command");
+  return *command;
+}
 
 const JsonSchema& request_schema() {
   static const JsonSchema schema(json::parse(job_request_schema_text));
@@ -38,15 +37,15 @@ std::vector<std::string> option_arguments(const json& options) {
   std::vector<std::string> out;
   for (const auto& [name, value] : options.items()) {
     if (value.is_boolean()) {
-      if (value.get<bool>()) out.push_back("--" + name);
+      if (value.get<bool>()) out.push_back(jobs::flag(name));
     } else if (value.is_number_integer()) {
-      out.push_back("--" + name + "=" + std::to_string(value.get<long long>()));
+      out.push_back(jobs::argument(name, std::to_string(value.get<long long>())));
     } else if (value.is_number()) {
       char text[40];
       std::snprintf(text, sizeof text, "%.17g", value.get<double>());
-      out.push_back("--" + name + "=" + text);
+      out.push_back(jobs::argument(name, text));
     } else {
-      out.push_back("--" + name + "=" + value.get<std::string>());
+      out.push_back(jobs::argument(name, value.get<std::string>()));
     }
   }
   return out;
@@ -120,7 +119,7 @@ void check_options(const json& options, const ServerConfig& config) {
     const std::string& name = item.key();
     const json& value = item.value();
     const std::string field = "options." + name;
-    if (reserved_options.count(name)) throw RequestError(400, "the server sets this option itself", field);
+    if (jobs::is_reserved_option(name)) throw RequestError(400, "the server sets this option itself", field);
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos ||
         name[0] == '-') {
       throw RequestError(400, "not an option name (lowercase letters, digits, dashes; no leading dashes)", field);
@@ -202,18 +201,19 @@ void check_job_request(const json& request, const ServerConfig& config, JobStore
   }
 
   // The inputs each command takes, and only those.
-  require(needs_structure(command) == request.contains("structure"),
-          needs_structure(command) ? command + " needs a structure (extxyz text)" : "train takes no structure",
+  const jobs::JobCommand& takes = job_command(command);
+  require(takes.structure == request.contains("structure"),
+          takes.structure ? command + " needs a structure (extxyz text)" : command + " takes no structure",
           "structure");
-  if (command == "train") {
+  if (takes.dataset) {
     require(request.contains("generate") != request.contains("dataset"),
-            "train needs either generate {system, n, count} or dataset (extxyz texts), not both", "generate");
+            command + " needs either generate {system, n, count} or dataset (extxyz texts), not both", "generate");
   } else {
     require(!request.contains("generate") && !request.contains("dataset"), "only train takes a dataset", "generate");
   }
-  if (command == "adapt") {
+  if (takes.policy) {
     require(request.contains("policy") != request.contains("policy_job"),
-            "adapt needs either policy (weight file text) or policy_job (a train job's id), not both", "policy");
+            command + " needs either policy (weight file text) or policy_job (a train job's id), not both", "policy");
   } else {
     require(!request.contains("policy") && !request.contains("policy_job"), "only adapt takes a policy", "policy");
   }
@@ -281,41 +281,47 @@ void write_job_inputs(const json& request, const std::string& dir, const std::st
 }
 
 std::vector<JobStage> job_stages(const json& request, const std::string& dir, bool resume) {
+  namespace option = jobs::option;
   const std::string command = request.at("command");
+  const jobs::JobCommand& job = job_command(command);
   const fs::path folder(dir);
   auto file = [&](const char* name) { return (folder / name).string(); };
   std::vector<JobStage> stages;
-  std::vector<std::string> args{cli_command(command)};
-  if (command == "train") {
+  std::vector<std::string> args{std::string(job.cli)};
+  if (job.dataset) {
     if (request.contains("generate")) {
       const json& g = request.at("generate");
-      stages.push_back({"generate",
-                        {"generate", "--system=" + g.at("system").get<std::string>(),
-                         "--n=" + std::to_string(g.at("n").get<long>()),
-                         "--count=" + std::to_string(g.at("count").get<long>()),
-                         "--seed=" + std::to_string(g.value("seed", 1L)), "--out=" + file("data.partial")},
+      stages.push_back({std::string(jobs::generate_command),
+                        {std::string(jobs::generate_command), jobs::argument("system", g.at("system").get<std::string>()),
+                         jobs::argument("n", std::to_string(g.at("n").get<long>())),
+                         jobs::argument("count", std::to_string(g.at("count").get<long>())),
+                         jobs::argument("seed", std::to_string(g.value("seed", 1L))),
+                         jobs::argument(option::out, file("data.partial"))},
                         file("data")});
     }
-    args.insert(args.end(), {"--data=" + file("data"), "--out=" + file("model.weights"), "--log=" + file("curve.csv")});
-    if (resume) args.push_back("--resume");
+    args.insert(args.end(), {jobs::argument(option::data, file("data")),
+                             jobs::argument(option::out, file("model.weights")),
+                             jobs::argument(option::log, file("curve.csv"))});
+    if (resume) args.push_back(jobs::flag(jobs::resume_flag));
   } else {
-    if (command == "adapt") args.push_back(file("policy.weights"));
+    if (job.policy) args.push_back(file("policy.weights"));
     args.push_back(file("input.xyz"));
     if (command == "minimize") {
-      args.push_back("--trajectory=" + file("trajectory.xyz"));
+      args.push_back(jobs::argument(option::trajectory, file("trajectory.xyz")));
       // At most about 1000 frames unless the request says how often: a long run would fill the disk.
       const json options = request.value("options", json::object());
       const auto steps = options.contains("steps") ? numeric(options.at("steps")) : std::nullopt;
       if (!options.contains("every") && steps && *steps > 1000) {
-        args.push_back("--every=" + std::to_string(static_cast<long>(std::ceil(*steps / 1000.0))));
+        args.push_back(jobs::argument("every", std::to_string(static_cast<long>(std::ceil(*steps / 1000.0)))));
       }
     }
-    if (command != "benchmark") args.push_back("--out=" + file("structure.xyz"));
-    if (command == "adapt") {
-      args.insert(args.end(), {"--policy-out=" + file("model.weights"), "--curve=" + file("curve.csv")});
+    if (command != "benchmark") args.push_back(jobs::argument(option::out, file("structure.xyz")));
+    if (job.policy) {
+      args.insert(args.end(), {jobs::argument(option::policy_out, file("model.weights")),
+                               jobs::argument(option::curve, file("curve.csv"))});
     }
   }
-  args.push_back("--json");
+  args.push_back(jobs::flag(jobs::json_flag));
   for (std::string& a : option_arguments(request.value("options", json::object()))) args.push_back(std::move(a));
   stages.push_back({command, std::move(args), ""});
   return stages;

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "strider/jobs/contract.hpp"
+
 extern char** environ;
 
 namespace strider::server {
@@ -222,9 +224,10 @@ JobRunner::ChildResult JobRunner::run_child(const std::string& id, const JobStag
   std::vector<char*> argv;
   for (std::string& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env_text{"STRIDER_PROGRESS_FILE=" + progress_name};
+  const std::string progress_variable = std::string(jobs::progress_file_variable) + "=";
+  std::vector<std::string> env_text{progress_variable + progress_name};
   for (char** e = environ; *e; ++e) {
-    if (std::strncmp(*e, "STRIDER_PROGRESS_FILE=", 22) != 0) env_text.emplace_back(*e);
+    if (std::strncmp(*e, progress_variable.c_str(), progress_variable.size()) != 0) env_text.emplace_back(*e);
   }
   std::vector<char*> envp;
   for (std::string& e : env_text) envp.push_back(e.data());
@@ -311,15 +314,12 @@ void JobRunner::read_progress(const std::string& id, const std::string& path, lo
   }
   if (newest.empty() || newest == last) return;
   last = newest;
-  try {
-    const nlohmann::json p = nlohmann::json::parse(newest);
-    nlohmann::json progress{{"done", p.at("done")}, {"total", p.at("total")}, {"label", p.at("label")}};
-    if (p.contains("note") && !p.at("note").get<std::string>().empty()) progress["note"] = p.at("note");
-    if (p.contains("seeds")) progress["seeds"] = p.at("seeds");
-    store_.set_progress(id, progress);
-  } catch (const nlohmann::json::exception&) {
-    // a malformed line is skipped; the next one replaces it
-  }
+  const std::optional<jobs::ProgressLine> p = jobs::parse_progress_line(newest);
+  if (!p) return;  // a malformed line is skipped; the next one replaces it
+  nlohmann::json progress{{"done", p->done}, {"total", p->total}, {"label", p->label}};
+  if (!p->note.empty()) progress["note"] = p->note;
+  if (!p->seeds.is_null()) progress["seeds"] = p->seeds;
+  store_.set_progress(id, progress);
 }
 
 }  // namespace strider::server

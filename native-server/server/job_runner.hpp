@@ -2,7 +2,7 @@
 // The worker pool: K threads take queued jobs in order and run each one's
 // stages (job_request.hpp) as child processes of the strider CLI in the job's
 // folder DIR/jobs/ID/. A child gets its own stdout (the --json result), stderr
-// (stderr.log) and STRIDER_PROGRESS_FILE, whose JSON lines (native-server/cli/progress.cpp)
+// (stderr.log) and STRIDER_PROGRESS_FILE, whose JSON lines (strider/jobs/contract.hpp)
 // become the job's progress. Children die with the server (PR_SET_PDEATHSIG),
 // so after a kill -9 nothing of the old process keeps writing in a job folder.
 // Why processes rather than threads: crash isolation (a job that aborts fails

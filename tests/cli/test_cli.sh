@@ -324,5 +324,21 @@ printf '2\nLattice="4 0 0 0 4 0 0 0 4" pbc="T T T" system=lj-binary\nA 0 0 0\nB 
 check "1000 box lengths out: the energy of the wrapped pair" same_energy "$WORK/wrapped.json" \
   "$(reference_energy "$WORK/near.json")"
 
+# strider alone, with no strider-torch beside it (a build without LibTorch, or strider copied by
+# itself): asking for the torch backend or a distributed run is a clear error; the rest works.
+mkdir "$WORK/alone" && cp "$STRIDER" "$WORK/alone/strider"
+BESIDE=$STRIDER
+STRIDER=$WORK/alone/strider
+refuses "train --backend torch without strider-torch" "^strider train: error: --backend torch: this strider was built without LibTorch" \
+  train $TRAIN --epochs 1 --out "$WORK/alone/t.weights" --backend torch
+refuses "adapt --backend torch without strider-torch" "this strider was built without LibTorch" \
+  adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 1 --seeds 1 --backend torch
+WORLD_SIZE=2 refuses "adapt with WORLD_SIZE=2 without strider-torch" "WORLD_SIZE=2: this strider was built without LibTorch" \
+  adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 1 --seeds 2
+check "adapt with the engine backend without strider-torch" "$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" \
+  --epochs 1 --seeds 1 --json
+check "nothing written by the refused runs" test ! -e "$WORK/alone/t.weights"
+STRIDER=$BESIDE
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
