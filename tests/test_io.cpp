@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -512,6 +513,44 @@ TEST_CASE("frames become systems through the potential's species list", "[io]") 
   frame.species[4] = "Si";
   CHECK_THAT(input_error([&] { to_system(frame, potential); }),
              Catch::Contains("'Si'") && Catch::Contains("A, B"));
+}
+
+TEST_CASE("extxyz: types that are not elements are written as symbols with a type_name column", "[io][extxyz]") {
+  // ASE and OVITO want chemical symbols in `species` (shared/structure-files.md).
+  Frame frame = binary_frame(3);  // B A A
+  frame.forces = Eigen::Matrix3Xd::Zero(3, 3);
+  std::ostringstream out;
+  write_extxyz(out, frame);
+  std::istringstream lines(out.str());
+  std::string line;
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    rows.emplace_back(std::istream_iterator<std::string>(words), std::istream_iterator<std::string>());
+  }
+  REQUIRE(rows.size() == 5);
+  CHECK_THAT(out.str(), Catch::Contains("Properties=species:S:1:pos:R:3:type_name:S:1:forces:R:3 "));
+  CHECK(rows[2][0] == "Ne");
+  CHECK(rows[2][4] == "B");
+  CHECK(rows[3][0] == "Ar");
+  CHECK(rows[3][4] == "A");
+  CHECK(read_extxyz_text(out.str())[0].species == frame.species);
+
+  // Both forms are read, and type_name wins wherever its column stands.
+  CHECK(read_extxyz_text("2\nProperties=species:S:1:pos:R:3\nA 0 0 0\nB 1 0 0\n")[0].species ==
+        std::vector<std::string>{"A", "B"});
+  CHECK(read_extxyz_text("2\nProperties=type_name:S:1:species:S:1:pos:R:3\nA Ar 0 0 0\nB Ne 1 0 0\n")[0].species ==
+        std::vector<std::string>{"A", "B"});
+  // A file whose type_name column was dropped: the symbols resolve to the types they stand for.
+  TwoSpecies potential;
+  const Frame symbols_only = read_extxyz_text("2\nProperties=species:S:1:pos:R:3\nNe 0 0 0\nAr 1 0 0\n")[0];
+  CHECK(to_system(symbols_only, potential).species == std::vector<int>{1, 0});
+
+  // Types that are elements keep the plain form.
+  frame.species = {"Si", "Si", "Si"};
+  std::ostringstream silicon;
+  write_extxyz(silicon, frame);
+  CHECK_THAT(silicon.str(), Catch::Contains("Properties=species:S:1:pos:R:3:forces:R:3 "));
 }
 
 TEST_CASE("readers refuse hexadecimal numbers, repeated keys and geometry a double cannot hold", "[io][errors]") {

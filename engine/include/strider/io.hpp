@@ -29,6 +29,10 @@ FileFormat format_from_path(const std::string& path);
 // Extended XYZ. `source` names the stream in error messages. A file of
 // several frames (a trajectory) gives them all. The writer keeps every double
 // bit for bit, but not Box::lo (extxyz has no origin: it reads back as zero).
+// Species: the writer puts a chemical symbol in the `species` column and, when
+// a type name is not one ("A", "B", "CSH"), the type names in a `type_name`
+// column; the reader takes Frame::species from `type_name` when present, else
+// from `species` (files of either form; shared/structure-files.md).
 std::vector<Frame> read_extxyz(std::istream& in, const std::string& source);
 std::vector<Frame> read_extxyz_file(const std::string& path);
 void write_extxyz(std::ostream& out, const Frame& frame);
