@@ -21,24 +21,6 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-// text as a JSON string literal.
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\u%04x", c);
-      out += escape;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 Progress::Progress(long total, std::string label)
@@ -59,17 +41,17 @@ Progress::~Progress() {
 
 void Progress::write_json_line(long done, const std::string& note) {
   if (!json_lines_) return;
-  const std::string seeds = last_seeds_.empty() ? "" : ",\"seeds\":" + last_seeds_;
-  std::fprintf(json_lines_, "{\"done\":%ld,\"total\":%ld,\"label\":%s,\"note\":%s%s}\n", done, total_,
-               json_string(label_).c_str(), json_string(note).c_str(), seeds.c_str());
+  nlohmann::ordered_json line = {{"done", done}, {"total", total_}, {"label", label_}, {"note", note}};
+  if (!last_seeds_.is_null()) line["seeds"] = last_seeds_;
+  std::fprintf(json_lines_, "%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   std::fflush(json_lines_);
   last_line_ = std::chrono::steady_clock::now();
 }
 
-void Progress::update(long done, const std::string& note, const std::string& seeds) {
+void Progress::update(long done, const std::string& note, const nlohmann::ordered_json& seeds) {
   last_done_ = done;
   last_note_ = note;
-  if (!seeds.empty()) last_seeds_ = seeds;
+  if (!seeds.is_null()) last_seeds_ = seeds;
   if (json_lines_ && (std::chrono::steady_clock::now() - last_line_ >= std::chrono::milliseconds(200) || done >= total_)) {
     write_json_line(done, note);
   }
