@@ -11,7 +11,7 @@ APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
                 lammps python3 python3-numpy python3-ase python3-matplotlib emscripten nodejs \
                 chromium \
                 libtorch-dev libgloo-dev libopenblas0-pthread \
-                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk \
+                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev libvalijson-dev python3-jsonschema wrk \
                 clang-14 libclang-rt-14-dev
 
 .PHONY: run test deps build wasm bench clean site web-deps fuzz
