@@ -11,6 +11,7 @@
 #include "job_store.hpp"
 #include "json_schema.hpp"
 #include "request_schema.hpp"
+#include "strider/text.hpp"
 
 namespace strider::server {
 
@@ -56,10 +57,8 @@ std::vector<std::string> option_arguments(const json& options) {
 std::optional<double> numeric(const json& value) {
   if (value.is_number()) return value.get<double>();
   if (!value.is_string()) return std::nullopt;
-  const std::string& s = value.get_ref<const std::string&>();
-  char* end = nullptr;
-  const double x = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0') return std::nullopt;
+  double x = 0.0;
+  if (!io::parse_double(value.get_ref<const std::string&>(), x)) return std::nullopt;
   return x;
 }
 

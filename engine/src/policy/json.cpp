@@ -5,7 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "../io/text.hpp"  // format_double
+#include "strider/text.hpp"  // format_double
 
 namespace strider::json {
 

@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "../io/files.hpp"  // open_for_reading
-#include "../io/text.hpp"
+#include "strider/text.hpp"
 #include "json.hpp"
 #include "strider/error.hpp"
 #include "strider/io.hpp"  // write_file_atomically
