@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -89,13 +90,14 @@ int run_md(const ParsedArgs& args) {
   System system = std::move(loaded.system);
   MolecularDynamics md(units, settings);
 
-  std::vector<Frame> frames;
+  std::optional<ExtxyzTrajectory> trajectory;  // written as the run goes
+  if (trajectory_path) trajectory.emplace(*trajectory_path);
   auto record = [&](const MdReport& r) {
-    if (!trajectory_path || !(r.step % every == 0 || r.step == steps)) return;
+    if (!trajectory || !(r.step % every == 0 || r.step == steps)) return;
     Frame frame = to_frame(system, evaluator.potential());
     frame.system_key = key;
     frame.energy = r.potential_energy;
-    frames.push_back(std::move(frame));
+    trajectory->write(frame);
   };
 
   Progress progress(steps, "steps");
@@ -136,7 +138,7 @@ int run_md(const ParsedArgs& args) {
                  diverged.c_str(), last.potential_energy, last.step);
     return 3;
   }
-  if (trajectory_path) write_extxyz_file(*trajectory_path, frames);
+  if (trajectory) trajectory->finish();
   if (out_path) {
     Frame frame = to_frame(system, evaluator.potential());
     frame.system_key = key;
@@ -170,7 +172,7 @@ int run_md(const ParsedArgs& args) {
                           {"seconds", seconds}};
     if (trajectory_path) {
       result["trajectory"] = *trajectory_path;
-      result["trajectory_frames"] = frames.size();
+      result["trajectory_frames"] = trajectory->frames();
     }
     if (out_path) result["out"] = *out_path;
     std::cout << result.dump() << "\n";
@@ -185,7 +187,7 @@ int run_md(const ParsedArgs& args) {
     std::printf("conserved energy:  %.12g -> %.12g (drift %.3g)\n", first.conserved, last.conserved,
                 last.conserved - first.conserved);
     std::printf("evaluations:       %ld, %.3g s\n", last.evaluations, seconds);
-    if (trajectory_path) std::printf("trajectory:        %s (%zu frames)\n", trajectory_path->c_str(), frames.size());
+    if (trajectory) std::printf("trajectory:        %s (%ld frames)\n", trajectory_path->c_str(), trajectory->frames());
     if (out_path) std::printf("final structure:   %s\n", out_path->c_str());
   }
   return 0;

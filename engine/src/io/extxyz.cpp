@@ -16,7 +16,7 @@
 #include "frame_check.hpp"
 #include "strider/error.hpp"
 #include "strider/io.hpp"
-#include "text.hpp"
+#include "strider/text.hpp"
 
 namespace strider {
 namespace {
@@ -352,6 +352,17 @@ void write_extxyz_file(const std::string& path, const std::vector<Frame>& frames
     }
   }
   io::write_file_atomically(path, text.str());
+}
+
+void ExtxyzTrajectory::write(const Frame& frame) {
+  std::ostringstream text;
+  try {
+    write_extxyz(text, frame);
+  } catch (const InputError& error) {
+    throw InputError(file_.path() + ": frame " + std::to_string(frames_ + 1) + ": " + error.what());
+  }
+  file_.write(text.str());
+  ++frames_;
 }
 
 }  // namespace strider
