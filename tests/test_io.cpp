@@ -364,6 +364,31 @@ TEST_CASE("writers refuse bad frames and never leave a partial file", "[io][erro
   CHECK(dir.entries() == std::vector<std::string>{"out.xyz", "taken.xyz"});
 }
 
+TEST_CASE("a trajectory streamed to disk appears only when finished", "[io][extxyz]") {
+  TempDir dir;
+  const std::string target = dir.file("traj.xyz");
+  spit(target, "previous contents\n");
+  {
+    ExtxyzTrajectory unfinished(target);
+    unfinished.write(binary_frame(2));
+    Frame bad = binary_frame(3);
+    bad.positions(0, 1) = std::numeric_limits<double>::infinity();
+    CHECK_THAT(input_error([&] { unfinished.write(bad); }), Catch::Equals(target + ": frame 2: atom 2: non-finite position"));
+  }  // an interrupted run: the temporary file goes, the old file stays
+  CHECK(slurp(target) == "previous contents\n");
+  CHECK(dir.entries() == std::vector<std::string>{"traj.xyz"});
+
+  ExtxyzTrajectory trajectory(target);
+  for (int n = 2; n <= 4; ++n) trajectory.write(binary_frame(n));
+  CHECK(slurp(target) == "previous contents\n");  // nothing replaced before finish()
+  trajectory.finish();
+  CHECK(trajectory.frames() == 3);
+  const std::vector<Frame> back = read_extxyz_file(target);
+  REQUIRE(back.size() == 3);
+  CHECK(same_bits(back[2].positions, binary_frame(4).positions));
+  CHECK(dir.entries() == std::vector<std::string>{"traj.xyz"});
+}
+
 TEST_CASE("lammps data: a file written by LAMMPS is read", "[io][lammps]") {
   Frame f = read_lammps_data_file(kFixtures + "lammps_written.data", {"A", "B"});
   REQUIRE(f.size() == 4);
