@@ -11,7 +11,7 @@ APT_PACKAGES := cmake make g++ libeigen3-dev catch2 nlohmann-json3-dev \
                 lammps python3 python3-numpy python3-ase python3-matplotlib emscripten nodejs \
                 chromium \
                 libtorch-dev libgloo-dev libopenblas0-pthread \
-                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev python3-jsonschema wrk \
+                libcpp-httplib-dev libsqlite3-dev sqlite3 libssl-dev libvalijson-dev python3-jsonschema wrk \
                 clang-14 libclang-rt-14-dev
 
 .PHONY: run test deps build wasm bench clean site web-deps fuzz
@@ -36,13 +36,13 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSTRIDER_WASM_BUILD=$(abspath $(WASM_BUILD))
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The engine compiled to WebAssembly with Debian's Emscripten (see web/). Eigen3_DIR:
-# the Emscripten toolchain looks for packages only inside its sysroot. Debian ships
+# The engine compiled to WebAssembly with Debian's Emscripten (see web/). Eigen3_DIR and
+# nlohmann_json_DIR: the Emscripten toolchain looks for packages only inside its sysroot. Debian ships
 # Emscripten's system libraries prebuilt (a frozen cache in /usr/share/emscripten/cache):
 # nothing is built or written there, also on a first run or as a user other than root.
 wasm: deps web-deps
 	NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(WASM_BUILD) -DCMAKE_BUILD_TYPE=Release \
-	  -DEigen3_DIR=/usr/share/eigen3/cmake
+	  -DEigen3_DIR=/usr/share/eigen3/cmake -Dnlohmann_json_DIR=/usr/share/cmake/nlohmann_json
 	NODE_PATH=/usr/share/nodejs cmake --build $(WASM_BUILD) -j $(JOBS)
 
 # The web app's inputs that no Debian binary package ships: the npm modules of

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -363,6 +364,31 @@ TEST_CASE("writers refuse bad frames and never leave a partial file", "[io][erro
   CHECK(dir.entries() == std::vector<std::string>{"out.xyz", "taken.xyz"});
 }
 
+TEST_CASE("a trajectory streamed to disk appears only when finished", "[io][extxyz]") {
+  TempDir dir;
+  const std::string target = dir.file("traj.xyz");
+  spit(target, "previous contents\n");
+  {
+    ExtxyzTrajectory unfinished(target);
+    unfinished.write(binary_frame(2));
+    Frame bad = binary_frame(3);
+    bad.positions(0, 1) = std::numeric_limits<double>::infinity();
+    CHECK_THAT(input_error([&] { unfinished.write(bad); }), Catch::Equals(target + ": frame 2: atom 2: non-finite position"));
+  }  // an interrupted run: the temporary file goes, the old file stays
+  CHECK(slurp(target) == "previous contents\n");
+  CHECK(dir.entries() == std::vector<std::string>{"traj.xyz"});
+
+  ExtxyzTrajectory trajectory(target);
+  for (int n = 2; n <= 4; ++n) trajectory.write(binary_frame(n));
+  CHECK(slurp(target) == "previous contents\n");  // nothing replaced before finish()
+  trajectory.finish();
+  CHECK(trajectory.frames() == 3);
+  const std::vector<Frame> back = read_extxyz_file(target);
+  REQUIRE(back.size() == 3);
+  CHECK(same_bits(back[2].positions, binary_frame(4).positions));
+  CHECK(dir.entries() == std::vector<std::string>{"traj.xyz"});
+}
+
 TEST_CASE("lammps data: a file written by LAMMPS is read", "[io][lammps]") {
   Frame f = read_lammps_data_file(kFixtures + "lammps_written.data", {"A", "B"});
   REQUIRE(f.size() == 4);
@@ -512,6 +538,44 @@ TEST_CASE("frames become systems through the potential's species list", "[io]") 
   frame.species[4] = "Si";
   CHECK_THAT(input_error([&] { to_system(frame, potential); }),
              Catch::Contains("'Si'") && Catch::Contains("A, B"));
+}
+
+TEST_CASE("extxyz: types that are not elements are written as symbols with a type_name column", "[io][extxyz]") {
+  // ASE and OVITO want chemical symbols in `species` (shared/structure-files.md).
+  Frame frame = binary_frame(3);  // B A A
+  frame.forces = Eigen::Matrix3Xd::Zero(3, 3);
+  std::ostringstream out;
+  write_extxyz(out, frame);
+  std::istringstream lines(out.str());
+  std::string line;
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    rows.emplace_back(std::istream_iterator<std::string>(words), std::istream_iterator<std::string>());
+  }
+  REQUIRE(rows.size() == 5);
+  CHECK_THAT(out.str(), Catch::Contains("Properties=species:S:1:pos:R:3:type_name:S:1:forces:R:3 "));
+  CHECK(rows[2][0] == "Ne");
+  CHECK(rows[2][4] == "B");
+  CHECK(rows[3][0] == "Ar");
+  CHECK(rows[3][4] == "A");
+  CHECK(read_extxyz_text(out.str())[0].species == frame.species);
+
+  // Both forms are read, and type_name wins wherever its column stands.
+  CHECK(read_extxyz_text("2\nProperties=species:S:1:pos:R:3\nA 0 0 0\nB 1 0 0\n")[0].species ==
+        std::vector<std::string>{"A", "B"});
+  CHECK(read_extxyz_text("2\nProperties=type_name:S:1:species:S:1:pos:R:3\nA Ar 0 0 0\nB Ne 1 0 0\n")[0].species ==
+        std::vector<std::string>{"A", "B"});
+  // A file whose type_name column was dropped: the symbols resolve to the types they stand for.
+  TwoSpecies potential;
+  const Frame symbols_only = read_extxyz_text("2\nProperties=species:S:1:pos:R:3\nNe 0 0 0\nAr 1 0 0\n")[0];
+  CHECK(to_system(symbols_only, potential).species == std::vector<int>{1, 0});
+
+  // Types that are elements keep the plain form.
+  frame.species = {"Si", "Si", "Si"};
+  std::ostringstream silicon;
+  write_extxyz(silicon, frame);
+  CHECK_THAT(silicon.str(), Catch::Contains("Properties=species:S:1:pos:R:3:forces:R:3 "));
 }
 
 TEST_CASE("readers refuse hexadecimal numbers, repeated keys and geometry a double cannot hold", "[io][errors]") {

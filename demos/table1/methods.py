@@ -161,8 +161,9 @@ def fire_restarts(strider, system, target, budget, fire, seed, folder):
 
 def perturb(src, dst, step, rng):
     """Write src (a strider extxyz file: species and positions first) to dst with every coordinate moved
-    uniformly in [-step, step]. A small parser of our own: ASE 3.22 cannot read the species names of
-    strider's lj-binary (A, B) and csh (CSH) files. Energies and forces in src are dropped (stale)."""
+    uniformly in [-step, step]. A small parser of our own: it also reads the files strider wrote before
+    `species` held chemical symbols (A, B, CSH), which ASE 3.22 refuses, and names the line of a broken
+    one. Energies and forces in src are dropped (stale)."""
     with open(src) as f:
         lines = f.read().splitlines()
     n = int(lines[0])

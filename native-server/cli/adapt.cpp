@@ -160,7 +160,7 @@ AdaptOutcome adapt_all(Adaptation& a) {
   // Progress: every epoch of every run of this process; the per-seed state goes to the server's progress file.
   Progress progress(settings.epochs * slots, "epochs");
   long done = 0;
-  std::vector<nlohmann::json> seed_state(static_cast<std::size_t>(targets * settings.seeds));
+  std::vector<nlohmann::ordered_json> seed_state(static_cast<std::size_t>(targets * settings.seeds));
   const Eigen::Index epochs = settings.epochs;
   AdaptOutcome outcome;
   outcome.curves.assign(targets, Eigen::VectorXd::Zero(settings.seeds * epochs * 3));
@@ -171,16 +171,15 @@ AdaptOutcome adapt_all(Adaptation& a) {
     const std::string which = targets > 1 ? "target " + std::to_string(target) + " " : "";
     std::snprintf(note, sizeof note, "%sseed %d  E %.10g  best %.10g", which.c_str(), p.seed_index, p.start_energy,
                   best_overall);
-    std::string seeds;
+    nlohmann::ordered_json seeds;
     if (progress.writes_json_lines()) {
-      nlohmann::json& state = seed_state[static_cast<std::size_t>(target * settings.seeds + p.seed_index)];
+      nlohmann::ordered_json& state = seed_state[static_cast<std::size_t>(target * settings.seeds + p.seed_index)];
       state = {{"seed", p.seed_index}, {"epoch", p.epoch}, {"energy", p.start_energy}, {"best_energy", p.best_energy}};
       if (targets > 1) state["target"] = target;
-      nlohmann::json all = nlohmann::json::array();
-      for (const nlohmann::json& s : seed_state) {
-        if (!s.is_null()) all.push_back(s);
+      seeds = nlohmann::ordered_json::array();
+      for (const nlohmann::ordered_json& s : seed_state) {
+        if (!s.is_null()) seeds.push_back(s);
       }
-      seeds = all.dump();
     }
     progress.update(++done, note, seeds);
     double* row = outcome.curves[static_cast<std::size_t>(target)].data() + (p.seed_index * epochs + p.epoch - 1) * 3;

@@ -130,7 +130,7 @@ struct MdRun {
   std::string path, key;
   int n = 0;
   StructureOutputs outputs;  // --out, --trajectory
-  std::size_t frames = 0;  // trajectory frames written
+  long frames = 0;  // trajectory frames written
 };
 
 void print_summary(const MdRun& run, const Units& units, const MdSettings& settings, const MdOutcome& o,
@@ -180,7 +180,7 @@ void print_summary(const MdRun& run, const Units& units, const MdSettings& setti
               last.conserved - first.conserved);
   std::printf("evaluations:       %ld, %.3g s\n", last.evaluations, o.seconds);
   if (run.outputs.trajectory) {
-    std::printf("trajectory:        %s (%zu frames)\n", run.outputs.trajectory->c_str(), run.frames);
+    std::printf("trajectory:        %s (%ld frames)\n", run.outputs.trajectory->c_str(), run.frames);
   }
   if (run.outputs.out) std::printf("final structure:   %s\n", run.outputs.out->c_str());
 }
@@ -204,13 +204,14 @@ int run_md(const ParsedArgs& args) {
   run.n = system.size();
   MolecularDynamics md(units, settings);
 
-  std::vector<Frame> frames;
+  std::optional<ExtxyzTrajectory> trajectory;  // written as the run goes
+  if (run.outputs.trajectory) trajectory.emplace(*run.outputs.trajectory);
   auto record = [&](const MdReport& r) {
-    if (!run.outputs.trajectory || !(r.step % every == 0 || r.step == steps)) return;
+    if (!trajectory || !(r.step % every == 0 || r.step == steps)) return;
     Frame frame = to_frame(system, evaluator.potential());
     frame.system_key = run.key;
     frame.energy = r.potential_energy;
-    frames.push_back(std::move(frame));
+    trajectory->write(frame);
   };
   const MdOutcome outcome = run_dynamics(md, system, evaluator, steps, record);
   if (!outcome.diverged.empty()) {
@@ -218,14 +219,14 @@ int run_md(const ParsedArgs& args) {
                  outcome.diverged.c_str(), outcome.last.potential_energy, outcome.last.step);
     return 3;
   }
-  if (run.outputs.trajectory) write_extxyz_file(*run.outputs.trajectory, frames);
+  if (trajectory) trajectory->finish();
   if (run.outputs.out) {
     Frame frame = to_frame(system, evaluator.potential());
     frame.system_key = run.key;
     frame.energy = outcome.last.potential_energy;
     write_extxyz_file(*run.outputs.out, {frame});
   }
-  run.frames = frames.size();
+  run.frames = trajectory ? trajectory->frames() : 0;
   print_summary(run, units, settings, outcome, args.flag("--json"));
   return 0;
 }

@@ -4,12 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +16,7 @@
 #include "strider/evaluator.hpp"
 #include "strider/io.hpp"
 #include "strider/optimizers.hpp"
+#include "strider/text.hpp"
 
 namespace strider::cli {
 
@@ -80,48 +79,14 @@ ParameterOverrides parse_overrides(const std::string& text) {
       throw InputError("--set needs NAME=VALUE[,NAME=VALUE...], got '" + text + "'");
     }
     const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
-    char* end = nullptr;
-    const double x = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end != '\0' || !std::isfinite(x)) {
+    double x = 0.0;
+    if (!io::parse_double(value, x) || !std::isfinite(x)) {
       throw InputError("--set " + name + " needs a finite number, got '" + value + "'");
     }
     out[name] = x;
   }
   return out;
 }
-
-// A multi-frame extxyz written as the run goes, into a temporary file that
-// replaces `path` only when the run finished.
-class TrajectoryWriter {
- public:
-  explicit TrajectoryWriter(std::string path)
-      : path_(std::move(path)), temporary_(path_ + ".tmp-" + std::to_string(::getpid())) {
-    out_.open(temporary_, std::ios::binary | std::ios::trunc);
-    if (!out_) throw InputError(path_ + ": cannot write");
-  }
-  ~TrajectoryWriter() {
-    if (!done_) {
-      out_.close();
-      std::remove(temporary_.c_str());
-    }
-  }
-  void write(const Frame& frame) {
-    write_extxyz(out_, frame);
-    ++frames_;
-  }
-  void finish() {
-    out_.close();
-    if (!out_ || std::rename(temporary_.c_str(), path_.c_str()) != 0) throw InputError(path_ + ": cannot write");
-    done_ = true;
-  }
-  long frames() const { return frames_; }
-
- private:
-  std::string path_, temporary_;
-  std::ofstream out_;
-  long frames_ = 0;
-  bool done_ = false;
-};
 
 Frame frame_of(const System& system, const Potential& potential, const std::string& key, double energy) {
   Frame frame = to_frame(system, potential);
@@ -254,8 +219,8 @@ int run_minimize(const ParsedArgs& args) {
   run.parameters = optimizer_parameters(run.optimizer, run.key, overrides);
   const long steps = args.whole("--steps", paper_steps(run.key), 0);
 
-  std::unique_ptr<TrajectoryWriter> trajectory;
-  if (run.outputs.trajectory) trajectory = std::make_unique<TrajectoryWriter>(*run.outputs.trajectory);
+  std::unique_ptr<ExtxyzTrajectory> trajectory;  // written as the run goes
+  if (run.outputs.trajectory) trajectory = std::make_unique<ExtxyzTrajectory>(*run.outputs.trajectory);
   Progress progress(steps, "steps");
   auto done = [&](const StepReport& r) { return r.step >= steps || (run.fmax > 0.0 && r.max_force <= run.fmax); };
   auto record = [&](const StepReport& r) {

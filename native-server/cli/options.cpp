@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "strider/error.hpp"
+#include "strider/text.hpp"
 
 namespace strider::cli {
 
@@ -23,9 +24,8 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const {
 std::optional<double> ParsedArgs::number(const std::string& name) const {
   auto text = value(name);
   if (!text) return std::nullopt;
-  char* end = nullptr;
-  double x = std::strtod(text->c_str(), &end);
-  if (text->empty() || *end != '\0' || !std::isfinite(x)) {
+  double x = 0.0;
+  if (!io::parse_double(*text, x) || !std::isfinite(x)) {
     throw InputError(name + " needs a finite number, got '" + *text + "'");
   }
   return x;

@@ -45,16 +45,16 @@ Progress::~Progress() {
 void Progress::write_json_line(long done, const std::string& note) {
   if (!json_lines_) return;
   jobs::ProgressLine line{done, total_, label_, note, nullptr};
-  if (!last_seeds_.empty()) line.seeds = nlohmann::json::parse(last_seeds_);
+  if (!last_seeds_.is_null()) line.seeds = nlohmann::json::parse(last_seeds_.dump());
   std::fprintf(json_lines_, "%s\n", jobs::progress_line_text(line).c_str());
   std::fflush(json_lines_);
   last_line_ = std::chrono::steady_clock::now();
 }
 
-void Progress::update(long done, const std::string& note, const std::string& seeds) {
+void Progress::update(long done, const std::string& note, const nlohmann::ordered_json& seeds) {
   last_done_ = done;
   last_note_ = note;
-  if (!seeds.empty()) last_seeds_ = seeds;
+  if (!seeds.is_null()) last_seeds_ = seeds;
   if (json_lines_ && (std::chrono::steady_clock::now() - last_line_ >= std::chrono::milliseconds(200) || done >= total_)) {
     write_json_line(done, note);
   }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace strider::cli {
 
 class Progress {
@@ -16,9 +18,9 @@ class Progress {
   Progress(long total, std::string label);
   ~Progress();
   // Reports `done` units finished; redraws at most ten times a second.
-  // seeds: when given, a JSON array (one object per run) that this and later
+  // seeds: when not null, an array (one object per run) that this and later
   // JSON lines carry as "seeds" until the next one.
-  void update(long done, const std::string& note = "", const std::string& seeds = "");
+  void update(long done, const std::string& note = "", const nlohmann::ordered_json& seeds = nullptr);
   // Whether JSON lines are written (STRIDER_PROGRESS_FILE): worth building `seeds` for.
   bool writes_json_lines() const { return json_lines_ != nullptr; }
   // Draws the final state and ends the line.
@@ -36,7 +38,7 @@ class Progress {
   std::chrono::steady_clock::time_point start_, last_draw_, last_line_;
   std::FILE* json_lines_ = nullptr;  // STRIDER_PROGRESS_FILE, when set
   std::string last_note_;
-  std::string last_seeds_;
+  nlohmann::ordered_json last_seeds_;
 };
 
 }  // namespace strider::cli

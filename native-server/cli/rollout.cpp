@@ -85,9 +85,9 @@ int run_rollout(const ParsedArgs& args) {
     return frame;
   };
   if (trajectory_path) {
-    std::vector<Frame> frames;
-    for (int t = 0; t <= episode.steps(); ++t) frames.push_back(frame_at(t, false));
-    write_extxyz_file(*trajectory_path, frames);
+    ExtxyzTrajectory trajectory(*trajectory_path);
+    for (int t = 0; t <= episode.steps(); ++t) trajectory.write(frame_at(t, false));
+    trajectory.finish();
   }
   if (out_path) write_extxyz_file(*out_path, {frame_at(episode.steps(), true)});
 

@@ -12,6 +12,7 @@
 #include "strider/jobs/contract.hpp"
 #include "json_schema.hpp"
 #include "request_schema.hpp"
+#include "strider/text.hpp"
 
 namespace strider::server {
 
@@ -55,10 +56,8 @@ std::vector<std::string> option_arguments(const json& options) {
 std::optional<double> numeric(const json& value) {
   if (value.is_number()) return value.get<double>();
   if (!value.is_string()) return std::nullopt;
-  const std::string& s = value.get_ref<const std::string&>();
-  char* end = nullptr;
-  const double x = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0') return std::nullopt;
+  double x = 0.0;
+  if (!io::parse_double(value.get_ref<const std::string&>(), x)) return std::nullopt;
   return x;
 }
 

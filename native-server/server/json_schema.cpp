@@ -1,9 +1,13 @@
 #include "json_schema.hpp"
 
 #include <cmath>
-#include <regex>
-#include <set>
-#include <stdexcept>
+#include <cstdint>
+#include <string>
+#include <vector>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
 
 namespace strider::server {
 
@@ -11,125 +15,127 @@ namespace {
 
 using nlohmann::json;
 
-void check_keywords(const json& schema) {
-  static const std::set<std::string> known{"$schema", "$id", "title", "description", "type", "properties",
-                                           "required", "additionalProperties", "enum", "minimum", "maximum",
-                                           "minLength", "maxLength", "minItems", "items", "pattern"};
-  if (!schema.is_object()) throw std::invalid_argument("a schema must be an object");
-  for (const auto& [key, value] : schema.items()) {
-    if (!known.count(key)) throw std::invalid_argument("unsupported schema keyword '" + key + "'");
-    if (key == "properties") {
-      for (const auto& [name, sub] : value.items()) check_keywords(sub);
-    } else if ((key == "additionalProperties" && value.is_object()) || key == "items") {
-      check_keywords(value);
-    }
+// The document as valijson's nlohmann adapter should see it. JSON Schema counts 4.0 as an
+// integer, the adapter only numbers written without a fraction: integral floats become
+// integers. The adapter reads every integer as int64_t, so an unsigned one above its range
+// (2^63) would wrap to a negative number: it becomes INT64_MAX, which compares with any
+// minimum or maximum a schema can hold as the true value does.
+json as_valijson_reads(const json& value) {
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(INT64_MAX)) return INT64_MAX;
+  if (value.is_number_float()) {
+    const double x = value.get<double>();
+    if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 9e18) return static_cast<std::int64_t>(x);
+    return value;
   }
+  if (!value.is_structured()) return value;
+  json out = value;
+  for (auto it = out.begin(); it != out.end(); ++it) *it = as_valijson_reads(*it);
+  return out;
 }
 
-bool has_type(const json& value, const std::string& type) {
-  if (type == "object") return value.is_object();
-  if (type == "array") return value.is_array();
-  if (type == "string") return value.is_string();
-  if (type == "boolean") return value.is_boolean();
-  if (type == "null") return value.is_null();
-  if (type == "number") return value.is_number();
-  if (type == "integer") {
-    if (value.is_number_integer()) return true;
-    if (!value.is_number_float()) return false;
-    const double x = value.get<double>();
-    return std::isfinite(x) && x == std::floor(x);
+// The schema that applies at valijson's context ("<root>", "[generate]", "[count]", "[1]"), and
+// the context as a field path ("generate.count", "dataset[1]").
+const json* schema_at(const json& root, const std::vector<std::string>& context, std::string& path) {
+  const json* schema = &root;
+  for (const std::string& part : context) {
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;  // "<root>"
+    const std::string name = part.substr(1, part.size() - 2);
+    const bool index = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+    path += index ? part : (path.empty() ? "" : ".") + name;
+    const json* next = nullptr;
+    if (schema && schema->is_object()) {
+      if (index && schema->contains("items")) next = &schema->at("items");
+      else if (schema->contains("properties") && schema->at("properties").contains(name)) next = &schema->at("properties").at(name);
+      else if (schema->contains("additionalProperties")) next = &schema->at("additionalProperties");
+    }
+    schema = next;
   }
-  throw std::invalid_argument("unknown schema type '" + type + "'");
+  return schema;
 }
 
 std::string join(const std::string& path, const std::string& name) { return path.empty() ? name : path + "." + name; }
 
-std::string type_name(const json& value) {
-  return value.is_number() ? "number" : std::string(value.type_name());
+// The property a valijson description quotes last: "Missing required property 'count'." -> count.
+std::string quoted_name(const std::string& description) {
+  const std::size_t end = description.rfind('\'');
+  const std::size_t start = end == std::string::npos ? end : description.rfind('\'', end - 1);
+  return start == std::string::npos ? "" : description.substr(start + 1, end - start - 1);
 }
 
-std::optional<SchemaViolation> check(const json& schema, const json& value, const std::string& path) {
-  auto fail = [&](std::string message) { return std::optional<SchemaViolation>(SchemaViolation{path, std::move(message)}); };
-  if (auto t = schema.find("type"); t != schema.end()) {
-    bool ok = false;
+std::string type_name(const json& value) { return value.is_number() ? "number" : std::string(value.type_name()); }
+
+// What is wrong, in the words of the schema's keyword that valijson's description names.
+std::string message(const std::string& description, const json& schema, const json* value) {
+  const std::string got = value ? ", got " + value->dump() : "";
+  auto has = [&](const char* keyword) { return schema.is_object() && schema.contains(keyword); };
+  if (description.find("enum") != std::string::npos && has("enum")) return "must be one of " + schema["enum"].dump() + got;
+  if (description.find("'type'") != std::string::npos && has("type")) {
     std::string expected;
-    for (const json& one : t->is_array() ? *t : json::array({*t})) {
-      ok = ok || has_type(value, one.get<std::string>());
+    for (const json& one : schema["type"].is_array() ? schema["type"] : json::array({schema["type"]}))
       expected += (expected.empty() ? "" : " or ") + one.get<std::string>();
-    }
-    if (!ok) return fail("must be " + expected + ", got " + type_name(value));
+    return "must be " + expected + (value ? ", got " + type_name(*value) : "");
   }
-  if (auto e = schema.find("enum"); e != schema.end()) {
-    bool ok = false;
-    for (const json& option : *e) ok = ok || option == value;
-    if (!ok) return fail("must be one of " + e->dump() + ", got " + value.dump());
+  if (description.find("greater than") != std::string::npos && has("minimum"))
+    return "must be at least " + schema["minimum"].dump() + got;
+  if (description.find("less than") != std::string::npos && has("maximum"))
+    return "must be at most " + schema["maximum"].dump() + got;
+  if (description.find("no fewer than") != std::string::npos && has("minLength"))
+    return value && value->is_string() && value->get_ref<const std::string&>().empty()
+               ? "must not be empty"
+               : "must be at least " + schema["minLength"].dump() + " characters long";
+  if (description.find("no more than") != std::string::npos && has("maxLength"))
+    return "must be at most " + schema["maxLength"].dump() + " characters long";
+  if (description.find("no fewer than") != std::string::npos && has("minItems"))
+    return "needs at least " + schema["minItems"].dump() + " items" + (value ? ", got " + std::to_string(value->size()) : "");
+  if (description.find("pattern") != std::string::npos && has("pattern")) return "must match " + schema["pattern"].get<std::string>();
+  return description;
+}
+
+// The value at a field path's context in the document (nullptr when absent).
+const json* value_at(const json& document, const std::vector<std::string>& context) {
+  const json* value = &document;
+  for (const std::string& part : context) {
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;
+    const std::string name = part.substr(1, part.size() - 2);
+    if (value->is_array() && name.find_first_not_of("0123456789") == std::string::npos) {
+      const std::size_t k = std::stoul(name);
+      value = k < value->size() ? &(*value)[k] : nullptr;
+    } else {
+      value = value->is_object() && value->contains(name) ? &value->at(name) : nullptr;
+    }
+    if (!value) return nullptr;
   }
-  if (value.is_number()) {
-    const double x = value.get<double>();
-    if (auto m = schema.find("minimum"); m != schema.end() && x < m->get<double>()) {
-      return fail("must be at least " + m->dump() + ", got " + value.dump());
-    }
-    if (auto m = schema.find("maximum"); m != schema.end() && x > m->get<double>()) {
-      return fail("must be at most " + m->dump() + ", got " + value.dump());
-    }
-  }
-  if (value.is_string()) {
-    const std::string& s = value.get_ref<const std::string&>();
-    if (auto m = schema.find("minLength"); m != schema.end() && s.size() < m->get<std::size_t>()) {
-      return fail(s.empty() ? "must not be empty" : "must be at least " + m->dump() + " characters long");
-    }
-    if (auto m = schema.find("maxLength"); m != schema.end() && s.size() > m->get<std::size_t>()) {
-      return fail("must be at most " + m->dump() + " characters long");
-    }
-    if (auto p = schema.find("pattern"); p != schema.end() && !std::regex_search(s, std::regex(p->get<std::string>()))) {
-      return fail("must match " + p->get<std::string>());
-    }
-  }
-  if (value.is_array()) {
-    if (auto m = schema.find("minItems"); m != schema.end() && value.size() < m->get<std::size_t>()) {
-      return fail("needs at least " + m->dump() + " items, got " + std::to_string(value.size()));
-    }
-    if (auto items = schema.find("items"); items != schema.end()) {
-      for (std::size_t k = 0; k < value.size(); ++k) {
-        if (auto v = check(*items, value[k], path + "[" + std::to_string(k) + "]")) return v;
-      }
-    }
-  }
-  if (value.is_object()) {
-    if (auto r = schema.find("required"); r != schema.end()) {
-      for (const json& name : *r) {
-        if (!value.contains(name.get<std::string>())) {
-          return std::optional<SchemaViolation>(SchemaViolation{join(path, name.get<std::string>()), "is required"});
-        }
-      }
-    }
-    const json properties = schema.value("properties", json::object());
-    const auto additional = schema.find("additionalProperties");
-    for (const auto& [name, sub] : value.items()) {
-      const std::string where = join(path, name);
-      if (auto p = properties.find(name); p != properties.end()) {
-        if (auto v = check(*p, sub, where)) return v;
-      } else if (additional != schema.end()) {
-        if (additional->is_boolean() && !additional->get<bool>()) {
-          std::string known;
-          for (const auto& [k, unused] : properties.items()) known += (known.empty() ? "" : ", ") + k;
-          return std::optional<SchemaViolation>(SchemaViolation{where, "is not a known field (known: " + known + ")"});
-        }
-        if (additional->is_object()) {
-          if (auto v = check(*additional, sub, where)) return v;
-        }
-      }
-    }
-  }
-  return std::nullopt;
+  return value;
 }
 
 }  // namespace
 
-JsonSchema::JsonSchema(nlohmann::json schema) : schema_(std::move(schema)) { check_keywords(schema_); }
+JsonSchema::JsonSchema(const json& schema) : text_(schema) {
+  valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+  valijson::adapters::NlohmannJsonAdapter adapter(schema);
+  parser.populateSchema(adapter, schema_);
+}
 
-std::optional<SchemaViolation> JsonSchema::validate(const nlohmann::json& document) const {
-  return check(schema_, document, "");
+std::optional<SchemaViolation> JsonSchema::validate(const json& document) const {
+  const json normalised = as_valijson_reads(document);
+  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::ValidationResults results;
+  if (validator.validate(schema_, valijson::adapters::NlohmannJsonAdapter(normalised), &results)) return std::nullopt;
+  // valijson lists the innermost violation first, then each enclosing schema's "failed to validate" note.
+  valijson::ValidationResults::Error error;
+  results.popError(error);
+  const std::string& what = error.description;
+  std::string path;
+  const json* schema = schema_at(text_, error.context, path);
+  if (what.rfind("Missing required property", 0) == 0) return SchemaViolation{join(path, quoted_name(what)), "is required"};
+  if (what.find("could not be validated using 'properties' or 'additionalProperties'") != std::string::npos) {
+    std::string known;
+    if (schema && schema->contains("properties"))
+      for (const auto& [name, unused] : schema->at("properties").items()) known += (known.empty() ? "" : ", ") + name;
+    return SchemaViolation{join(path, quoted_name(what)), "is not a known field (known: " + known + ")"};
+  }
+  SchemaViolation violation{path, message(what, schema ? *schema : json(), value_at(document, error.context))};
+  return violation;
 }
 
 }  // namespace strider::server

@@ -15,7 +15,7 @@ namespace strider {
 
 struct Frame {
   Eigen::Matrix3Xd positions;              // 3 x N, length unit of the system
-  std::vector<std::string> species;        // N names ("A", "B", "Si", "CSH", "X")
+  std::vector<std::string> species;        // N model type names ("A", "B", "Si", "CSH", "X")
   Box box;
   std::optional<std::string> system_key;   // "system=" in extxyz, or the LAMMPS data title
   std::optional<double> energy;            // "energy=" if present
@@ -26,7 +26,8 @@ struct Frame {
 };
 
 // The engine's view of a frame: species names resolved against the
-// potential (InputError names the unknown species and the known ones).
+// potential, a type name or the chemical symbol extxyz writes for it (InputError
+// names the unknown species and the known ones).
 System to_system(const Frame& frame, const Potential& potential);
 // The file view of a system: species indices turned into the potential's names.
 Frame to_frame(const System& system, const Potential& potential);

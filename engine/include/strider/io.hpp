@@ -14,6 +14,7 @@
 // into place, so an error never leaves a half-written file.
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "strider/frame.hpp"
@@ -29,6 +30,10 @@ FileFormat format_from_path(const std::string& path);
 // Extended XYZ. `source` names the stream in error messages. A file of
 // several frames (a trajectory) gives them all. The writer keeps every double
 // bit for bit, but not Box::lo (extxyz has no origin: it reads back as zero).
+// Species: the writer puts a chemical symbol in the `species` column and, when
+// a type name is not one ("A", "B", "CSH"), the type names in a `type_name`
+// column; the reader takes Frame::species from `type_name` when present, else
+// from `species` (files of either form; shared/structure-files.md).
 std::vector<Frame> read_extxyz(std::istream& in, const std::string& source);
 std::vector<Frame> read_extxyz_file(const std::string& path);
 void write_extxyz(std::ostream& out, const Frame& frame);
@@ -59,9 +64,47 @@ Frame read_structure_file(const std::string& path, const std::vector<std::string
 
 namespace strider::io {
 
-// Writes `contents` to a new file PATH.tmp-XXXXXX beside `path`, then renames
-// it onto `path`. On any failure the temporary file is removed, `path` is left
-// as it was, and InputError("PATH: cannot write: why") is thrown.
+// A file written in pieces into a new temporary file PATH.tmp-XXXXXX beside
+// `path` (created exclusively), renamed onto `path` by commit(). Destroyed
+// without commit() (an error, an interrupted run), it removes the temporary
+// file and leaves `path` as it was. Errors throw InputError("PATH: cannot write: why").
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  void write(std::string_view text);
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_, temporary_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// `contents` as the whole of `path`, through an AtomicFile.
 void write_file_atomically(const std::string& path, const std::string& contents);
 
 }  // namespace strider::io
+
+namespace strider {
+
+// An extxyz trajectory written frame by frame as a run makes them (nothing held
+// in memory), in place at `path` only once finish() is called: an error or an
+// interrupted run leaves `path` as it was.
+class ExtxyzTrajectory {
+ public:
+  explicit ExtxyzTrajectory(const std::string& path) : file_(path) {}
+  // InputError("PATH: frame K: what") for a frame that cannot be written.
+  void write(const Frame& frame);
+  void finish() { file_.commit(); }
+  long frames() const { return frames_; }
+
+ private:
+  io::AtomicFile file_;
+  long frames_ = 0;
+};
+
+}  // namespace strider

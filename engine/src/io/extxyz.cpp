@@ -1,5 +1,7 @@
 // Extended XYZ as ASE writes it: an atom count, a line of key=value pairs
-// (Lattice, Properties, pbc, energy, system, ...) and one line per atom.
+// (Lattice, Properties, pbc, energy, system, ...) and one line per atom. The species
+// column holds chemical symbols; a type_name column holds the model's type names where
+// they are not symbols (shared/structure-files.md).
 #include <algorithm>
 #include <cctype>
 #include <climits>
@@ -9,11 +11,12 @@
 #include <ostream>
 #include <sstream>
 
+#include "chemical_symbols.hpp"
 #include "files.hpp"
 #include "frame_check.hpp"
 #include "strider/error.hpp"
 #include "strider/io.hpp"
-#include "text.hpp"
+#include "strider/text.hpp"
 
 namespace strider {
 namespace {
@@ -116,7 +119,7 @@ std::vector<Column> parse_properties(const io::LineReader& reader, const std::st
 // Where each column the frame needs starts on an atom line.
 struct Layout {
   int total = 0;  // words per atom line
-  int species = -1, pos = -1, forces = -1, energies = -1;
+  int species = -1, type_name = -1, pos = -1, forces = -1, energies = -1;
 };
 
 Layout layout_of(const io::LineReader& reader, const std::vector<Column>& columns) {
@@ -129,6 +132,9 @@ Layout layout_of(const io::LineReader& reader, const std::vector<Column>& column
     if (c.name == "species" || c.name == "symbols") {
       require(c, 'S', 1);
       layout.species = layout.total;
+    } else if (c.name == "type_name") {
+      require(c, 'S', 1);
+      layout.type_name = layout.total;
     } else if (c.name == "pos") {
       require(c, 'R', 3);
       layout.pos = layout.total;
@@ -227,7 +233,7 @@ void read_atoms(io::LineReader& reader, int count, int header_line, const Layout
     std::string atom = "atom " + std::to_string(i + 1);
     if (static_cast<int>(words.size()) != layout.total)
       reader.fail(atom + ": " + std::to_string(words.size()) + " columns, expected " + std::to_string(layout.total));
-    frame.species.emplace_back(words[layout.species]);
+    frame.species.emplace_back(words[layout.type_name >= 0 ? layout.type_name : layout.species]);
     for (int a = 0; a < 3; ++a) {
       const char* axis[] = {"x", "y", "z"};
       positions.push_back(io::finite_number(reader, words[layout.pos + a], std::string(axis[a]) + " of " + atom));
@@ -299,7 +305,11 @@ void write_extxyz(std::ostream& out, const Frame& frame) {
     for (int a = 0; a < 3; ++a) row[a] = io::format_double(box.length[a]);
     text += "Lattice=\"" + row[0] + " 0 0 0 " + row[1] + " 0 0 0 " + row[2] + "\" ";
   }
+  // The model's type names in their own column when some are not chemical symbols.
+  const bool type_names = std::any_of(frame.species.begin(), frame.species.end(),
+                                      [](const std::string& name) { return io::chemical_symbol(name) != name; });
   text += "Properties=species:S:1:pos:R:3";
+  if (type_names) text += ":type_name:S:1";
   if (frame.forces) text += ":forces:R:3";
   if (frame.per_atom_energy) text += ":energies:R:1";
   if (frame.energy) text += " energy=" + io::format_double(*frame.energy);
@@ -308,11 +318,20 @@ void write_extxyz(std::ostream& out, const Frame& frame) {
   for (int a = 0; a < 3; ++a) text += std::string(a ? " " : "") + (box.periodic[a] ? "T" : "F");
   text += "\"\n";
 
-  std::size_t name_width = 2;
-  for (const std::string& name : frame.species) name_width = std::max(name_width, name.size());
+  std::size_t symbol_width = 2, name_width = 0;
+  for (const std::string& name : frame.species) {
+    symbol_width = std::max(symbol_width, io::chemical_symbol(name).size());
+    name_width = std::max(name_width, name.size());
+  }
   for (int i = 0; i < frame.size(); ++i) {
-    text += frame.species[i] + std::string(name_width - frame.species[i].size(), ' ');
+    const std::string& name = frame.species[i];
+    const std::string& symbol = type_names ? io::chemical_symbol(name) : name;
+    text += symbol + std::string(symbol_width - symbol.size(), ' ');
     for (int a = 0; a < 3; ++a) text += " " + padded(io::format_double(frame.positions(a, i)), 24);
+    if (type_names) {
+      const bool more = frame.forces || frame.per_atom_energy;  // pad the column only when another follows
+      text += " " + name + std::string(more ? name_width - name.size() : 0, ' ');
+    }
     if (frame.forces)
       for (int a = 0; a < 3; ++a) text += " " + padded(io::format_double((*frame.forces)(a, i)), 24);
     if (frame.per_atom_energy) text += " " + padded(io::format_double((*frame.per_atom_energy)[i]), 24);
@@ -333,6 +352,17 @@ void write_extxyz_file(const std::string& path, const std::vector<Frame>& frames
     }
   }
   io::write_file_atomically(path, text.str());
+}
+
+void ExtxyzTrajectory::write(const Frame& frame) {
+  std::ostringstream text;
+  try {
+    write_extxyz(text, frame);
+  } catch (const InputError& error) {
+    throw InputError(file_.path() + ": frame " + std::to_string(frames_ + 1) + ": " + error.what());
+  }
+  file_.write(text.str());
+  ++frames_;
 }
 
 }  // namespace strider

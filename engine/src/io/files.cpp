@@ -38,33 +38,46 @@ static int create_temporary(const std::string& path, std::string& temporary) {
   return -1;
 }
 
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  auto failure = [&](int error) {
-    return InputError(path + ": cannot write: " + std::strerror(error));
-  };
-  std::string temporary;
-  int fd = create_temporary(path, temporary);
-  if (fd < 0) throw failure(errno);
+static InputError write_failure(const std::string& path, int error) {
+  return InputError(path + ": cannot write: " + std::strerror(error));
+}
 
-  const char* data = contents.data();
-  std::size_t left = contents.size();
-  int error = 0;
-  while (left > 0 && error == 0) {
-    ssize_t written = ::write(fd, data, left);
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  fd_ = create_temporary(path_, temporary_);
+  if (fd_ < 0) throw write_failure(path_, errno);
+}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  if (fd_ >= 0) ::close(fd_);
+  std::remove(temporary_.c_str());
+}
+
+void AtomicFile::write(std::string_view text) {
+  if (fd_ < 0) throw InputError(path_ + ": cannot write: the file is closed");
+  const char* data = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t written = ::write(fd_, data, left);
     if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) {
-      error = written < 0 ? errno : EIO;
-      break;
-    }
+    if (written <= 0) throw write_failure(path_, written < 0 ? errno : EIO);
     data += written;
     left -= static_cast<std::size_t>(written);
   }
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error == 0 && std::rename(temporary.c_str(), path.c_str()) != 0) error = errno;
-  if (error != 0) {
-    std::remove(temporary.c_str());
-    throw failure(error);
-  }
+}
+
+void AtomicFile::commit() {
+  if (fd_ < 0) throw InputError(path_ + ": cannot write: the file is closed");
+  const int closed = ::close(fd_);
+  fd_ = -1;
+  if (closed != 0 || std::rename(temporary_.c_str(), path_.c_str()) != 0) throw write_failure(path_, errno);
+  committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  AtomicFile file(path);
+  file.write(contents);
+  file.commit();
 }
 
 }  // namespace strider::io

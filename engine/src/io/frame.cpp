@@ -1,6 +1,8 @@
 // Frames (species by name) to systems (species by index) and back.
+#include <algorithm>
 #include <stdexcept>
 
+#include "chemical_symbols.hpp"
 #include "strider/frame.hpp"
 
 namespace strider {
@@ -12,7 +14,15 @@ System to_system(const Frame& frame, const Potential& potential) {
   system.positions = frame.positions;
   system.box = frame.box;
   system.species.reserve(frame.species.size());
-  for (const std::string& name : frame.species) system.species.push_back(species_index(potential, name));
+  const std::vector<std::string>& names = potential.species_names();
+  for (const std::string& name : frame.species) {
+    // A type name, or the chemical symbol written for one (a file whose type_name column was dropped).
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      it = std::find_if(names.begin(), names.end(), [&](const std::string& n) { return io::chemical_symbol(n) == name; });
+    }
+    system.species.push_back(it != names.end() ? static_cast<int>(it - names.begin()) : species_index(potential, name));
+  }
   return system;
 }
 

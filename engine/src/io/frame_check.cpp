@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "strider/error.hpp"
-#include "text.hpp"
+#include "strider/text.hpp"
 
 namespace strider::io {
 

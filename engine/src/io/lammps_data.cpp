@@ -14,7 +14,7 @@
 #include "frame_check.hpp"
 #include "strider/error.hpp"
 #include "strider/io.hpp"
-#include "text.hpp"
+#include "strider/text.hpp"
 
 namespace strider {
 namespace {

@@ -1,4 +1,4 @@
-#include "text.hpp"
+#include "strider/text.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -56,9 +56,10 @@ static bool decimal_or_named(std::string_view text) {
   return body.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
 }
 
-bool parse_double(std::string_view text, double& value) {
+bool parse_double(std::string_view text, double& value, Hexadecimal hexadecimal) {
   // strtod needs a terminated string and would skip leading blanks.
-  if (text.empty() || is_space(text.front()) || !decimal_or_named(text)) return false;
+  if (text.empty() || is_space(text.front())) return false;
+  if (hexadecimal == Hexadecimal::refused && !decimal_or_named(text)) return false;
   std::string copy(text);
   char* end = nullptr;
   value = std::strtod(copy.c_str(), &end);

@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "../io/files.hpp"  // open_for_reading
-#include "../io/text.hpp"
+#include "strider/text.hpp"
 #include "json.hpp"
 #include "strider/error.hpp"
 #include "strider/io.hpp"  // write_file_atomically
@@ -39,7 +39,7 @@ using json::Value;
 
 Value vector_value(const Eigen::VectorXd& v) {
   Value out = Value::array();
-  for (Eigen::Index k = 0; k < v.size(); ++k) out.push(v[k]);
+  for (Eigen::Index k = 0; k < v.size(); ++k) out.push_back(v[k]);
   return out;
 }
 
@@ -47,8 +47,8 @@ Value matrix_value(const Eigen::MatrixXd& m) {
   Value out = Value::array();
   for (Eigen::Index r = 0; r < m.rows(); ++r) {
     Value row = Value::array();
-    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push(m(r, c));
-    out.push(std::move(row));
+    for (Eigen::Index c = 0; c < m.cols(); ++c) row.push_back(m(r, c));
+    out.push_back(std::move(row));
   }
   return out;
 }
@@ -71,61 +71,61 @@ Value header(const StriderPolicy& policy, const Value& training) {
   const PolicyArchitecture& a = c.architecture;
 
   Value graph = Value::object();
-  graph.set("features", to_string(g.features));
+  graph["features"] = to_string(g.features);
   Value species = Value::array();
-  for (const std::string& s : g.species) species.push(s);
-  graph.set("species", std::move(species));
-  graph.set("cutoff", matrix_value(g.cutoff));
-  graph.set("r_eq", matrix_value(g.r_eq));
-  graph.set("sigma", matrix_value(g.sigma));
-  graph.set("length_scale", g.length_scale);
-  graph.set("energy_scale", g.energy_scale);
+  for (const std::string& s : g.species) species.push_back(s);
+  graph["species"] = std::move(species);
+  graph["cutoff"] = matrix_value(g.cutoff);
+  graph["r_eq"] = matrix_value(g.r_eq);
+  graph["sigma"] = matrix_value(g.sigma);
+  graph["length_scale"] = g.length_scale;
+  graph["energy_scale"] = g.energy_scale;
 
   Value arch = Value::object();
-  arch.set("width", a.width);
-  arch.set("node_features", g.node_feature_count());
-  arch.set("edge_features", g.edge_feature_count());
-  arch.set("node_embed_layers", a.node_embed_layers);
-  arch.set("edge_embed_layers", a.edge_embed_layers);
-  arch.set("message_passing_steps", a.message_passing_steps);
-  arch.set("node_update_layers", a.node_update_layers);
-  arch.set("edge_update_layers", a.edge_update_layers);
-  arch.set("displacement_hidden_layers", a.displacement_hidden_layers);
-  arch.set("activation", "leaky_relu");
-  arch.set("leaky_relu_slope", a.leaky_relu_slope);
-  arch.set("aggregation", "mean");
-  arch.set("batch_norm_momentum", a.batch_norm_momentum);
-  arch.set("batch_norm_eps", a.batch_norm_eps);
-  arch.set("center_mu", a.center_mu);
+  arch["width"] = a.width;
+  arch["node_features"] = g.node_feature_count();
+  arch["edge_features"] = g.edge_feature_count();
+  arch["node_embed_layers"] = a.node_embed_layers;
+  arch["edge_embed_layers"] = a.edge_embed_layers;
+  arch["message_passing_steps"] = a.message_passing_steps;
+  arch["node_update_layers"] = a.node_update_layers;
+  arch["edge_update_layers"] = a.edge_update_layers;
+  arch["displacement_hidden_layers"] = a.displacement_hidden_layers;
+  arch["activation"] = "leaky_relu";
+  arch["leaky_relu_slope"] = a.leaky_relu_slope;
+  arch["aggregation"] = "mean";
+  arch["batch_norm_momentum"] = a.batch_norm_momentum;
+  arch["batch_norm_eps"] = a.batch_norm_eps;
+  arch["center_mu"] = a.center_mu;
 
   Value pol = Value::object();
-  pol.set("displacement_scale", c.displacement_scale);
-  pol.set("output_gain", c.output_gain);
-  pol.set("variance", c.variance);
+  pol["displacement_scale"] = c.displacement_scale;
+  pol["output_gain"] = c.output_gain;
+  pol["variance"] = c.variance;
 
   Value running = Value::object();
-  running.set("mean", vector_value(policy.running_mean()));
-  running.set("var", vector_value(policy.running_var()));
+  running["mean"] = vector_value(policy.running_mean());
+  running["var"] = vector_value(policy.running_var());
 
   Value blocks = Value::array();
   for (const ParameterBlock& b : policy.parameter_blocks()) {
     Value block = Value::object();
-    block.set("name", b.name);
-    block.set("rows", b.rows);
-    block.set("cols", b.cols);
-    blocks.push(std::move(block));
+    block["name"] = b.name;
+    block["rows"] = b.rows;
+    block["cols"] = b.cols;
+    blocks.push_back(std::move(block));
   }
 
   Value h = Value::object();
-  h.set("system", g.system);
-  h.set("created_by", std::string("strider ") + STRIDER_VERSION);
-  h.set("graph", std::move(graph));
-  h.set("architecture", std::move(arch));
-  h.set("policy", std::move(pol));
-  h.set("batch_norm_running", std::move(running));
-  h.set("parameter_count", policy.parameter_count());
-  h.set("parameter_blocks", std::move(blocks));
-  h.set("training", training);
+  h["system"] = g.system;
+  h["created_by"] = std::string("strider ") + STRIDER_VERSION;
+  h["graph"] = std::move(graph);
+  h["architecture"] = std::move(arch);
+  h["policy"] = std::move(pol);
+  h["batch_norm_running"] = std::move(running);
+  h["parameter_count"] = policy.parameter_count();
+  h["parameter_blocks"] = std::move(blocks);
+  h["training"] = training;
   return h;
 }
 
@@ -193,9 +193,9 @@ class Reader {
       fail(header_line_, std::string("batch_norm_running: ") + e.what());
     }
     file.policy->set_parameters(read_parameters(file.policy->parameter_count()));
-    const Value* training = h.find("training");
-    if (training && !training->is_object()) fail(header_line_, "\"training\" must be a JSON object");
-    file.training = training ? json::dump(*training) : "{}";
+    const auto training = h.find("training");
+    if (training != h.end() && !training->is_object()) fail(header_line_, "\"training\" must be a JSON object");
+    file.training = training != h.end() ? json::dump(*training) : "{}";
     return file;
   }
 
@@ -238,31 +238,32 @@ class Reader {
     }
   }
 
+  // The header: the lines from here up to the 'parameters' line (or the end of the text).
   Value read_header() {
     header_line_ = line_ + 1;
-    std::size_t pos = pos_;
+    std::size_t end = pos_;
+    while (end < text_.size() && !io::trim(std::string_view(text_).substr(end)).starts_with("parameters")) {
+      const std::size_t newline = text_.find('\n', end);
+      end = newline == std::string::npos ? text_.size() : newline + 1;
+    }
+    const std::string_view text = std::string_view(text_).substr(pos_, end - pos_);
     Value h;
     try {
-      h = json::parse(text_, pos);
+      h = json::parse(text);
     } catch (const json::ParseError& e) {
-      const bool at_end = e.offset >= text_.size();
-      fail(line_at(e.offset), std::string(at_end ? "truncated header: " : "header: ") + e.what());
+      const bool at_end = e.offset + 1 >= text.size();
+      fail(line_at(pos_ + std::min(e.offset, text.size())),
+           std::string(at_end ? "truncated header: " : "header: ") + e.what());
     }
     if (!h.is_object()) fail(header_line_, "the header must be a JSON object");
-    // The rest of the header's last line must be empty.
-    std::size_t end = text_.find('\n', pos);
-    if (end == std::string::npos) end = text_.size();
-    if (!io::trim(std::string_view(text_).substr(pos, end - pos)).empty()) {
-      fail(line_at(pos), "unexpected text after the header");
-    }
-    line_ = line_at(pos);
-    pos_ = end + 1;
+    line_ = line_at(end) - 1;
+    pos_ = end;
     return h;
   }
 
   const Value& member(const Value& object, const std::string& key) const {
-    const Value* v = object.find(key);
-    if (!v) fail(header_line_, "header: missing \"" + key + "\"");
+    const auto v = object.find(key);
+    if (v == object.end()) fail(header_line_, "header: missing \"" + key + "\"");
     return *v;
   }
   const Value& object(const Value& parent, const std::string& key) const {
@@ -273,7 +274,7 @@ class Reader {
   double number(const Value& parent, const std::string& key) const {
     const Value& v = member(parent, key);
     if (!v.is_number()) fail(header_line_, "header: \"" + key + "\" must be a number");
-    return v.number();
+    return v.get<double>();
   }
   int integer(const Value& parent, const std::string& key) const {
     const double x = number(parent, key);
@@ -283,42 +284,42 @@ class Reader {
   std::string string(const Value& parent, const std::string& key) const {
     const Value& v = member(parent, key);
     if (!v.is_string()) fail(header_line_, "header: \"" + key + "\" must be a string");
-    return v.string();
+    return v.get<std::string>();
   }
   bool boolean(const Value& parent, const std::string& key) const {
     const Value& v = member(parent, key);
     if (!v.is_boolean()) fail(header_line_, "header: \"" + key + "\" must be true or false");
-    return v.boolean();
+    return v.get<bool>();
   }
   Eigen::VectorXd vector(const Value& parent, const std::string& key) const {
     const Value& v = member(parent, key);
     if (!v.is_array()) fail(header_line_, "header: \"" + key + "\" must be an array of numbers");
-    Eigen::VectorXd out(static_cast<Eigen::Index>(v.items().size()));
-    for (size_t k = 0; k < v.items().size(); ++k) {
-      if (!v.items()[k].is_number()) fail(header_line_, "header: \"" + key + "\" must be an array of numbers");
-      out[static_cast<Eigen::Index>(k)] = v.items()[k].number();
+    Eigen::VectorXd out(static_cast<Eigen::Index>(v.size()));
+    for (size_t k = 0; k < v.size(); ++k) {
+      if (!v[k].is_number()) fail(header_line_, "header: \"" + key + "\" must be an array of numbers");
+      out[static_cast<Eigen::Index>(k)] = v[k].get<double>();
     }
     return out;
   }
   Eigen::MatrixXd matrix(const Value& parent, const std::string& key, int n) const {
     const Value& v = member(parent, key);
     const std::string shape = std::to_string(n) + " x " + std::to_string(n);
-    if (!v.is_array() || static_cast<int>(v.items().size()) != n) {
+    if (!v.is_array() || static_cast<int>(v.size()) != n) {
       fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
     }
-    for (const Value& row : v.items()) {  // the shape is checked before n x n doubles are allocated
-      if (!row.is_array() || static_cast<int>(row.items().size()) != n) {
+    for (const Value& row : v) {  // the shape is checked before n x n doubles are allocated
+      if (!row.is_array() || static_cast<int>(row.size()) != n) {
         fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
       }
     }
     Eigen::MatrixXd out(n, n);
     for (int r = 0; r < n; ++r) {
-      const Value& row = v.items()[static_cast<size_t>(r)];
+      const Value& row = v[static_cast<size_t>(r)];
       for (int c = 0; c < n; ++c) {
-        if (!row.items()[static_cast<size_t>(c)].is_number()) {
+        if (!row[static_cast<size_t>(c)].is_number()) {
           fail(header_line_, "header: \"" + key + "\" must be a " + shape + " array of numbers");
         }
-        out(r, c) = row.items()[static_cast<size_t>(c)].number();
+        out(r, c) = row[static_cast<size_t>(c)].get<double>();
       }
     }
     return out;
@@ -335,12 +336,12 @@ class Reader {
       fail(header_line_, std::string("header: ") + e.what());
     }
     const Value& species = member(graph, "species");
-    if (!species.is_array() || species.items().empty()) {
+    if (!species.is_array() || species.empty()) {
       fail(header_line_, "header: \"species\" must be a non-empty array of names");
     }
-    for (const Value& s : species.items()) {
+    for (const Value& s : species) {
       if (!s.is_string()) fail(header_line_, "header: \"species\" must be a non-empty array of names");
-      g.species.push_back(s.string());
+      g.species.push_back(s.get<std::string>());
     }
     const int n = g.species_count();
     g.cutoff = matrix(graph, "cutoff", n);
@@ -391,12 +392,12 @@ class Reader {
     }
     const Value& blocks = member(h, "parameter_blocks");
     const auto& expected = policy.parameter_blocks();
-    if (!blocks.is_array() || blocks.items().size() != expected.size()) {
+    if (!blocks.is_array() || blocks.size() != expected.size()) {
       fail(header_line_, "header: parameter_blocks must list the " + std::to_string(expected.size()) +
                              " blocks of the architecture");
     }
     for (size_t k = 0; k < expected.size(); ++k) {
-      const Value& b = blocks.items()[k];
+      const Value& b = blocks[k];
       if (!b.is_object() || string(b, "name") != expected[k].name || integer(b, "rows") != expected[k].rows ||
           integer(b, "cols") != expected[k].cols) {
         fail(header_line_, "header: parameter block " + std::to_string(k) + " should be " + expected[k].name + " (" +

@@ -1,6 +1,6 @@
 // Training checkpoints: a versioned text format with every double in
 // hexadecimal floating point, so a resumed run continues with the same bits.
-#include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include "strider/error.hpp"
 #include "strider/io.hpp"
 #include "strider/rl_training.hpp"
+#include "strider/text.hpp"
 
 namespace strider::rl {
 
@@ -35,10 +36,10 @@ void write_doubles(std::ostream& out, const std::vector<double>& v) {
   for (double x : v) out << ' ' << hex(x);
 }
 
-// Reads tokens of one line, with errors that name the source and line.
-class LineReader {
+// Reads the words of one line, with errors that name the source and line.
+class WordReader {
  public:
-  LineReader(std::istringstream& in, const std::string& where) : in_(in), where_(where) {}
+  WordReader(std::istringstream& in, const std::string& where) : in_(in), where_(where) {}
   std::string word() {
     std::string w;
     if (!(in_ >> w)) fail("line ends early");
@@ -46,18 +47,15 @@ class LineReader {
   }
   double real() {
     const std::string w = word();
-    char* end = nullptr;
-    const double x = std::strtod(w.c_str(), &end);
-    if (w.empty() || *end != '\0') fail("'" + w + "' is not a number");
+    double x = 0.0;
+    if (!io::parse_double(w, x, io::Hexadecimal::allowed)) fail("'" + w + "' is not a number");
     return x;
   }
   long integer() {
     const std::string w = word();
-    char* end = nullptr;
-    errno = 0;
-    const long x = std::strtol(w.c_str(), &end, 10);
-    if (w.empty() || *end != '\0' || errno == ERANGE) fail("'" + w + "' is not a whole number");
-    return x;
+    long long x = 0;
+    if (!io::parse_integer(w, x) || x < LONG_MIN || x > LONG_MAX) fail("'" + w + "' is not a whole number");
+    return static_cast<long>(x);
   }
   long count() {
     const long n = integer();
@@ -127,7 +125,7 @@ TrainerState read_checkpoint(std::istream& in, const std::string& source) {
     ++number;
     if (line.empty()) continue;
     std::istringstream words(line);
-    LineReader r(words, source + ":" + std::to_string(number));
+    WordReader r(words, source + ":" + std::to_string(number));
     const std::string key = r.word();
     if (number == 1) {
       if (key != kMagic) r.fail("not a strider training checkpoint");

@@ -1,7 +1,8 @@
 #pragma once
-// Shared by the structure-file readers and writers: numbered line reading,
-// word splitting, strict number parsing and round-trip number formatting.
-// Private to engine/src/io.
+// Text helpers for every reader and writer of strider's files and options:
+// numbered line reading, word splitting, strict number parsing and shortest
+// round-trip number formatting (the structure and weight files, the command
+// line's options, the server's requests).
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -37,10 +38,12 @@ std::vector<std::string_view> split_words(std::string_view text);
 // `text` without leading and trailing whitespace.
 std::string_view trim(std::string_view text);
 
-// The whole of `text` as a decimal number (strtod syntax without hexadecimal,
-// "nan" and "inf" included); false when any character is left over or
-// nothing is a number.
-bool parse_double(std::string_view text, double& value);
+// The whole of `text` as a number (strtod syntax, "nan" and "inf" included);
+// false when any character is left over, nothing is a number, or it is
+// hexadecimal ("0x10", "0x1p4": a typo in a structure file or an option)
+// where that is not allowed (only training checkpoints write it).
+enum class Hexadecimal { refused, allowed };
+bool parse_double(std::string_view text, double& value, Hexadecimal hexadecimal = Hexadecimal::refused);
 // The whole of `text` as a decimal integer (optional sign).
 bool parse_integer(std::string_view text, long long& value);
 
