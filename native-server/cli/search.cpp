@@ -9,7 +9,9 @@
 #include "progress.hpp"
 #include "strider/basin_hopping.hpp"
 #include "strider/io.hpp"
+#include "strider/md.hpp"
 #include "strider/optimizers.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider::cli {
 
@@ -26,7 +28,7 @@ const CommandSpec search_spec{
       options.push_back({"--budget", "EVALS", "energy evaluations in all, local minimisations included (default 20000)"});
       options.push_back({"--temperature", "T", "Metropolis temperature, energy unit (default: see below)"});
       options.push_back({"--step", "S", "each coordinate moves uniformly in [-S, S] per hop, length unit"});
-      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 eps/sigma)"});
+      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F, energy / length (default: see below)"});
       options.push_back({"--seed", "S", "random seed (default 1); the same seed repeats the same search"});
       options.push_back({"--out", "OUT.xyz", "write the lowest minimum found (extxyz)"});
       options.push_back({"--curve", "CURVE.csv", "after the first minimisation (hop 0) and every hop: hop, evaluations"
@@ -35,24 +37,23 @@ const CommandSpec search_spec{
                                        " accepted, evaluations, ..."});
       return options;
     }(),
-    "Each hop moves every atom, relaxes with the local optimiser (its paper\n"
+    "Each hop moves every atom, relaxes with the local optimiser (its stable\n"
     "preset for the system, at most 2000 steps) and accepts the new minimum with\n"
     "probability min(1, exp(-dE/T)). The budget counts every energy evaluation,\n"
     "so results compare fairly with `strider minimize`.\n"
-    "Defaults per system (T, S): lj and lj-binary 0.8 eps, 0.4 sigma; sw-si\n"
-    "0.2 eV, 0.4 A; csh 800 kcal/mol, 10 A.\n"};
+    "Defaults per system (T, S, F):\n" + [] {
+      std::string lines;
+      for (const SystemSpec& s : system_specs()) {
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-10s %g %s, %g %s, %g\n", s.key.c_str(), s.search.temperature,
+                      units_named(s.units).energy.c_str(), s.search.step, units_named(s.units).length.c_str(),
+                      s.search.fmax);
+        lines += line;
+      }
+      return lines;
+    }()};
 
 namespace {
-
-struct SearchDefaults {
-  double temperature, step, fmax;
-};
-
-SearchDefaults defaults_for(const std::string& key) {
-  if (key == "sw-si") return {0.2, 0.4, 1e-3};
-  if (key == "csh") return {800.0, 10.0, 1.0};
-  return {0.8, 0.4, 1e-3};
-}
 
 double positive_option(const ParsedArgs& args, const std::string& name, double fallback) {
   const double x = args.number(name).value_or(fallback);
@@ -67,7 +68,7 @@ int run_search(const ParsedArgs& args) {
   const std::string method = args.value("--method").value_or("basin-hopping");
   if (method != "basin-hopping") throw InputError("unknown method '" + method + "' (known: basin-hopping)");
   LoadedStructure loaded = load_structure(args, path);
-  const SearchDefaults defaults = defaults_for(loaded.key);
+  const SearchDefaults& defaults = system_spec(loaded.key).search;
   BasinHoppingOptions options;
   options.temperature = args.number("--temperature").value_or(defaults.temperature);
   if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
@@ -79,7 +80,7 @@ int run_search(const ParsedArgs& args) {
   const auto out_path = args.value("--out");
   if (out_path) check_xyz_output("--out", *out_path);
 
-  BasinHopping search(make_optimizer(local, loaded.key), options);
+  BasinHopping search(make_optimizer(local, loaded.key, {}, OptimizerPreset::stable), options);
   Evaluator evaluator(std::move(loaded.potential));
   System system = loaded.system;
   const double initial_energy = evaluator.evaluate(system).energy;
