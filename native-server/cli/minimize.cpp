@@ -16,12 +16,13 @@
 #include "strider/evaluator.hpp"
 #include "strider/io.hpp"
 #include "strider/optimizers.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider::cli {
 
 const CommandSpec minimize_spec{
     "minimize",
-    "FILE --optimizer NAME [--preset paper] [--steps N] [--fmax F] [--set NAME=VALUE,...]\n"
+    "FILE --optimizer NAME [--preset stable|paper] [--steps N] [--fmax F] [--set NAME=VALUE,...]\n"
     "                        [--out OUT.xyz] [--trajectory TRAJ.xyz [--every K]] [--system KEY] [--json]",
     "Relax the structure in FILE with a local optimiser (one thread).",
     {"FILE"},
@@ -29,7 +30,8 @@ const CommandSpec minimize_spec{
       std::vector<OptionSpec> options = potential_options();
       options.push_back({"--optimizer", "NAME", "gd, adam, fire (the paper's, as jax-md), fire2 (FIRE 2.0, as LAMMPS"
                                                 " min_style fire) or lbfgs (required)"});
-      options.push_back({"--preset", "NAME", "parameter preset: paper (Table 6 of the paper, per system; the default)"});
+      options.push_back({"--preset", "NAME", "parameter preset, per system: stable (the default: the paper's values"
+                                             " except where they diverge, see below) or paper (Table 6 of the paper)"});
       options.push_back({"--steps", "N", "largest number of steps (default: the paper's, 1000; 2000 for csh)"});
       options.push_back({"--fmax", "F", "stop once every atom's force |F_i| <= F (energy unit / length unit;"
                                         " default 0: run all steps)"});
@@ -48,9 +50,10 @@ const CommandSpec minimize_spec{
     "\n"
     "A run whose energy stops being finite or grows past 1000 times its initial\n"
     "size ends with exit status 3 (diverged: the steps are too large for the\n"
-    "structure). The paper's FIRE preset (dt_max 0.4) does that on liquid\n"
-    "lj-binary and csh structures (try --set dt_max=0.02) and on hot sw-si\n"
-    "(dt_start 0.5; try --set dt_start=0.05,dt_max=0.2).\n"
+    "structure). The paper's FIRE preset (--preset paper: dt_max 0.4) does that\n"
+    "on liquid lj-binary, csh and lj clusters and on hot sw-si (dt_start 0.5); the\n"
+    "stable preset, the default, changes only those: FIRE dt_max 0.02 (lj-binary,\n"
+    "csh, lj), dt_start 0.05 and dt_max 0.2 (sw-si).\n"
     "\n"
     "Parameters (--set NAME=VALUE) and their paper-preset values for lj-binary\n"
     "(lj the same; sw-si and csh differ: `strider minimize FILE --json` lists them):\n"
@@ -121,6 +124,23 @@ class TrajectoryWriter {
   bool done_ = false;
 };
 
+// The paper's preset of an optimiser that the stable preset changes diverges on
+// some of the system's structures: says so on stderr, with the stable values.
+void warn_if_paper_diverges(const std::string& optimizer, const SystemSpec& system) {
+  const auto changes = system.stable_changes.find(optimizer);
+  if (changes == system.stable_changes.end()) return;
+  std::string stable;
+  for (const auto& [name, value] : changes->second) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%s%s=%g", stable.empty() ? "" : ",", name.c_str(), value);
+    stable += text;
+  }
+  std::fprintf(stderr,
+               "strider minimize: warning: the paper's %s preset diverges on %s structures that `strider generate`"
+               " makes; the stable preset (the default) sets %s\n",
+               optimizer.c_str(), system.key.c_str(), stable.c_str());
+}
+
 Frame frame_of(const System& system, const Potential& potential, const std::string& key, double energy) {
   Frame frame = to_frame(system, potential);
   frame.system_key = key;
@@ -136,8 +156,8 @@ int run_minimize(const ParsedArgs& args) {
   const auto optimizer_option = args.value("--optimizer");
   if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
   const std::string optimizer_name = *optimizer_option;
-  const std::string preset = args.value("--preset").value_or("paper");
-  if (preset != "paper") throw InputError("unknown preset '" + preset + "' (known: paper)");
+  const OptimizerPreset preset_choice = optimizer_preset_from_string(args.value("--preset").value_or("stable"));
+  const std::string preset = to_string(preset_choice);
   const ParameterOverrides overrides = args.value("--set") ? parse_overrides(*args.value("--set")) : ParameterOverrides{};
   const double fmax = args.number("--fmax").value_or(0.0);
   if (fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
@@ -153,9 +173,10 @@ int run_minimize(const ParsedArgs& args) {
   Evaluator evaluator(std::move(loaded.potential));
   System system = std::move(loaded.system);
   // The optimiser and the step budget are checked before anything runs.
-  std::unique_ptr<Optimizer> optimizer = make_optimizer(optimizer_name, key, overrides);
-  const std::vector<OptimizerParameter> parameters = optimizer_parameters(optimizer_name, key, overrides);
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(optimizer_name, key, overrides, preset_choice);
+  const std::vector<OptimizerParameter> parameters = optimizer_parameters(optimizer_name, key, overrides, preset_choice);
   const long steps = args.whole("--steps", paper_steps(key), 0);
+  if (preset_choice == OptimizerPreset::paper) warn_if_paper_diverges(optimizer_name, system_spec(key));
 
   std::unique_ptr<TrajectoryWriter> trajectory;
   if (trajectory_path) trajectory = std::make_unique<TrajectoryWriter>(*trajectory_path);
