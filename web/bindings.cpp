@@ -42,6 +42,7 @@
 #include "strider/potential.hpp"
 #include "strider/rl.hpp"
 #include "strider/rl_adaptation.hpp"
+#include "strider/system_spec.hpp"
 
 namespace {
 
@@ -176,7 +177,7 @@ class Engine {
   static Engine* generate(const val& options) {
     return rethrow_as_js([&] {
       const std::string key = option<std::string>(options, "system", "");
-      if (key.empty()) throw strider::InputError("generate: system is required (lj-binary, sw-si, csh, lj)");
+      if (key.empty()) throw strider::InputError("generate: system is required (" + strider::system_keys_text() + ")");
       strider::DatasetSettings settings = strider::paper_dataset_settings(key);
       settings.count = 1;
       settings.atoms = static_cast<int>(whole_option(options, "n", settings.atoms, 0, 1000000));
@@ -353,11 +354,11 @@ class Engine {
       driver->name = name;
       if (name == "basin-hopping") {
         strider::ParameterOverrides p = overrides_of(parameters);
-        const bool csh = key_ == "csh", si = key_ == "sw-si";
+        const strider::SearchDefaults& defaults = strider::system_spec(key_).search;
         strider::BasinHoppingOptions o;
-        o.temperature = csh ? 800.0 : si ? 0.2 : 0.8;
-        o.step_size = csh ? 10.0 : 0.4;
-        o.local_fmax = csh ? 1.0 : 1e-3;
+        o.temperature = defaults.temperature;
+        o.step_size = defaults.step;
+        o.local_fmax = defaults.fmax;
         for (const auto& [k, v] : p) {
           if (k == "temperature") o.temperature = v;
           else if (k == "step_size") o.step_size = v;
