@@ -319,9 +319,14 @@ class Engine {
   // The parameters of optimiser `name` ("gd" ... "lbfgs") with the paper's preset for
   // `system`: JS array of {name, value, help}. Throws for unknown names.
   static val optimizer_parameters(const std::string& name, const std::string& system) {
+    return optimizer_preset(name, system, "paper");
+  }
+  // The same with preset `preset` ("stable": the default of `strider minimize`, or "paper").
+  static val optimizer_preset(const std::string& name, const std::string& system, const std::string& preset) {
     return rethrow_as_js([&] {
       val out = val::array();
-      for (const strider::OptimizerParameter& p : strider::optimizer_parameters(name, system)) {
+      for (const strider::OptimizerParameter& p :
+           strider::optimizer_parameters(name, system, {}, strider::optimizer_preset_from_string(preset))) {
         val entry = val::object();
         entry.set("name", p.name);
         entry.set("value", p.value);
@@ -498,14 +503,30 @@ class Engine {
     });
   }
 
-  // JS array of {key, description, units}, one per system strider knows.
+  // JS array, one per system strider knows, in the registry's order: {key, description,
+  // units, energy, length, temperature (unit names), datasetTemperature (the protocol's
+  // NVT temperature), species (names), search: {temperature, step, fmax} (basin
+  // hopping's defaults, as `strider search`)}.
   static val known_systems() {
     val out = val::array();
-    for (const strider::SystemInfo& info : strider::known_systems()) {
+    for (const strider::SystemSpec& spec : strider::system_specs()) {
+      const strider::Units& units = strider::units_named(spec.units);
       val entry = val::object();
-      entry.set("key", info.key);
-      entry.set("description", info.description);
-      entry.set("units", info.units);
+      entry.set("key", spec.key);
+      entry.set("description", spec.description);
+      entry.set("units", spec.units_description);
+      entry.set("energy", units.energy);
+      entry.set("length", units.length);
+      entry.set("temperature", units.temperature);
+      entry.set("datasetTemperature", spec.dataset.settings.temperature);
+      val species = val::array();
+      for (const std::string& name : spec.graph.species) species.call<void>("push", name);
+      entry.set("species", species);
+      val search = val::object();
+      search.set("temperature", spec.search.temperature);
+      search.set("step", spec.search.step);
+      search.set("fmax", spec.search.fmax);
+      entry.set("search", search);
       out.call<void>("push", entry);
     }
     return out;
@@ -594,6 +615,7 @@ EMSCRIPTEN_BINDINGS(strider) {
       .function("policyWeights", &Engine::policy_weights)
       .function("adapt", &Engine::adapt)
       .class_function("optimizerParameters", &Engine::optimizer_parameters)
+      .class_function("optimizerPreset", &Engine::optimizer_preset)
       .class_function("driverNames", &Engine::driver_names)
       .class_function("knownSystems", &Engine::known_systems);
   emscripten::function("version", &version);
