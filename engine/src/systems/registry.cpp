@@ -8,7 +8,8 @@
   X(lj_binary)                 \
   X(sw_si)                     \
   X(csh)                       \
-  X(lj)
+  X(lj)                        \
+  /* end of the list */
 
 namespace strider {
 
