@@ -208,7 +208,7 @@ class Engine {
 
   // Atom count N.
   int size() const { return system_.size(); }
-  // The system key ("lj-binary", "sw-si", "csh", "lj").
+  // The system key (one of knownSystems()).
   std::string system() const { return key_; }
   // Total energy of the latest evaluation (the system's energy unit).
   double energy() const { return result_->energy; }
