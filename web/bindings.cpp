@@ -42,6 +42,7 @@
 #include "strider/potential.hpp"
 #include "strider/rl.hpp"
 #include "strider/rl_adaptation.hpp"
+#include "strider/system_spec.hpp"
 
 namespace {
 
@@ -176,7 +177,7 @@ class Engine {
   static Engine* generate(const val& options) {
     return rethrow_as_js([&] {
       const std::string key = option<std::string>(options, "system", "");
-      if (key.empty()) throw strider::InputError("generate: system is required (lj-binary, sw-si, csh, lj)");
+      if (key.empty()) throw strider::InputError("generate: system is required (" + strider::system_keys_text() + ")");
       strider::DatasetSettings settings = strider::paper_dataset_settings(key);
       settings.count = 1;
       settings.atoms = static_cast<int>(whole_option(options, "n", settings.atoms, 0, 1000000));
@@ -207,7 +208,7 @@ class Engine {
 
   // Atom count N.
   int size() const { return system_.size(); }
-  // The system key ("lj-binary", "sw-si", "csh", "lj").
+  // The system key (one of knownSystems()).
   std::string system() const { return key_; }
   // Total energy of the latest evaluation (the system's energy unit).
   double energy() const { return result_->energy; }
@@ -318,9 +319,14 @@ class Engine {
   // The parameters of optimiser `name` ("gd" ... "lbfgs") with the paper's preset for
   // `system`: JS array of {name, value, help}. Throws for unknown names.
   static val optimizer_parameters(const std::string& name, const std::string& system) {
+    return optimizer_preset(name, system, "paper");
+  }
+  // The same with preset `preset` ("stable": the default of `strider minimize`, or "paper").
+  static val optimizer_preset(const std::string& name, const std::string& system, const std::string& preset) {
     return rethrow_as_js([&] {
       val out = val::array();
-      for (const strider::OptimizerParameter& p : strider::optimizer_parameters(name, system)) {
+      for (const strider::OptimizerParameter& p :
+           strider::optimizer_parameters(name, system, {}, strider::optimizer_preset_from_string(preset))) {
         val entry = val::object();
         entry.set("name", p.name);
         entry.set("value", p.value);
@@ -353,11 +359,11 @@ class Engine {
       driver->name = name;
       if (name == "basin-hopping") {
         strider::ParameterOverrides p = overrides_of(parameters);
-        const bool csh = key_ == "csh", si = key_ == "sw-si";
+        const strider::SearchDefaults& defaults = strider::system_spec(key_).search;
         strider::BasinHoppingOptions o;
-        o.temperature = csh ? 800.0 : si ? 0.2 : 0.8;
-        o.step_size = csh ? 10.0 : 0.4;
-        o.local_fmax = csh ? 1.0 : 1e-3;
+        o.temperature = defaults.temperature;
+        o.step_size = defaults.step;
+        o.local_fmax = defaults.fmax;
         for (const auto& [k, v] : p) {
           if (k == "temperature") o.temperature = v;
           else if (k == "step_size") o.step_size = v;
@@ -497,14 +503,30 @@ class Engine {
     });
   }
 
-  // JS array of {key, description, units}, one per system strider knows.
+  // JS array, one per system strider knows, in the registry's order: {key, description,
+  // units, energy, length, temperature (unit names), datasetTemperature (the protocol's
+  // NVT temperature), species (names), search: {temperature, step, fmax} (basin
+  // hopping's defaults, as `strider search`)}.
   static val known_systems() {
     val out = val::array();
-    for (const strider::SystemInfo& info : strider::known_systems()) {
+    for (const strider::SystemSpec& spec : strider::system_specs()) {
+      const strider::Units& units = strider::units_named(spec.units);
       val entry = val::object();
-      entry.set("key", info.key);
-      entry.set("description", info.description);
-      entry.set("units", info.units);
+      entry.set("key", spec.key);
+      entry.set("description", spec.description);
+      entry.set("units", spec.units_description);
+      entry.set("energy", units.energy);
+      entry.set("length", units.length);
+      entry.set("temperature", units.temperature);
+      entry.set("datasetTemperature", spec.dataset.settings.temperature);
+      val species = val::array();
+      for (const std::string& name : spec.graph.species) species.call<void>("push", name);
+      entry.set("species", species);
+      val search = val::object();
+      search.set("temperature", spec.search.temperature);
+      search.set("step", spec.search.step);
+      search.set("fmax", spec.search.fmax);
+      entry.set("search", search);
       out.call<void>("push", entry);
     }
     return out;
@@ -593,6 +615,7 @@ EMSCRIPTEN_BINDINGS(strider) {
       .function("policyWeights", &Engine::policy_weights)
       .function("adapt", &Engine::adapt)
       .class_function("optimizerParameters", &Engine::optimizer_parameters)
+      .class_function("optimizerPreset", &Engine::optimizer_preset)
       .class_function("driverNames", &Engine::driver_names)
       .class_function("knownSystems", &Engine::known_systems);
   emscripten::function("version", &version);

@@ -6,12 +6,13 @@ import csv, os, random, re, shlex
 
 from jobs import cached, last_json_line, run
 
-# The local optimisers of the paper's Table 1 with its presets and step counts (strider minimize --help).
-# FIRE runs with the paper's preset; where that diverges on a target it runs again with dt_max 0.02.
-CLASSICAL = [("gd", ["--optimizer", "gd"]), ("adam", ["--optimizer", "adam"]), ("fire", ["--optimizer", "fire"]),
-             ("fire2", ["--optimizer", "fire2"]), ("lbfgs", ["--optimizer", "lbfgs"])]
+# The local optimisers of the paper's Table 1 with its presets (`--preset paper`, Table 6 literal) and step
+# counts (strider minimize --help). FIRE runs with the paper's preset; where that diverges on a target it runs
+# again with dt_max 0.02.
+PAPER = ["--preset", "paper"]
+CLASSICAL = [(name, ["--optimizer", name, *PAPER]) for name in ("gd", "adam", "fire", "fire2", "lbfgs")]
 FIRE_STABLE_DT_MAX = "0.02"
-FIRE_STABLE = ["--optimizer", "fire", "--set", f"dt_max={FIRE_STABLE_DT_MAX}"]
+FIRE_STABLE = ["--optimizer", "fire", *PAPER, "--set", f"dt_max={FIRE_STABLE_DT_MAX}"]
 # strider minimize's default step count (the paper's): 1000, 2000 for csh.
 PAPER_STEPS = {"csh": 2000}
 # The random move of a FIRE restart: every coordinate uniformly in [-S, S] (basin hopping's default step).
@@ -51,7 +52,7 @@ def classical(strider, system, target, name, options, folder):
 
 def fire_options(fire_result):
     """The FIRE options that converge on this target (from classical(..., "fire", ...))."""
-    return FIRE_STABLE if "paper_preset" in fire_result else ["--optimizer", "fire"]
+    return FIRE_STABLE if "paper_preset" in fire_result else ["--optimizer", "fire", *PAPER]
 
 
 def adapt_seed(strider, model, target, seed, epochs, estimator, options, folder):

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "strider/io.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider::cli {
 
@@ -12,7 +13,7 @@ const CommandSpec convert_spec{
     "IN OUT [--system KEY]",
     "Convert a structure between extended XYZ (.xyz, .extxyz) and LAMMPS data (.data, .lmp, .lammps).",
     {"IN", "OUT"},
-    {{"--system", "KEY", "the system (lj-binary, sw-si, csh, lj): fixes the LAMMPS atom type order"}},
+    {{"--system", "KEY", "the system (" + system_keys_text() + "): fixes the LAMMPS atom type order"}},
     "LAMMPS atom types follow the system's species order (lj-binary: 1 = A, 2 = B).\n"
     "strider's data files carry the system, species and periodicity on their title\n"
     "line, so converting back needs no options; other data files need --system.\n"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "strider/dataset.hpp"
 #include "strider/io.hpp"
 #include "strider/md.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider::cli {
 
@@ -25,39 +27,43 @@ const CommandSpec generate_spec{
     {},
     [] {
       std::vector<OptionSpec> options;
-      options.push_back({"--system", "KEY", "lj-binary, sw-si, csh or lj (required)"});
+      // Per-system defaults, "lj-binary 100, sw-si 64, ..." of one setting.
+      auto per_system = [](const std::function<std::string(const DatasetSettings&)>& value) {
+        std::string out;
+        for (const SystemSpec& s : system_specs()) out += (out.empty() ? "" : ", ") + s.key + " " + value(s.dataset.settings);
+        return out;
+      };
+      auto number = [](double x) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", x);
+        return std::string(text);
+      };
+      options.push_back({"--system", "KEY", system_keys_text() + " (required)"});
       options.push_back({"--out", "DIR", "output folder, made if missing (required)"});
-      options.push_back({"--n", "N", "atoms: lj-binary 100, sw-si 64 (must be 8 k^3), lj 38; csh: the count GCMC"
-                                     " stops at, 152 (0: run to saturation)"});
+      options.push_back({"--n", "N", "atoms (csh: the count GCMC stops at; 0: run to saturation): " +
+                                         per_system([&](const DatasetSettings& d) { return number(d.atoms); })});
       options.push_back({"--count", "K", "structures (default 100)"});
       options.push_back({"--seed", "S", "seed (default 1); the same seed gives the same files, byte for byte"});
-      options.push_back({"--temperature", "T", "NVT temperature: lj-binary 2.0, sw-si 3500 K, csh 1000 K, lj 0.25"});
+      options.push_back({"--temperature", "T", "NVT temperature, the system's unit: " +
+                                                   per_system([&](const DatasetSettings& d) { return number(d.temperature); })});
       options.push_back({"--interval", "I", "MD steps between structures (default 1000; csh: unused)"});
       options.push_back({"--equilibration", "E", "MD steps before the first structure (default 10000; csh: before"
                                                  " each structure, after its GCMC)"});
-      options.push_back({"--dt", "DT", "MD time step, LAMMPS units: lj-binary 0.003 tau, sw-si 0.001 ps (1 fs),"
-                                       " csh 10 fs, lj 0.005 tau"});
+      options.push_back({"--dt", "DT", "MD time step, LAMMPS units: " + per_system([&](const DatasetSettings& d) {
+                                         return number(d.dt) + " " + units_for_system(d.system).time;
+                                       })});
       options.push_back({"--chemical-potential", "MU", "csh: GCMC chemical potential, kcal/mol (default 0;"
                                                        " see below)"});
       options.push_back({"--json", "", "print one JSON object: out, system, count, energies (mean, min, max), seconds"});
       return options;
     }(),
-    "Protocols (docs/datasets.md; NVT is a Nose-Hoover chain, as LAMMPS fix nvt):\n"
-    "  lj-binary  80:20 A:B at number density 1.2, random start with overlaps\n"
-    "             relaxed, NVT at T = 2.0; equilibrate, then a structure every I steps.\n"
-    "  sw-si      diamond lattice (a = 5.431 A), NVT at 3500 K; equilibrate, sample.\n"
-    "  csh        per structure: grand-canonical Monte Carlo at 300 K from the empty\n"
-    "             300 A box (insert, delete, displace) until the count reaches N or\n"
-    "             saturates, then E steps of NVT at 1000 K. One GCMC per structure:\n"
-    "             at 1000 K k_B T is 7e-4 of the well depth, so MD cannot decorrelate.\n"
-    "             mu = 0 kcal/mol (LAMMPS fix gcmc convention) nucleates and fills the\n"
-    "             box (any mu above -24 kcal/mol does the same; below, it stays\n"
-    "             empty). Left to saturate (--n 0) the count plateaus at N = 172-184,\n"
-    "             above the authors' 152, so --n 152 (default) stops there.\n"
-    "  lj         free clusters: random start in a sphere at density 0.9, overlaps\n"
-    "             relaxed, NVT at T = 0.25; equilibrate, sample.\n"
-    "Each file holds one structure with its potential energy; manifest.json holds\n"
-    "the system, parameters, seed, per-structure energies and the engine version.\n"};
+    [] {
+      std::string text = "Protocols (NVT is a Nose-Hoover chain, as LAMMPS fix nvt):\n";
+      for (const SystemSpec& s : system_specs()) text += s.dataset.help;
+      return text +
+             "Each file holds one structure with its potential energy; manifest.json holds\n"
+             "the system, parameters, seed, per-structure energies and the engine version.\n";
+    }()};
 
 namespace {
 
@@ -80,7 +86,9 @@ DatasetSettings dataset_settings_from(const ParsedArgs& args, const std::string&
   if (auto t = args.number("--temperature")) settings.temperature = *t;
   if (auto dt = args.number("--dt")) settings.dt = *dt;
   if (auto mu = args.number("--chemical-potential")) {
-    if (key != "csh") throw InputError("--chemical-potential is for --system csh only");
+    if (!system_spec(key).dataset.gcmc_per_structure) {
+      throw InputError("--chemical-potential is for systems grown by GCMC only (" + key + " is not)");
+    }
     settings.chemical_potential = *mu;
   }
   validate(settings);
@@ -96,12 +104,12 @@ nlohmann::json dataset_manifest(const std::string& key, const DatasetSettings& s
                             {"equilibration", settings.equilibration},
                             {"interval", settings.interval},
                             {"thermostat", "Nose-Hoover chain (3), damping 100 dt"}};
-  if (key == "lj-binary" || key == "lj") parameters["density"] = settings.density;
-  if (key == "csh") {
+  if (settings.density > 0.0) parameters["density"] = settings.density;
+  if (system_spec(key).dataset.gcmc_per_structure) {
     parameters["gcmc_temperature"] = settings.gcmc_temperature;
     parameters["chemical_potential"] = settings.chemical_potential;
     parameters["gcmc_max_moves"] = settings.gcmc_max_moves;
-    parameters["box"] = 300.0;
+    parameters["box"] = settings.gcmc_box;
   }
   nlohmann::json manifest{{"engine", "strider"},
                           {"version", STRIDER_VERSION},
@@ -118,7 +126,7 @@ nlohmann::json dataset_manifest(const std::string& key, const DatasetSettings& s
 int run_generate(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
   const auto key = args.value("--system");
-  if (!key) throw InputError("--system is required (lj-binary, sw-si, csh, lj)");
+  if (!key) throw InputError("--system is required (" + system_keys_text() + ")");
   const auto out_option = args.value("--out");
   if (!out_option) throw InputError("--out DIR is required");
   const DatasetSettings settings = dataset_settings_from(args, *key);
@@ -134,7 +142,7 @@ int run_generate(const ParsedArgs& args) {
   const Units& units = units_for_system(*key);
   nlohmann::json structures = nlohmann::json::array();
   double energy_sum = 0.0, energy_min = INFINITY, energy_max = -INFINITY;
-  const bool per_structure = *key == "csh";
+  const bool per_structure = system_spec(*key).dataset.gcmc_per_structure;
   const long md_total = settings.equilibration + static_cast<long>(settings.count - 1) * settings.interval;
   Progress progress(per_structure ? settings.count : md_total, per_structure ? "structures" : "steps");
   const auto t0 = Clock::now();

@@ -16,13 +16,14 @@
 #include "strider/evaluator.hpp"
 #include "strider/io.hpp"
 #include "strider/optimizers.hpp"
+#include "strider/system_spec.hpp"
 #include "strider/text.hpp"
 
 namespace strider::cli {
 
 const CommandSpec minimize_spec{
     "minimize",
-    "FILE --optimizer NAME [--preset paper] [--steps N] [--fmax F] [--set NAME=VALUE,...]\n"
+    "FILE --optimizer NAME [--preset stable|paper] [--steps N] [--fmax F] [--set NAME=VALUE,...]\n"
     "                        [--out OUT.xyz] [--trajectory TRAJ.xyz [--every K]] [--system KEY] [--json]",
     "Relax the structure in FILE with a local optimiser (one thread).",
     {"FILE"},
@@ -30,7 +31,8 @@ const CommandSpec minimize_spec{
       std::vector<OptionSpec> options = potential_options();
       options.push_back({"--optimizer", "NAME", "gd, adam, fire (the paper's, as jax-md), fire2 (FIRE 2.0, as LAMMPS"
                                                 " min_style fire) or lbfgs (required)"});
-      options.push_back({"--preset", "NAME", "parameter preset: paper (Table 6 of the paper, per system; the default)"});
+      options.push_back({"--preset", "NAME", "parameter preset, per system: stable (the default: the paper's values"
+                                             " except where they diverge, see below) or paper (Table 6 of the paper)"});
       options.push_back({"--steps", "N", "largest number of steps (default: the paper's, 1000; 2000 for csh)"});
       options.push_back({"--fmax", "F", "stop once every atom's force |F_i| <= F (energy unit / length unit;"
                                         " default 0: run all steps)"});
@@ -49,9 +51,10 @@ const CommandSpec minimize_spec{
     "\n"
     "A run whose energy stops being finite or grows past 1000 times its initial\n"
     "size ends with exit status 3 (diverged: the steps are too large for the\n"
-    "structure). The paper's FIRE preset (dt_max 0.4) does that on liquid\n"
-    "lj-binary and csh structures (try --set dt_max=0.02) and on hot sw-si\n"
-    "(dt_start 0.5; try --set dt_start=0.05,dt_max=0.2).\n"
+    "structure). The paper's FIRE preset (--preset paper: dt_max 0.4) does that\n"
+    "on liquid lj-binary, csh and lj clusters and on hot sw-si (dt_start 0.5); the\n"
+    "stable preset, the default, changes only those: FIRE dt_max 0.02 (lj-binary,\n"
+    "csh, lj), dt_start 0.05 and dt_max 0.2 (sw-si).\n"
     "\n"
     "Parameters (--set NAME=VALUE) and their paper-preset values for lj-binary\n"
     "(lj the same; sw-si and csh differ: `strider minimize FILE --json` lists them):\n"
@@ -86,6 +89,23 @@ ParameterOverrides parse_overrides(const std::string& text) {
     out[name] = x;
   }
   return out;
+}
+
+// The paper's preset of an optimiser that the stable preset changes diverges on
+// some of the system's structures: says so on stderr, with the stable values.
+void warn_if_paper_diverges(const std::string& optimizer, const SystemSpec& system) {
+  const auto changes = system.stable_changes.find(optimizer);
+  if (changes == system.stable_changes.end()) return;
+  std::string stable;
+  for (const auto& [name, value] : changes->second) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%s%s=%g", stable.empty() ? "" : ",", name.c_str(), value);
+    stable += text;
+  }
+  std::fprintf(stderr,
+               "strider minimize: warning: the paper's %s preset diverges on %s structures that `strider generate`"
+               " makes; the stable preset (the default) sets %s\n",
+               optimizer.c_str(), system.key.c_str(), stable.c_str());
 }
 
 Frame frame_of(const System& system, const Potential& potential, const std::string& key, double energy) {
@@ -201,8 +221,8 @@ int run_minimize(const ParsedArgs& args) {
   const auto optimizer_option = args.value("--optimizer");
   if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
   run.optimizer = *optimizer_option;
-  run.preset = args.value("--preset").value_or("paper");
-  if (run.preset != "paper") throw InputError("unknown preset '" + run.preset + "' (known: paper)");
+  const OptimizerPreset preset = optimizer_preset_from_string(args.value("--preset").value_or("stable"));
+  run.preset = to_string(preset);
   const ParameterOverrides overrides = args.value("--set") ? parse_overrides(*args.value("--set")) : ParameterOverrides{};
   run.fmax = args.number("--fmax").value_or(0.0);
   if (run.fmax < 0.0) throw InputError("--fmax must be >= 0 (0: no force criterion)");
@@ -215,9 +235,10 @@ int run_minimize(const ParsedArgs& args) {
   System system = std::move(loaded.system);
   run.n = system.size();
   // The optimiser and the step budget are checked before anything runs.
-  std::unique_ptr<Optimizer> optimizer = make_optimizer(run.optimizer, run.key, overrides);
-  run.parameters = optimizer_parameters(run.optimizer, run.key, overrides);
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(run.optimizer, run.key, overrides, preset);
+  run.parameters = optimizer_parameters(run.optimizer, run.key, overrides, preset);
   const long steps = args.whole("--steps", paper_steps(run.key), 0);
+  if (preset == OptimizerPreset::paper) warn_if_paper_diverges(run.optimizer, system_spec(run.key));
 
   std::unique_ptr<ExtxyzTrajectory> trajectory;  // written as the run goes
   if (run.outputs.trajectory) trajectory = std::make_unique<ExtxyzTrajectory>(*run.outputs.trajectory);

@@ -11,9 +11,11 @@
 #include "progress.hpp"
 #include "strider/basin_hopping.hpp"
 #include "strider/io.hpp"
+#include "strider/md.hpp"
 #include "strider/optimizers.hpp"
 #include "strider/policy.hpp"
 #include "strider/policy_proposal.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider::cli {
 
@@ -37,7 +39,7 @@ const CommandSpec search_spec{
       options.push_back({"--model", "MODEL", "the policy weights of --proposal policy (a `strider train` or"
                                              " `strider adapt` output for this system)"});
       options.push_back({"--policy-steps", "K", "policy steps per hop with --proposal policy (default 15)"});
-      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F (default 1e-3 energy/length; csh 1 kcal/mol/A)"});
+      options.push_back({"--fmax", "F", "a local minimisation ends at max |F_i| <= F, energy / length (default: see below)"});
       options.push_back({"--seed", "S", "random seed (default 1); the same seed repeats the same search"});
       options.push_back({"--out", "OUT.xyz", "write the lowest minimum found (extxyz)"});
       options.push_back({"--curve", "CURVE.csv", "after the first minimisation (hop 0) and every hop: hop, evaluations"
@@ -46,27 +48,26 @@ const CommandSpec search_spec{
                                        " accepted, evaluations, ..."});
       return options;
     }(),
-    "Each hop moves every atom, relaxes with the local optimiser (its paper\n"
+    "Each hop moves every atom, relaxes with the local optimiser (its stable\n"
     "preset for the system, at most 2000 steps) and accepts the new minimum with\n"
     "probability min(1, exp(-dE/T)). The budget counts every energy evaluation,\n"
     "so results compare fairly with `strider minimize`.\n"
-    "Defaults per system (T, S): lj and lj-binary 0.8 eps, 0.4 sigma; sw-si\n"
-    "0.2 eV, 0.4 A; csh 800 kcal/mol, 10 A.\n"
-    "--proposal policy replaces the uniform move by K sampled steps of a learned\n"
-    "policy (after an optional --step kick); its K + 1 energy evaluations per hop\n"
-    "count in the budget like the local minimisations' do.\n"};
+    "Defaults per system (T, S, F):\n" + [] {
+      std::string lines;
+      for (const SystemSpec& s : system_specs()) {
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-10s %g %s, %g %s, %g\n", s.key.c_str(), s.search.temperature,
+                      units_named(s.units).energy.c_str(), s.search.step, units_named(s.units).length.c_str(),
+                      s.search.fmax);
+        lines += line;
+      }
+      return lines +
+             "--proposal policy replaces the uniform move by K sampled steps of a learned\n"
+             "policy (after an optional --step kick); its K + 1 energy evaluations per hop\n"
+             "count in the budget like the local minimisations' do.\n";
+    }()};
 
 namespace {
-
-struct SearchDefaults {
-  double temperature, step, fmax;
-};
-
-SearchDefaults defaults_for(const std::string& key) {
-  if (key == "sw-si") return {0.2, 0.4, 1e-3};
-  if (key == "csh") return {800.0, 10.0, 1.0};
-  return {0.8, 0.4, 1e-3};
-}
 
 double positive_option(const ParsedArgs& args, const std::string& name, double fallback) {
   const double x = args.number(name).value_or(fallback);
@@ -92,7 +93,7 @@ int run_search(const ParsedArgs& args) {
   if (model_path) model = load_policy(*model_path);
   LoadedStructure loaded = model ? load_structure_for_policy(args, path, model->policy->config().graph.system)
                                  : load_structure(args, path);
-  const SearchDefaults defaults = defaults_for(loaded.key);
+  const SearchDefaults& defaults = system_spec(loaded.key).search;
   BasinHoppingOptions options;
   options.temperature = args.number("--temperature").value_or(defaults.temperature);
   if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
@@ -112,7 +113,7 @@ int run_search(const ParsedArgs& args) {
   if (out_path) check_xyz_output("--out", *out_path);
 
   HopProposal proposal = learned ? policy_proposal(*model->policy, policy_steps, kick) : HopProposal{};
-  BasinHopping search(make_optimizer(local, loaded.key), options, std::move(proposal));
+  BasinHopping search(make_optimizer(local, loaded.key, {}, OptimizerPreset::stable), options, std::move(proposal));
   Evaluator evaluator(std::move(loaded.potential));
   System system = loaded.system;
   const double initial_energy = evaluator.evaluate(system).energy;

@@ -6,11 +6,12 @@
 
 #include "commands.hpp"
 #include "strider/io.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider::cli {
 
 std::vector<OptionSpec> potential_options() {
-  return {{"--system", "KEY", "the system, overriding the file's system= key: lj-binary, sw-si, csh, lj"},
+  return {{"--system", "KEY", "the system, overriding the file's system= key: " + system_keys_text()},
           {"--shift", "", "shift pair energies to zero at the cutoff (default: unshifted, as the paper)"},
           {"--cutoff", "RC", "lj only: cutoff in sigma (default: none, for free clusters)"}};
 }

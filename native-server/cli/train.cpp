@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "learning.hpp"
+#include "strider/system_spec.hpp"
 #include "progress.hpp"
 #include "strider/io.hpp"
 #include "strider/rl_protocol.hpp"
@@ -28,7 +29,7 @@ const CommandSpec train_spec{
     {},
     [] {
       std::vector<OptionSpec> options = potential_options();
-      options[0].help = "the system (default: the dataset's manifest): lj-binary, sw-si, csh, lj";
+      options[0].help = "the system (default: the dataset's manifest): " + system_keys_text();
       options.push_back({"--data", "DIR", "dataset folder from strider generate (manifest.json + extxyz files;"
                                           " without a manifest, every .xyz file in name order) (required)"});
       options.push_back({"--out", "MODEL", "policy weight file to write (required); MODEL.checkpoint beside it"});

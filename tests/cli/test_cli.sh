@@ -122,7 +122,7 @@ for opt in gd adam fire fire2 lbfgs; do
   check "minimize --optimizer $opt lowers the energy of sw-si-diamond64" $PY -c '
 import json,sys; o=json.load(open(sys.argv[1])); assert o["final_energy"] < o["initial_energy"] and o["steps"] == 50' "$WORK/min-$opt.json"
 done
-"$STRIDER" minimize "$REFS/lj-binary-n100.xyz" --optimizer fire >/dev/null 2>"$WORK/diverged.err"
+"$STRIDER" minimize "$REFS/lj-binary-n100.xyz" --optimizer fire --preset paper >/dev/null 2>"$WORK/diverged.err"
 status=$?
 check "minimize reports a diverging run (the paper's FIRE preset on a liquid) with exit status 3" \
   bash -c "[ $status = 3 ] && grep -q 'diverged' '$WORK/diverged.err'"

@@ -10,8 +10,16 @@ const { pathToFileURL } = require('node:url');
 const SETUP = pathToFileURL(path.resolve(__dirname, '..', '..', 'web', 'app', 'setup.js')).href;
 const FALLBACK = { system: 'lj-binary', n: 100, seed: 1, equilibration: 1000 };
 
+// setup.js with its system list: the page asks the engine (useEngineSystems); these tests
+// hand it the keys, so they run without the wasm build.
+async function setupModule() {
+  const setup = await import(SETUP);
+  setup.useEngineSystems({ Engine: { knownSystems: () => ['lj-binary', 'sw-si', 'csh', 'lj'].map((key) => ({ key })) } });
+  return setup;
+}
+
 test('a link gives back its setup, step budget and optimisers with their parameters', async () => {
-  const { parseShareHash } = await import(SETUP);
+  const { parseShareHash } = await setupModule();
   const link = parseShareHash('#system=sw-si&n=64&seed=7&eq=50&steps=300&run=fire:dt_start=0.05,dt_max=0.2;lbfgs;policy:seed=3',
     FALLBACK);
   assert.deepEqual(link.setup, { system: 'sw-si', n: 64, seed: 7, equilibration: 50 });
@@ -28,7 +36,7 @@ test('a link gives back its setup, step budget and optimisers with their paramet
 });
 
 test('nonsense in a link is refused with a message naming the field', async () => {
-  const { parseShareHash } = await import(SETUP);
+  const { parseShareHash } = await setupModule();
   for (const [hash, expected] of [
     ['#system=water', /unknown system 'water'/],
     ['#n=abc', /n=abc is not a whole number/],

@@ -1,7 +1,7 @@
 // The control panel: plain HTML form controls (keyboard, focus, text selection and scaling
 // are the browser's own) bound to the page's state. It owns no run state: edits go into
 // the state object and to the page through `on` callbacks; render() shows the state.
-import { SYSTEMS, SYSTEM_INFO } from './setup.js';
+import { SYSTEMS, systemInfo } from './setup.js';
 
 const $ = (id) => document.getElementById(id);
 const hex = (rgb) => `#${rgb.toString(16).padStart(6, '0')}`;
@@ -20,7 +20,7 @@ export class Controls {
     this.state = state;
     this.on = on;
     const system = $('system');
-    for (const key of SYSTEMS) system.append(new Option(`${SYSTEM_INFO[key].name} (${key})`, key));
+    for (const key of SYSTEMS) system.append(new Option(`${systemInfo(key).name} (${key})`, key));
     system.addEventListener('change', () => { state.setup.system = system.value; on.setupChanged(); });
     for (const [id, field] of [['n', 'n'], ['seed', 'seed'], ['equilibration', 'equilibration']]) {
       $(id).addEventListener('input', () => {
@@ -140,7 +140,7 @@ export class Controls {
     $('pending').hidden = !view.pending;
     $('generate').disabled = s.busy;
     $('download-weights').disabled = !view.canDownloadWeights;
-    $('system-line').textContent = SYSTEM_INFO[s.setup.system].line + ` · energy in ${SYSTEM_INFO[s.setup.system].energy}, length in ${SYSTEM_INFO[s.setup.system].length}`;
+    $('system-line').textContent = systemInfo(s.setup.system).line + ` · energy in ${systemInfo(s.setup.system).energy}, length in ${systemInfo(s.setup.system).length}`;
     $('temperature-unit').textContent = ` ${view.temperatureUnit}`;
     $('status').textContent = view.status;
     const shown = $('shown');

@@ -2,7 +2,7 @@
 // (no system= key), or a LAMMPS data file (atom_style atomic). A file that does not say
 // its system gets it from a small picker; the engine reads the file and reports errors
 // with the file's name and line.
-import { SYSTEMS, SYSTEM_INFO } from './setup.js';
+import { SYSTEMS, systemInfo } from './setup.js';
 
 const LAMMPS = /\.(data|lmp|lammps)$/i;
 
@@ -12,7 +12,7 @@ function pickSystem(name, format) {
   const dialog = document.getElementById('system-picker');
   const select = document.getElementById('picker-system');
   if (select.options.length === 0) {
-    for (const key of SYSTEMS) select.append(new Option(`${SYSTEM_INFO[key].name} (${key})`, key));
+    for (const key of SYSTEMS) select.append(new Option(`${systemInfo(key).name} (${key})`, key));
   }
   document.getElementById('picker-text').textContent =
     `${name} does not say which system it is (${format === 'lammps-data' ? 'atom types 1, 2 are taken in the order of the system\'s species, A then B' : 'no system= key'}). Pick one:`;

@@ -2,7 +2,9 @@
 // actions and draws every animation frame. window.striderApp is a small API for the
 // browser tests (tests/browser/) and the benchmarks.
 import { Lane, laneColour } from './lanes.js';
-import { DRIVERS, MAX_ATOMS, POLICIES, SYSTEM_INFO, defaultParameters, parameterObject, parseShareHash, shareHash } from './setup.js';
+import {
+  DRIVERS, MAX_ATOMS, POLICIES, defaultParameters, parameterObject, parseShareHash, shareHash, systemInfo, useEngineSystems,
+} from './setup.js';
 import { Viewport } from './viewport.js';
 import { EnergyPlot } from './plot.js';
 import { Controls } from './controls.js';
@@ -33,6 +35,7 @@ function say(text, isError = false) {
 }
 
 const M = await window.striderModule;  // started by index.html
+useEngineSystems(M);  // the system list and what the engine says of each, before any control
 
 const state = {
   setup: { system: 'lj-binary', n: 100, seed: 1, equilibration: 1000 },  // the form
@@ -42,7 +45,7 @@ const state = {
   adapting: false,
   busy: false,            // generating or opening a result: no compute, Generate disabled
   maxSteps: 1000,
-  shakeTemperature: SYSTEM_INFO['lj-binary'].shakeTemperature,
+  shakeTemperature: systemInfo('lj-binary').shakeTemperature,
   shakeSystem: 'lj-binary',  // the system shakeTemperature was set for (a new system sets its default)
   shown: 'fire',          // the lane shown in 3D and exported
   adaptStatus: '',        // "adapting: epoch E, E/N ..."
@@ -145,7 +148,7 @@ function shownEngine() {
 // or of a sigma (free clusters).
 function atomRadius(engine) {
   const b = engine.box();
-  const info = SYSTEM_INFO[engine.system()];
+  const info = systemInfo(engine.system());
   const fraction = info.species[engine.speciesNames()[0]].radius;
   if (!b.periodic.some((p) => p)) return fraction;
   return fraction * Math.cbrt((b.length[0] * b.length[1] * b.length[2]) / engine.size());
@@ -174,7 +177,7 @@ async function useStart(engine, applied) {
   state.applied = applied;
   state.running = false;
   stopPlayback();
-  const info = SYSTEM_INFO[engine.system()];
+  const info = systemInfo(engine.system());
   if (state.shakeSystem !== engine.system()) state.shakeTemperature = info.shakeTemperature;
   state.shakeSystem = engine.system();
   const names = engine.speciesNames();
@@ -206,7 +209,7 @@ async function generate() {
   } finally {
     state.busy = false;
   }
-  say(`${SYSTEM_INFO[s.system].name}, N = ${s.n}, seed ${s.seed} (strider generate --system ${s.system} --n ${s.n}` +
+  say(`${systemInfo(s.system).name}, N = ${s.n}, seed ${s.seed} (strider generate --system ${s.system} --n ${s.n}` +
       ` --seed ${s.seed} --equilibration ${s.equilibration} --count 1)`);
 }
 
@@ -342,7 +345,7 @@ const actions = {
     stopAdapting();
     lane.engine.shake(state.shakeTemperature, SHAKE_STEPS, ++shakes);
     lane.moved();
-    say(`shaken: ${SHAKE_STEPS} MD steps at T = ${state.shakeTemperature} ${SYSTEM_INFO[start.system()].temperature}; ${lane.name} goes on from there`);
+    say(`shaken: ${SHAKE_STEPS} MD steps at T = ${state.shakeTemperature} ${systemInfo(start.system()).temperature}; ${lane.name} goes on from there`);
   },
   adapt: async () => {
     if (start.size() > ADAPT_MAX_ATOMS) {
@@ -455,7 +458,7 @@ async function loadFile(text, name) {
   await useStart(engine, applied);
   state.setup = { ...state.setup, system: applied.system, n: applied.n };
   controls.fill();
-  say(`${name}: ${SYSTEM_INFO[applied.system].name}, N = ${applied.n}`);
+  say(`${name}: ${systemInfo(applied.system).name}, N = ${applied.n}`);
 }
 
 const viewElement = document.getElementById('viewport');
@@ -564,7 +567,7 @@ function statusText() {
 
 function applyView() {
   const options = controls.viewOptions();
-  const info = SYSTEM_INFO[start ? start.system() : state.setup.system];
+  const info = systemInfo(start ? start.system() : state.setup.system);
   viewport.options = { colourMode: options.colourMode, fixedRange: options.fixedRange, bondLength: options.bonds ? info.bondLength || 0 : 0 };
   document.getElementById('bar-title').textContent = options.colourMode === 'species' ? 'species' : `per-atom energy (${info.energy})`;
 }
@@ -572,7 +575,7 @@ function applyView() {
 function draw() {
   const engine = shownEngine();
   if (!engine || !viewport.mesh || viewport.mesh.count !== engine.size()) return;  // a structure being replaced
-  const info = SYSTEM_INFO[engine.system()];
+  const info = systemInfo(engine.system());
   const range = viewport.update(engine.positions(), engine.perAtomEnergies(), engine.species());
   const bySpecies = viewport.options.colourMode === 'species';
   document.getElementById('bar-ramp').style.visibility = bySpecies ? 'hidden' : 'visible';
@@ -598,13 +601,13 @@ function frame() {
     viewport.render();
     if (t0 - lastPlot > PLOT_INTERVAL_MS) {
       lastPlot = t0;
-      plot.update(lanes, SYSTEM_INFO[(start || { system: () => state.setup.system }).system()].energy);
+      plot.update(lanes, systemInfo((start || { system: () => state.setup.system }).system()).energy);
       controls.renderDrivers(laneColour);
     }
     controls.render({
       pending: pending(), status: statusText(), lanes: lanes.map((l) => l.summary()),
-      canDownloadWeights: Boolean(adapted), temperatureUnit: SYSTEM_INFO[state.setup.system].temperature,
-      energyUnit: SYSTEM_INFO[(start || { system: () => state.setup.system }).system()].energy,
+      canDownloadWeights: Boolean(adapted), temperatureUnit: systemInfo(state.setup.system).temperature,
+      energyUnit: systemInfo((start || { system: () => state.setup.system }).system()).energy,
     });
     drawMs = performance.now() - drawStart;
     frameError = '';

@@ -4,13 +4,23 @@
 // `run` lists the optimisers raced, each with the parameters that differ from the page's
 // defaults. parseShareHash throws an Error naming the first bad field; nothing changes then.
 
-export const SYSTEMS = ['lj-binary', 'sw-si', 'csh', 'lj'];
+// The systems' keys in the engine's order, and what the engine says of each ({key,
+// description, units, energy, length, temperature, datasetTemperature, species, search}):
+// set by useEngineSystems(M) when the module has loaded, before any control is built.
+export let SYSTEMS = [];
+let engineSystems = new Map();
+export function useEngineSystems(M) {
+  const known = M.Engine.knownSystems();
+  engineSystems = new Map(known.map((s) => [s.key, s]));
+  SYSTEMS = known.map((s) => s.key);
+}
 export const DRIVERS = ['gd', 'adam', 'fire', 'fire2', 'lbfgs', 'basin-hopping', 'policy'];
 
 // What the page says about each system: a name, one line, the units of energy, length and
 // temperature, the shake temperature, the bond length drawn (length unit), and the species'
 // colours and radii (fractions of the mean spacing; of sigma for a free cluster).
-export const SYSTEM_INFO = {
+// systemInfo() makes the same from the engine for a system not listed here.
+const SYSTEM_INFO = {
   'lj-binary': {
     name: 'binary Lennard-Jones glass', line: 'Kob-Andersen 80:20 mixture of A and B atoms: the classic model glass',
     energy: 'ε', length: 'σ', temperature: 'ε/k_B', shakeTemperature: 2.0,
@@ -33,6 +43,19 @@ export const SYSTEM_INFO = {
   },
 };
 
+const SPECIES_COLOURS = [0x8fd0ff, 0xff8a3d, 0x9be08f, 0xe08fd0];
+
+// The page's description of system `key` (SYSTEM_INFO's, or one made from the engine's).
+export function systemInfo(key) {
+  if (SYSTEM_INFO[key]) return SYSTEM_INFO[key];
+  const s = engineSystems.get(key);
+  return {
+    name: key, line: s.description, energy: s.energy, length: s.length, temperature: s.temperature,
+    shakeTemperature: s.datasetTemperature,
+    species: Object.fromEntries(s.species.map((name, i) => [name, { colour: SPECIES_COLOURS[i % SPECIES_COLOURS.length], radius: 0.3 }])),
+  };
+}
+
 // The shipped policies: one entry each (file under the site's shared/, for one system).
 // A lane named 'policy' races the first entry for the structure's system.
 export const POLICIES = [
@@ -41,21 +64,17 @@ export const POLICIES = [
 // Largest N the page accepts (the viewport and the per-frame budget are sized for ~1000s).
 export const MAX_ATOMS = 5000;
 
-// Settings the page uses instead of the paper's preset: the paper's FIRE (dt_max 0.4)
-// diverges on the liquid starts that `strider generate` makes (see `strider minimize --help`).
-const PAGE_OVERRIDES = {
-  fire: { 'lj-binary': { dt_max: 0.02 }, lj: { dt_max: 0.02 }, csh: { dt_max: 0.02 }, 'sw-si': { dt_start: 0.05, dt_max: 0.2 } },
-};
-
-// [{name, value, help}] of a driver for a system: the engine's preset (optimisers), the
-// `strider search` defaults (basin hopping) or the policy's seed and mean flag.
+// [{name, value, help}] of a driver for a system: the engine's stable preset (optimisers,
+// the default of `strider minimize`: the paper's FIRE diverges on the liquid starts that
+// `strider generate` makes), the `strider search` defaults (basin hopping) or the policy's
+// seed and mean flag.
 export function defaultParameters(M, driver, system) {
   if (driver === 'basin-hopping') {
-    const csh = system === 'csh';
+    const search = engineSystems.get(system).search;
     return [
-      { name: 'temperature', value: csh ? 800 : system === 'sw-si' ? 0.2 : 0.8, help: 'Metropolis temperature (energy unit)' },
-      { name: 'step_size', value: csh ? 10 : 0.4, help: 'random move per coordinate (length unit)' },
-      { name: 'local_fmax', value: csh ? 1 : 1e-3, help: 'local L-BFGS stops at max |F_i| <= this' },
+      { name: 'temperature', value: search.temperature, help: 'Metropolis temperature (energy unit)' },
+      { name: 'step_size', value: search.step, help: 'random move per coordinate (length unit)' },
+      { name: 'local_fmax', value: search.fmax, help: 'local L-BFGS stops at max |F_i| <= this' },
       { name: 'local_steps', value: 2000, help: 'local L-BFGS step limit' },
       { name: 'seed', value: 1, help: 'seed of the random moves' },
     ];
@@ -66,9 +85,7 @@ export function defaultParameters(M, driver, system) {
       { name: 'mean', value: 0, help: '1: take the mean action (strider rollout --mean)' },
     ];
   }
-  const overrides = (PAGE_OVERRIDES[driver] || {})[system] || {};
-  return M.Engine.optimizerParameters(driver, system).map((p) =>
-    (p.name in overrides ? { ...p, value: overrides[p.name] } : p));
+  return M.Engine.optimizerPreset(driver, system, 'stable');
 }
 
 // {name: value} of a driver's parameters.

@@ -43,9 +43,10 @@ struct DatasetSettings {
   double gcmc_temperature = 300.0;   // K
   double chemical_potential = 0.0;   // kcal/mol
   long gcmc_max_moves = 5'000'000;
+  double gcmc_box = 300.0;           // Angstrom: edge of the cubic box GCMC fills
 };
 
-// The paper's protocol for `system` (InputError for an unknown key):
+// The paper's protocol for `system` (its SystemSpec's; InputError for an unknown key):
 // count 100; lj-binary N 100, T 2.0, dt 0.003, equilibration 10000, interval 1000, density 1.2;
 // sw-si N 64, T 3500 K, dt 0.001 ps, equilibration 10000, interval 1000;
 // csh N 152, GCMC at 300 K, mu csh_default_chemical_potential(), then T 1000 K, dt 10 fs, equilibration 10000;

@@ -51,15 +51,15 @@ struct GraphSettings {
   void validate() const;
 };
 
-// The documented preset of a system key (graph cutoff = first-neighbour shell):
-//   lj-binary  delta = 1.5 sigma_ab,   r_eq = 2^(1/6) sigma_ab, scales 1, 1
-//   lj         delta = 1.5,            r_eq = 2^(1/6),          scales 1, 1
-//   sw-si      delta = 3.0 A,          r_eq = 2^(1/6) sigma = 2.3517 A (the SW pair minimum,
-//              equal to the diamond nearest-neighbour distance), scales sigma = 2.0951 A, eps = 2.1683 eV
-//   csh        delta = 1.5 sigma = 75 A, r_eq = 2^(1/14) sigma = 52.53 A (Mie 28-14 minimum),
-//              scales sigma = 50 A, eps = 2660.77425533 kcal/mol
-// Throws InputError naming the known keys for any other key.
+// The preset of a system key (graph cutoff = first-neighbour shell), from its
+// SystemSpec (each system's file under engine/src/systems/ gives its numbers),
+// with `features`. Throws InputError naming the known keys for any other key.
 GraphSettings graph_preset(const std::string& system_key, GraphFeatures features = GraphFeatures::paper);
+
+// The graph settings of a single-species system (key, species name): 1 x 1
+// matrices sigma, cutoff and r_eq (length unit) and the feature scales.
+GraphSettings single_species_graph(const std::string& key, const std::string& species, double sigma, double cutoff,
+                                   double r_eq, double length_scale, double energy_scale);
 
 // A directed graph with its features. Edge k goes from sender[k] (u) to
 // receiver[k] (v); both directions of every neighbour pair are present, and a

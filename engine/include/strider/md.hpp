@@ -36,12 +36,14 @@ struct Units {
   double boltzmann;        // k_B, energy unit per temperature unit
   double mvv2e;            // mass * velocity^2 -> energy unit
   double planck;           // h, energy unit * time unit (GCMC thermal wavelength)
+  double ftm2v;            // force * time^2 / mass -> length (1 / mvv2e, as LAMMPS writes it)
   std::string energy, length, time, temperature, mass;  // unit names, for help text
 };
 
 // Units by name: "lj", "metal", "real" (InputError otherwise).
 const Units& units_named(const std::string& name);
-// Units of a system key: lj-binary, lj -> lj; sw-si -> metal; csh -> real.
+// Units of a system key (its SystemSpec's unit style): lj-binary, lj -> lj; sw-si -> metal;
+// csh -> real. InputError naming the known keys for an unknown one.
 const Units& units_for_system(const std::string& system_key);
 
 enum class Thermostat { None, NoseHoover };

@@ -1,6 +1,6 @@
 #pragma once
 // The local optimisers (one file each under engine/src/optimizers/) and the
-// factory that builds one with the paper's preset for a system.
+// factory that builds one with a preset (the paper's or the stable one) for a system.
 //
 // [SECTION] common conventions
 // Positions are 3 x N in the system's length unit, forces 3 x N in energy /
@@ -42,20 +42,34 @@ using ParameterOverrides = std::map<std::string, double>;
 // "gd", "adam", "fire", "fire2", "lbfgs".
 const std::vector<std::string>& optimizer_names();
 
-// The optimiser `name` with the paper's Table 6 preset for `system_key`
-// ("lj-binary", "sw-si", "csh"; "lj" takes the lj-binary values), then
-// `overrides`. Throws InputError for an unknown optimiser, system or
+// The presets of an optimiser's parameters, per system (its SystemSpec):
+//   paper   Table 6 of the paper, literal (gd, adam, fire; fire2 and lbfgs are
+//           strider's own). FIRE's dt_max 0.4 diverges on liquid lj-binary and
+//           csh structures and its sw-si dt_start 0.5 on hot silicon.
+//   stable  the paper's values, changed only where they diverge on the
+//           structures `strider generate` makes (each system's file says why);
+//           the default of `strider minimize`.
+enum class OptimizerPreset { stable, paper };
+// "stable" / "paper"; the parser throws InputError naming both for anything else.
+std::string to_string(OptimizerPreset preset);
+OptimizerPreset optimizer_preset_from_string(const std::string& name);
+
+// The optimiser `name` with `preset` for `system_key` (the paper's unless told),
+// then `overrides`. Throws InputError for an unknown optimiser, system or
 // parameter name (each message lists the known ones) and for a value out of
 // range (NaN, negative, a fraction where a count is expected).
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::string& system_key,
-                                          const ParameterOverrides& overrides = {});
+                                          const ParameterOverrides& overrides = {},
+                                          OptimizerPreset preset = OptimizerPreset::paper);
 
-// The parameters make_optimizer(name, system_key, overrides) would use, in
-// a fixed order (for --help, JSON output and logs). Same errors.
+// The parameters make_optimizer(name, system_key, overrides, preset) would use,
+// in a fixed order (for --help, JSON output and logs). Same errors.
 std::vector<OptimizerParameter> optimizer_parameters(const std::string& name, const std::string& system_key,
-                                                     const ParameterOverrides& overrides = {});
+                                                     const ParameterOverrides& overrides = {},
+                                                     OptimizerPreset preset = OptimizerPreset::paper);
 
 // The paper's step budget for a system: 1000 (lj-binary, sw-si, lj), 2000 (csh).
+// InputError naming the known keys for an unknown system.
 long paper_steps(const std::string& system_key);
 
 // ---------------------------------------------------------------- [SECTION] gd
@@ -214,7 +228,8 @@ class Fire2 : public Optimizer {
 // The unit-mass dt of Fire2 that reproduces LAMMPS min_style fire with
 // timestep dt_lammps (LAMMPS time unit) for a system whose atoms all have
 // `mass`: dt_lammps * sqrt(ftm2v / mass), ftm2v of the system's LAMMPS units
-// (lj 1, metal 1 / 1.0364269e-4, real 1 / 48.88821291^2).
+// (Units::ftm2v: lj 1, metal 1 / 1.0364269e-4, real 1 / 48.88821291^2).
+// InputError naming the known keys for an unknown system.
 double lammps_equivalent_dt(const std::string& system_key, double dt_lammps, double mass);
 
 // ---------------------------------------------------------------- [SECTION] lbfgs

@@ -1,6 +1,6 @@
 #pragma once
-// The interface every interatomic potential implements, and the registry of
-// the four systems strider knows.
+// The interface every interatomic potential implements, and the potentials of
+// the systems strider knows (strider/system_spec.hpp) by key.
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,7 +42,7 @@ struct SystemInfo {
 };
 const std::vector<SystemInfo>& known_systems();
 
-// A potential by system key ("lj-binary", "sw-si", "csh", "lj").
+// A potential by system key ("lj-binary", "sw-si", "csh", "lj": system_specs()).
 // Throws InputError naming the known keys for an unknown one.
 std::unique_ptr<Potential> make_potential(const std::string& key, const PotentialOptions& options = {});
 

@@ -142,7 +142,7 @@ struct FireBaseline {
 };
 
 // FIRE from `start` for `steps` steps with evaluator (its potential is the
-// system's); system_key picks the preset ("lj" takes lj-binary's).
+// system's); system_key picks the paper's preset (its SystemSpec's; "lj" has lj-binary's values).
 FireBaseline fire_baseline(const System& start, Evaluator& evaluator, const std::string& system_key, int steps,
                            double gamma = kGamma);
 

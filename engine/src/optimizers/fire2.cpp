@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "strider/error.hpp"
+#include "strider/md.hpp"
 #include "strider/optimizers.hpp"
 
 namespace strider {
@@ -96,10 +97,7 @@ StepReport Fire2::step(System& system, Evaluator& evaluator) {
 }
 
 double lammps_equivalent_dt(const std::string& system_key, double dt_lammps, double mass) {
-  double ftm2v = 1.0;                                       // lj
-  if (system_key == "sw-si") ftm2v = 1.0 / 1.0364269e-4;    // metal: eV/A/amu -> A/ps^2
-  if (system_key == "csh") ftm2v = 1.0 / 48.88821291 / 48.88821291;  // real: kcal/mol/A/(g/mol) -> A/fs^2
-  return dt_lammps * std::sqrt(ftm2v / mass);
+  return dt_lammps * std::sqrt(units_for_system(system_key).ftm2v / mass);
 }
 
 }  // namespace strider

@@ -1,32 +1,30 @@
-// The optimisers by name, with the paper's Table 6 presets per system
-// (docs/optimizers.md, "The presets") and named parameter overrides.
+// The optimisers by name, with the presets of each system (its SystemSpec: the
+// paper's Table 6 and the stable changes to it; docs/optimizers.md) and named
+// parameter overrides.
 #include <algorithm>
 
 #include "strider/error.hpp"
 #include "strider/optimizers.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider {
 
 namespace {
 
-// The systems with presets; `lj` takes the lj-binary values (both reduced units).
-enum class PresetSystem { LjBinary, SwSi, Csh };
-
-PresetSystem preset_system(const std::string& key) {
-  if (key == "lj-binary" || key == "lj") return PresetSystem::LjBinary;
-  if (key == "sw-si") return PresetSystem::SwSi;
-  if (key == "csh") return PresetSystem::Csh;
-  throw InputError("no optimiser presets for system '" + key + "' (known: lj-binary, sw-si, csh, lj)");
-}
-
-// Picks the value for a system: (lj-binary and lj, sw-si, csh).
-double per_system(PresetSystem system, double lj_binary, double sw_si, double csh) {
-  switch (system) {
-    case PresetSystem::LjBinary: return lj_binary;
-    case PresetSystem::SwSi: return sw_si;
-    case PresetSystem::Csh: return csh;
-  }
-  return lj_binary;
+// The values of a preset for optimiser `name` on a system: the paper's, then (stable)
+// the system's changes to them, then `overrides`; later ones win.
+ParameterOverrides preset_values(const std::string& name, const SystemSpec& system, OptimizerPreset preset,
+                                 const ParameterOverrides& overrides) {
+  ParameterOverrides values;
+  auto add = [&](const std::map<std::string, ParameterOverrides>& table) {
+    auto it = table.find(name);
+    if (it == table.end()) return;
+    for (const auto& [parameter, value] : it->second) values[parameter] = value;
+  };
+  add(system.paper_optimizers);
+  if (preset == OptimizerPreset::stable) add(system.stable_changes);
+  for (const auto& [parameter, value] : overrides) values[parameter] = value;
+  return values;
 }
 
 // A parameter bound to a field of a parameter struct.
@@ -36,11 +34,11 @@ struct Binding {
   const char* help;
 };
 
-// Applies overrides to the bound fields (InputError for an unknown name) and
-// lists the resulting values.
+// Sets the bound fields to `values` (InputError for an unknown name) and lists
+// the resulting values.
 std::vector<OptimizerParameter> apply(const std::string& optimizer, const std::vector<Binding>& bindings,
-                                      const ParameterOverrides& overrides) {
-  for (const auto& override : overrides) {
+                                      const ParameterOverrides& values) {
+  for (const auto& override : values) {
     const std::string& name = override.first;
     auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });
     if (it == bindings.end()) {
@@ -57,36 +55,34 @@ std::vector<OptimizerParameter> apply(const std::string& optimizer, const std::v
 
 // Builds an optimiser into *made and lists its parameters.
 std::vector<OptimizerParameter> build(const std::string& name, const std::string& system_key,
-                                      const ParameterOverrides& overrides, std::unique_ptr<Optimizer>* made) {
+                                      const ParameterOverrides& overrides, OptimizerPreset preset,
+                                      std::unique_ptr<Optimizer>* made) {
   const auto& names = optimizer_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     std::string known;
     for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
     throw InputError("unknown optimizer '" + name + "' (known: " + known + ")");
   }
-  const PresetSystem sys = preset_system(system_key);
+  const ParameterOverrides values = preset_values(name, system_spec(system_key), preset, overrides);
   if (name == "gd") {
     GradientDescentParameters p;
-    p.learning_rate = per_system(sys, 5e-4, 1e-3, 5e-4);
-    auto list = apply(name, {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}}, overrides);
+    auto list = apply(name, {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}}, values);
     *made = std::make_unique<GradientDescent>(p);
     return list;
   }
   if (name == "adam") {
     AdamParameters p;
-    p.learning_rate = per_system(sys, 0.05, 0.1, 1.0);
     auto list = apply(name,
                       {{"learning_rate", &p.learning_rate, "step scale (length)"},
                        {"beta1", &p.beta1, "decay of the first moment"},
                        {"beta2", &p.beta2, "decay of the second moment"},
                        {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)"}},
-                      overrides);
+                      values);
     *made = std::make_unique<Adam>(p);
     return list;
   }
   if (name == "fire") {
     FireParameters p;
-    p.dt_start = per_system(sys, 0.01, 0.5, 5e-3);
     auto list = apply(name,
                       {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
                        {"dt_max", &p.dt_max, "largest time step"},
@@ -95,17 +91,12 @@ std::vector<OptimizerParameter> build(const std::string& name, const std::string
                        {"f_dec", &p.f_dec, "dt shrink factor when P < 0"},
                        {"alpha_start", &p.alpha_start, "initial velocity mixing"},
                        {"f_alpha", &p.f_alpha, "mixing decay factor"}},
-                      overrides);
+                      values);
     *made = std::make_unique<Fire>(p);
     return list;
   }
   if (name == "fire2") {
-    // Not in the paper: dt_max = 10 dt_start near the stability limit of each
-    // system's stiffest pair (the fastest to a force tolerance on the
-    // tests/references structures), dmax scaled with the length unit.
     Fire2Parameters p;
-    p.dt_start = per_system(sys, 0.003, 0.05, 0.002);
-    p.dmax = per_system(sys, 0.1, 0.1, 2.5);
     auto list = apply(name,
                       {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
                        {"t_max", &p.t_max, "dt_max = t_max dt_start"},
@@ -118,19 +109,17 @@ std::vector<OptimizerParameter> build(const std::string& name, const std::string
                        {"f_alpha", &p.f_alpha, "mixing decay factor"},
                        {"half_step_back", &p.half_step_back, "1: x -= dt/2 V when P <= 0"},
                        {"initial_delay", &p.initial_delay, "1: no dt or alpha reset in the first n_delay steps"}},
-                      overrides);
+                      values);
     *made = std::make_unique<Fire2>(p);
     return list;
   }
   if (name == "lbfgs") {
     LbfgsParameters p;
-    p.max_step = per_system(sys, 0.2, 0.2, 5.0);
-    p.first_step = per_system(sys, 0.02, 0.02, 0.5);
     auto list = apply(name,
                       {{"memory", &p.memory, "(s, y) pairs kept"},
                        {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
                        {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}},
-                      overrides);
+                      values);
     *made = std::make_unique<Lbfgs>(p);
     return list;
   }
@@ -144,21 +133,27 @@ const std::vector<std::string>& optimizer_names() {
   return names;
 }
 
+std::string to_string(OptimizerPreset preset) { return preset == OptimizerPreset::paper ? "paper" : "stable"; }
+
+OptimizerPreset optimizer_preset_from_string(const std::string& name) {
+  if (name == "stable") return OptimizerPreset::stable;
+  if (name == "paper") return OptimizerPreset::paper;
+  throw InputError("unknown preset '" + name + "' (known: stable, paper)");
+}
+
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const std::string& system_key,
-                                          const ParameterOverrides& overrides) {
+                                          const ParameterOverrides& overrides, OptimizerPreset preset) {
   std::unique_ptr<Optimizer> made;
-  build(name, system_key, overrides, &made);
+  build(name, system_key, overrides, preset, &made);
   return made;
 }
 
 std::vector<OptimizerParameter> optimizer_parameters(const std::string& name, const std::string& system_key,
-                                                     const ParameterOverrides& overrides) {
+                                                     const ParameterOverrides& overrides, OptimizerPreset preset) {
   std::unique_ptr<Optimizer> checked;  // constructing it validates the values
-  return build(name, system_key, overrides, &checked);
+  return build(name, system_key, overrides, preset, &checked);
 }
 
-long paper_steps(const std::string& system_key) {
-  return preset_system(system_key) == PresetSystem::Csh ? 2000 : 1000;
-}
+long paper_steps(const std::string& system_key) { return system_spec(system_key).paper_steps; }
 
 }  // namespace strider

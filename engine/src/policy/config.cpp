@@ -1,8 +1,10 @@
-// Policy configuration: validation and the per-system presets (docs/policy.md).
+// Policy configuration: validation and the per-system presets (docs/policy.md;
+// the displacement scale of each system is in its file under engine/src/systems/).
 #include <cmath>
 
 #include "strider/error.hpp"
 #include "strider/policy.hpp"
+#include "strider/system_spec.hpp"
 
 namespace strider {
 
@@ -59,7 +61,7 @@ Initialisation initialisation_from_string(const std::string& name) {
 PolicyConfig policy_preset(const std::string& system_key, GraphFeatures features) {
   PolicyConfig config;
   config.graph = graph_preset(system_key, features);
-  config.displacement_scale = system_key == "csh" ? 5.0 : 2.0;
+  config.displacement_scale = system_spec(system_key).displacement_scale;
   return config;
 }
 

@@ -45,9 +45,11 @@ inline constexpr std::string_view data = "data";              // train: the data
 inline constexpr std::string_view log = "log";                // train: the curves
 inline constexpr std::string_view curve = "curve";            // adapt: the curves
 inline constexpr std::string_view policy_out = "policy-out";  // adapt: the adapted policy
+inline constexpr std::string_view model = "model";            // search: the policy of --proposal policy (not offered to requests yet)
 }  // namespace option
-inline constexpr std::array<std::string_view, 6> file_options{option::out,   option::trajectory, option::data,
-                                                              option::log,   option::curve,      option::policy_out};
+inline constexpr std::array<std::string_view, 7> file_options{option::out,   option::trajectory, option::data,
+                                                              option::log,   option::curve,      option::policy_out,
+                                                              option::model};
 // Flags the server sets itself: the one-object result on stdout, and resuming a train job.
 inline constexpr std::string_view json_flag = "json";
 inline constexpr std::string_view resume_flag = "resume";
