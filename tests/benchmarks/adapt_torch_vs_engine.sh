@@ -7,17 +7,25 @@
 # backend is faster) and each run's peak memory (maximum resident set, from
 # /usr/bin/time). The trained policy is shared/policy-lj-binary-100.weights
 # (inductive: it runs at every N). Not a test.
-# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick]
-#   DEVICE: cpu (default) or cuda; --quick: fewer epochs (a smoke run).
+# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick] [--estimator NAME] [--n N]
+#   DEVICE: cpu (default) or cuda; --quick: fewer epochs (a smoke run);
+#   --estimator: pathwise (default), reinforce or bptt, for both backends;
+#   --n: only the row of that N (100, 1000 or 10000).
 set -euo pipefail
 strider=$1
 device=cpu
 quick=0
-for arg in "${@:2}"; do
-  case $arg in
+estimator=pathwise
+only=
+shift
+while [ $# -gt 0 ]; do
+  case $1 in
     --quick) quick=1 ;;
-    *) device=$arg ;;
+    --estimator) estimator=$2; shift ;;
+    --n) only=$2; shift ;;
+    *) device=$1 ;;
   esac
+  shift
 done
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 policy=$root/shared/policy-lj-binary-100.weights
@@ -25,7 +33,7 @@ policy=$root/shared/policy-lj-binary-100.weights
 # set OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to compare otherwise.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 echo "threads: OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" \
-     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; device $device; load $(cut -d' ' -f1-3 /proc/loadavg)"
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; device $device; estimator $estimator; load $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -51,11 +59,12 @@ printf "%-6s %-3s %-7s %-17s %-17s %-15s %-14s %s\n" N K epochs "engine epochs/s
   "engine peak MB" "torch peak MB"
 for row in "100 10 10" "1000 10 2" "10000 1 2"; do
   read -r n seeds epochs <<< "$row"
+  [ -n "$only" ] && [ "$n" != "$only" ] && continue
   [ "$quick" = 1 ] && epochs=1
   "$strider" generate --system lj-binary --n "$n" --count 1 --seed 2 --equilibration 300 --interval 100 \
     --out "$work/n$n" > /dev/null
   target=$(ls "$work/n$n"/*.xyz | head -1)
-  common=("$policy" "$target" --epochs "$epochs" --seeds "$seeds" --seed 1)
+  common=("$policy" "$target" --epochs "$epochs" --seeds "$seeds" --seed 1 --estimator "$estimator")
   read -r engine engine_kb <<< "$(run engine$n "${common[@]}" --backend engine)"
   read -r torch torch_kb <<< "$(run torch$n "${common[@]}" --backend torch --device "$device")"
   /usr/bin/python3 - "$work/engine$n.json" "$work/torch$n.json" <<PY

@@ -255,6 +255,15 @@ check "adapt --estimator bptt: one weighted-force pass per step but the first co
 import json,sys; o=json.load(open(sys.argv[1]))
 assert o["estimator"]=="bptt" and o["candidates"]==3 and o["variance"]==1e-12
 assert o["evaluations"]==1+2*(4+2) and o["final_energy"]<=o["initial_energy"]' "$WORK/adapt-bptt.json"
+if [ -x "$(dirname "$STRIDER")/strider-torch" ]; then  # a build with LibTorch: the batched backend takes bptt too
+  "$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 2 --seeds 1 --steps 3 --estimator bptt \
+    --restart any --variance 1e-12 --backend torch --json >"$WORK/adapt-bptt-torch.json"
+  check "adapt --backend torch --estimator bptt: the engine's energies and evaluations" $PY -c '
+import json,sys; t=json.load(open(sys.argv[1])); e=json.load(open(sys.argv[2]))
+assert t["estimator"]=="bptt" and t["evaluations"]==e["evaluations"]==1+2*(4+2)
+assert abs(t["final_energy"]-e["final_energy"])<=1e-9*abs(e["initial_energy"])' "$WORK/adapt-bptt-torch.json" \
+    "$WORK/adapt-bptt.json"
+fi
 "$STRIDER" train $TRAIN --epochs 1 --estimator bptt --init torch --variance 1e-12 --out "$WORK/b.weights" --json >"$WORK/train-bptt.json"
 check "train --estimator bptt --init --variance: recorded in the JSON and the weight file" $PY -c '
 import json,sys; o=json.load(open(sys.argv[1])); w=open(sys.argv[2]).read()

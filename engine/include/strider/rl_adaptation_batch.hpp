@@ -8,8 +8,11 @@
 // LibTorch twin (strider/torch/slot_policy.hpp) stacks the slots' parameters
 // and evaluates them as one disjoint batch graph.
 //
-// Estimators: reinforce (every baseline) and pathwise; any other is refused
-// with InputError (it needs more of the model than d loss / d mu).
+// Estimators: every one the engine has. reinforce (every baseline) and
+// pathwise take one forward_backward per update; bptt runs the reverse sweep
+// of bptt.cpp in lockstep, step t of every slot's episode in one
+// backward_to_state call (t = T-1 .. 1), each slot chaining its per-atom
+// energy gradient through its own potential.
 #include <Eigen/Core>
 #include <functional>
 #include <vector>
@@ -40,6 +43,19 @@ class SlotPolicyModel {
                                                          const std::vector<const Evaluation*>& evaluations,
                                                          bool training,
                                                          const std::vector<Eigen::Matrix3Xd>& grad_mu) = 0;
+  // forward_backward(slots, states, evaluations, training, grad_mu), and also
+  // each state's derivative of the loss through its structure inputs, as
+  // PolicyModel::backward_to_state: grad_positions[i] (3 x N_i, per length
+  // unit) through the edge geometry and grad_per_atom[i] (N_i, per energy
+  // unit) through the per-atom energies of evaluations[i] (the caller chains
+  // it through the potential). What the bptt estimator needs. Returns the means.
+  virtual std::vector<Eigen::Matrix3Xd> backward_to_state(const std::vector<int>& slots,
+                                                          const std::vector<System>& states,
+                                                          const std::vector<const Evaluation*>& evaluations,
+                                                          bool training,
+                                                          const std::vector<Eigen::Matrix3Xd>& grad_mu,
+                                                          std::vector<Eigen::Matrix3Xd>& grad_positions,
+                                                          std::vector<Eigen::VectorXd>& grad_per_atom) = 0;
 
   // Slot s's parameters and accumulated gradient (PolicyModel's flat layout).
   virtual Eigen::Index parameter_count() const = 0;  // per slot
@@ -61,8 +77,8 @@ int adapt_batch_slots(int targets, const AdaptSettings& settings, const EpisodeG
 // to rounding (the model evaluates a batch, not one graph at a time); the
 // runs' `parameters` are each slot's final ones. A run that diverges stops
 // there, the others go on. on_epoch(j, p) after each epoch of each slot (in
-// epoch order, then slot order). InputError for bad settings, an estimator
-// other than reinforce or pathwise, or a model with the wrong slot count.
+// epoch order, then slot order). InputError for bad settings or a model with
+// the wrong slot count.
 std::vector<AdaptResult> adapt_batch(
     SlotPolicyModel& model, const std::vector<System>& targets, const AdaptSettings& settings,
     const std::function<void(int target, const AdaptProgress&)>& on_epoch = {}, EpisodeGroup* group = nullptr);

@@ -10,6 +10,7 @@
 
 #include "strider/error.hpp"
 #include "strider/rl_adaptation_batch.hpp"
+#include "strider/rl_bptt.hpp"
 
 namespace strider::rl {
 
@@ -71,6 +72,52 @@ std::vector<Episode> lockstep_rollouts(SlotPolicyModel& model, const std::vector
   return episodes;
 }
 
+// The bptt gradient (weight 1) of episodes[r], run by model slot ids[r] and
+// evaluated by evaluators[r]: the reverse sweep of bptt.cpp (BpttSweep) in
+// lockstep, step t of every episode in one model call, t = T-1 .. 0 (step 0
+// only the parameters' part, as bptt_gradient). Returns the recomputed means,
+// episode after episode, step by step.
+std::vector<Eigen::Matrix3Xd> lockstep_bptt(SlotPolicyModel& model, const std::vector<int>& ids,
+                                            const std::vector<const Episode*>& episodes,
+                                            const std::vector<Evaluator*>& evaluators, bool training, double gamma) {
+  std::vector<BpttSweep> sweeps;
+  std::vector<std::size_t> first_row;  // of each episode in the result
+  std::size_t rows = 0;
+  int steps = 0;
+  for (const Episode* episode : episodes) {
+    sweeps.emplace_back(*episode, 1.0, gamma);
+    first_row.push_back(rows);
+    rows += static_cast<std::size_t>(episode->steps());
+    steps = std::max(steps, episode->steps());
+  }
+  std::vector<Eigen::Matrix3Xd> mus(rows), grad_positions;
+  std::vector<Eigen::VectorXd> grad_per_atom;
+  for (int t = steps - 1; t >= 0; --t) {
+    std::vector<std::size_t> here;  // the episodes with a step t
+    std::vector<int> slots;
+    std::vector<System> states;
+    std::vector<const Evaluation*> evaluations;
+    std::vector<Eigen::Matrix3Xd> grad_mu;
+    for (std::size_t r = 0; r < episodes.size(); ++r) {
+      if (t >= episodes[r]->steps()) continue;
+      here.push_back(r);
+      slots.push_back(ids[r]);
+      states.push_back(episodes[r]->state(t));
+      evaluations.push_back(&episodes[r]->evaluations[static_cast<std::size_t>(t)]);
+      grad_mu.push_back(sweeps[r].lambda());
+    }
+    std::vector<Eigen::Matrix3Xd> mu =
+        t == 0 ? model.forward_backward(slots, states, evaluations, training, grad_mu)
+               : model.backward_to_state(slots, states, evaluations, training, grad_mu, grad_positions, grad_per_atom);
+    for (std::size_t k = 0; k < here.size(); ++k) {
+      const std::size_t r = here[k];
+      mus[first_row[r] + static_cast<std::size_t>(t)] = std::move(mu[k]);
+      if (t > 0) sweeps[r].step_back(t, grad_positions[k], grad_per_atom[k], *evaluators[r]);
+    }
+  }
+  return mus;
+}
+
 std::unique_ptr<Potential> potential_of(const AdaptSettings& settings) {
   return make_potential(settings.system, settings.potential);
 }
@@ -90,11 +137,7 @@ std::vector<AdaptResult> adapt_batch(SlotPolicyModel& model, const std::vector<S
                                      EpisodeGroup* group) {
   settings.validate();
   const bool reinforce = settings.estimator == Estimator::reinforce;
-  if (!reinforce && settings.estimator != Estimator::pathwise) {
-    throw InputError("adaptation with every seed in one batch (the torch backend): the " +
-                     to_string(settings.estimator) + " estimator is not supported here (use reinforce or pathwise,"
-                     " or the engine backend)");
-  }
+  const bool bptt = settings.estimator == Estimator::bptt;
   const int size = group ? group->size() : 1, rank = group ? group->rank() : 0;
   std::vector<int> seeds_here;
   for (int k = 0; k < settings.seeds; ++k) {
@@ -192,12 +235,15 @@ std::vector<AdaptResult> adapt_batch(SlotPolicyModel& model, const std::vector<S
     const std::vector<Episode> episodes =
         lockstep_rollouts(model, live, starts, evaluators, rollout_settings, randoms, failure);
 
-    // Every slot's gradient in one forward_backward (weight 1: one episode per update).
+    // Every slot's gradient (weight 1: one episode per update): one forward_backward, or bptt's sweep.
     std::vector<int> ids;
     std::vector<System> states;
     std::vector<const Evaluation*> evaluations;
     std::vector<Eigen::Matrix3Xd> grad_mu;
     std::vector<std::size_t> updated;  // positions in `live`
+    std::vector<int> bptt_ids;
+    std::vector<const Episode*> bptt_episodes;
+    std::vector<Evaluator*> bptt_evaluators;
     for (std::size_t r = 0; r < live.size(); ++r) {
       if (!failure[r].empty()) {
         slots[static_cast<std::size_t>(live[r])].run.evaluations += evaluators[r].evaluations();
@@ -206,6 +252,12 @@ std::vector<AdaptResult> adapt_batch(SlotPolicyModel& model, const std::vector<S
       }
       updated.push_back(r);
       const Episode& episode = episodes[r];
+      if (bptt) {
+        bptt_ids.push_back(live[r]);
+        bptt_episodes.push_back(&episode);
+        bptt_evaluators.push_back(&evaluators[r]);
+        continue;
+      }
       std::vector<Eigen::Matrix3Xd> g = reinforce
                                             ? reinforce_mu_gradients(episode, baselines[static_cast<std::size_t>(live[r])],
                                                                      settings.gamma)
@@ -219,8 +271,10 @@ std::vector<AdaptResult> adapt_batch(SlotPolicyModel& model, const std::vector<S
     }
     model.zero_gradient();
     const std::vector<Eigen::Matrix3Xd> mus =
-        ids.empty() ? std::vector<Eigen::Matrix3Xd>{}
-                    : model.forward_backward(ids, states, evaluations, settings.batch_statistics, grad_mu);
+        bptt ? lockstep_bptt(model, bptt_ids, bptt_episodes, bptt_evaluators, settings.batch_statistics,
+                             settings.gamma)
+        : ids.empty() ? std::vector<Eigen::Matrix3Xd>{}
+                      : model.forward_backward(ids, states, evaluations, settings.batch_statistics, grad_mu);
     std::size_t row = 0;
     for (std::size_t r : updated) {
       const int i = live[r];

@@ -36,35 +36,42 @@
 //   d/dx (c . U(x)) = -weighted_forces(x; c).
 // Cost: T forward and backward passes of the network (as the other
 // estimators) and T - 1 weighted-force passes of the potential.
-#include "strider/rl.hpp"
+#include "strider/rl_bptt.hpp"
 
 namespace strider::rl {
 
-double bptt_gradient(PolicyModel& model, const Episode& episode, Evaluator& evaluator, double weight, double gamma) {
-  const int T = episode.steps();
-  std::vector<double> w(static_cast<std::size_t>(T) + 1, 0.0);  // w_0 = 0 (E_0 is fixed)
-  for (int m = 1; m <= T; ++m) w[static_cast<std::size_t>(m)] = gamma * w[static_cast<std::size_t>(m - 1)] + 1.0;
-  double objective = 0.0;
+BpttSweep::BpttSweep(const Episode& episode, double weight, double gamma)
+    : episode_(episode), weight_(weight), w_(static_cast<std::size_t>(episode.steps()) + 1, 0.0) {
+  const int T = episode.steps();  // w_0 = 0 (E_0 is fixed)
+  for (int m = 1; m <= T; ++m) w_[static_cast<std::size_t>(m)] = gamma * w_[static_cast<std::size_t>(m - 1)] + 1.0;
   const std::vector<double> energies = episode.energies();
-  for (int m = 1; m <= T; ++m) objective += w[static_cast<std::size_t>(m)] * (energies.front() - energies[m]);
-  if (T == 0) return objective;
+  for (int m = 1; m <= T; ++m) objective_ += w_[static_cast<std::size_t>(m)] * (energies.front() - energies[m]);
+  if (T > 0) lambda_ = -(weight * w_[static_cast<std::size_t>(T)]) * episode.evaluations.back().forces;
+}
 
-  Eigen::Matrix3Xd lambda = -(weight * w[static_cast<std::size_t>(T)]) * episode.evaluations.back().forces;
+void BpttSweep::step_back(int t, const Eigen::Matrix3Xd& grad_positions, const Eigen::VectorXd& grad_per_atom,
+                          Evaluator& evaluator) {
+  const std::size_t k = static_cast<std::size_t>(t);
+  lambda_ += grad_positions - evaluator.weighted_forces(episode_.state(t), grad_per_atom) -
+             (weight_ * w_[k]) * episode_.evaluations[k].forces;
+}
+
+double bptt_gradient(PolicyModel& model, const Episode& episode, Evaluator& evaluator, double weight, double gamma) {
+  BpttSweep sweep(episode, weight, gamma);
   Eigen::Matrix3Xd grad_positions;
   Eigen::VectorXd grad_per_atom;
-  for (int t = T - 1; t >= 0; --t) {
+  for (int t = episode.steps() - 1; t >= 0; --t) {
     const std::size_t k = static_cast<std::size_t>(t);
-    const System state = episode.state(t);
-    check_same_mean(model.forward(state, episode.evaluations[k], episode.batch_statistics), episode.mu[k], t);
+    check_same_mean(model.forward(episode.state(t), episode.evaluations[k], episode.batch_statistics),
+                    episode.mu[k], t);
     if (t == 0) {  // x_0 is given: only the parameters' part
-      model.backward(lambda);
+      model.backward(sweep.lambda());
       break;
     }
-    model.backward_to_state(lambda, grad_positions, grad_per_atom);
-    lambda += grad_positions - evaluator.weighted_forces(state, grad_per_atom) -
-              (weight * w[k]) * episode.evaluations[k].forces;
+    model.backward_to_state(sweep.lambda(), grad_positions, grad_per_atom);
+    sweep.step_back(t, grad_positions, grad_per_atom, evaluator);
   }
-  return objective;
+  return sweep.objective();
 }
 
 }  // namespace strider::rl

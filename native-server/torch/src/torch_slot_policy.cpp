@@ -382,11 +382,31 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::forward_backward(const std::vecto
   return evaluate(slots, states, evaluations, training, &grad_mu);
 }
 
+std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::backward_to_state(const std::vector<int>& slots,
+                                                                 const std::vector<System>& states,
+                                                                 const std::vector<const Evaluation*>& evaluations,
+                                                                 bool training,
+                                                                 const std::vector<Eigen::Matrix3Xd>& grad_mu,
+                                                                 std::vector<Eigen::Matrix3Xd>& grad_positions,
+                                                                 std::vector<Eigen::VectorXd>& grad_per_atom) {
+  if (grad_mu.size() != slots.size()) {
+    throw std::invalid_argument("TorchSlotPolicy::backward_to_state: slots and gradients differ in number");
+  }
+  return evaluate(slots, states, evaluations, training, &grad_mu, &grad_positions, &grad_per_atom);
+}
+
 std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& slots, const std::vector<System>& states,
                                                         const std::vector<const Evaluation*>& evaluations,
-                                                        bool training, const std::vector<Eigen::Matrix3Xd>* grad_mu) {
+                                                        bool training, const std::vector<Eigen::Matrix3Xd>* grad_mu,
+                                                        std::vector<Eigen::Matrix3Xd>* grad_positions,
+                                                        std::vector<Eigen::VectorXd>* grad_per_atom) {
   if (states.size() != slots.size() || evaluations.size() != slots.size()) {
     throw std::invalid_argument("TorchSlotPolicy: slots, states and evaluations differ in number");
+  }
+  const bool to_state = grad_positions != nullptr;
+  if (to_state) {
+    grad_positions->assign(slots.size(), Eigen::Matrix3Xd());
+    grad_per_atom->assign(slots.size(), Eigen::VectorXd());
   }
   for (int s : slots) check_slot(s);
   // The order of evaluation: every slot's first state, then every slot's second, ...
@@ -427,7 +447,11 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& 
     }
     std::vector<const Graph*> pointers;
     for (const Graph& g : graphs) pointers.push_back(&g);
-    const Batch b = make_batch(pointers, slot_of, static_cast<std::int64_t>(chunk_slots.size()), f, fe, net_->device);
+    Batch b = make_batch(pointers, slot_of, static_cast<std::int64_t>(chunk_slots.size()), f, fe, net_->device);
+    if (to_state) {  // d loss / d features too
+      b.nodes.requires_grad_(true);
+      b.edges.requires_grad_(true);
+    }
     const torch::Tensor slot_ids =
         torch::tensor(std::vector<std::int64_t>(chunk_slots.begin(), chunk_slots.end()), torch::kInt64).to(net_->device);
     const torch::Tensor mu_tensor = net_->forward(b, slot_ids, chunk_slots, training, true);
@@ -449,6 +473,28 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& 
         std::memcpy(grad.data_ptr<double>() + 3 * first_row[k], g.data(), sizeof(double) * g.size());
       }
       mu_tensor.backward(grad.view({b.blocks, b.rows, 3}).to(net_->device));
+    }
+    if (to_state) {  // each graph's rows of the feature gradients, through graph_feature_gradient
+      // (rows, F) row-major is the memory of the engine's F x rows column-major.
+      auto host_grad = [](const torch::Tensor& input) {
+        return input.grad().defined() ? input.grad().to(torch::kCPU).contiguous()
+                                      : torch::zeros_like(input, torch::TensorOptions().device(torch::kCPU));
+      };
+      const torch::Tensor node_grad = host_grad(b.nodes), edge_grad = host_grad(b.edges);
+      const std::int64_t edge_rows = b.edges.size(1);
+      std::vector<std::int64_t> edge_fill(chunk_slots.size(), 0);
+      for (std::size_t k = 0; k < graphs.size(); ++k) {
+        const Graph& g = graphs[k];
+        const std::int64_t first_edge = slot_of[k] * edge_rows + edge_fill[static_cast<std::size_t>(slot_of[k])];
+        edge_fill[static_cast<std::size_t>(slot_of[k])] += g.edges();
+        Eigen::MatrixXd grad_node(f, g.nodes), grad_edge(fe, g.edges());
+        std::memcpy(grad_node.data(), node_grad.data_ptr<double>() + f * first_row[k],
+                    sizeof(double) * static_cast<std::size_t>(grad_node.size()));
+        std::memcpy(grad_edge.data(), edge_grad.data_ptr<double>() + fe * first_edge,
+                    sizeof(double) * static_cast<std::size_t>(grad_edge.size()));
+        const std::size_t i = order[begin + k];
+        graph_feature_gradient(g, config_.graph, grad_node, grad_edge, (*grad_positions)[i], (*grad_per_atom)[i]);
+      }
     }
     const torch::Tensor host = mu_tensor.detach().to(torch::kCPU).contiguous();
     for (std::size_t k = 0; k < graphs.size(); ++k) {
