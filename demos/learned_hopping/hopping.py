@@ -3,6 +3,7 @@
 Every (method, target, seed) is one `strider search --json` call at the same budget of energy
 evaluations, cached in the work folder, so a stopped run continues. Methods:
   random            plain basin hopping: every coordinate moves uniformly in [-S, S], L-BFGS relaxes
+                    (S: the system's default; random-step-S: another S, --random-steps)
   policy-kick-K     a uniform kick of size K, then 15 sampled steps of the trained policy, then L-BFGS
   untrained-kick-K  the same with an untrained policy of the same architecture (the control:
                     what the learned weights add over a random network's moves)
@@ -41,6 +42,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--budget", type=int, default=16000)
     ap.add_argument("--kicks", default="0.4", help="comma-separated kick sizes for the policy proposal")
+    ap.add_argument("--random-steps", default="", help="comma-separated other step sizes of plain basin hopping"
+                    " (the control for a policy that only changes how far a hop goes)")
     ap.add_argument("--work", required=True)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", help="write the table (Markdown) and the runs (JSON) next to this path (.md/.json)")
@@ -49,6 +52,8 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     kicks = [k for k in a.kicks.split(",") if k]
     methods = {"random": []}
+    for step in [x for x in a.random_steps.split(",") if x]:
+        methods[f"random-step-{step}"] = ["--step", step]
     for k in kicks:
         methods[f"policy-kick-{k}"] = ["--proposal", "policy", "--model", a.model, "--step", k]
         if a.untrained:

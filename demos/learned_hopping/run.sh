@@ -3,7 +3,7 @@
 # evaluations (demos/learned_hopping/hopping.py). It uses the policy and the held-out targets of
 # the ablation (run demos/ablation/run.sh --system S first): the authors' recipe's trained policy,
 # and an untrained policy of the same architecture as the control.
-#   demos/learned_hopping/run.sh [--system lj-binary|sw-si] [--seeds K] [--budget EVALS] [--kicks a,b] [--jobs J] [--strider BIN]
+#   demos/learned_hopping/run.sh [--system lj-binary|sw-si] [--seeds K] [--budget EVALS] [--kicks a,b] [--random-steps a,b] [--jobs J] [--strider BIN]
 # Results: demos/learned_hopping/results/<system>.{md,json}; scratch (resumable): demos/learned_hopping/work/<system>/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +14,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --system) system="$2"; shift 2;;
     --strider) strider="$2"; shift 2;;
-    --seeds|--budget|--kicks|--jobs) args+=("$1" "$2"); shift 2;;
+    --seeds|--budget|--kicks|--random-steps|--jobs) args+=("$1" "$2"); shift 2;;
     -h|--help) sed -n '2,7p' "$0"; exit 0;;
     *) echo "run.sh: unknown option $1" >&2; exit 2;;
   esac

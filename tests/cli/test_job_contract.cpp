@@ -126,7 +126,7 @@ TEST_CASE("the CLI's progress file is what the server's parser reads") {
   REQUIRE(setenv(std::string(jobs::progress_file_variable).c_str(), path.c_str(), 1) == 0);
   {
     cli::Progress progress(4, "steps");
-    progress.update(2, "E -1.25", R"([{"seed":0}])");
+    progress.update(2, "E -1.25", nlohmann::ordered_json::parse(R"([{"seed":0}])"));
     progress.update(4, "E -2.5");
     progress.finish();
   }

@@ -43,6 +43,8 @@ void generate(const DatasetSettings& s, const std::function<void(const DatasetSa
 
 }  // namespace
 
+SystemSpec lj_binary();
+
 SystemSpec lj() {
   SystemSpec spec;
   spec.key = "lj";
@@ -51,15 +53,12 @@ SystemSpec lj() {
   spec.units = "lj";
   spec.make_potential = make;
 
-  // Not in the paper: lj-binary's values (the same reduced units).
-  spec.paper_optimizers = {{"gd", {{"learning_rate", 5e-4}}},
-                           {"adam", {{"learning_rate", 0.05}}},
-                           {"fire", {{"dt_start", 0.01}}},
-                           {"fire2", {{"dt_start", 0.003}, {"dmax", 0.1}}},
-                           {"lbfgs", {{"max_step", 0.2}, {"first_step", 0.02}}}};
-  // The paper's FIRE dt_max 0.4 (and even 0.1) flings atoms out of the clusters that
+  // Not in the paper: lj-binary's values (the same reduced units), stable changes included.
+  const SystemSpec binary = lj_binary();
+  spec.paper_optimizers = binary.paper_optimizers;
+  // The paper's FIRE dt_max 0.4 (and even 0.1) also flings atoms out of the clusters that
   // `strider generate` makes (T = 0.25, close contacts): lj-binary's 0.02 relaxes them.
-  spec.stable_changes = {{"fire", {{"dt_max", 0.02}}}};
+  spec.stable_changes = binary.stable_changes;
   spec.paper_steps = 1000;
 
   DatasetSettings& d = spec.dataset.settings;
