@@ -45,7 +45,7 @@ Progress::~Progress() {
 void Progress::write_json_line(long done, const std::string& note) {
   if (!json_lines_) return;
   jobs::ProgressLine line{done, total_, label_, note, nullptr};
-  if (!last_seeds_.is_null()) line.seeds = nlohmann::json::parse(last_seeds_.dump());
+  if (!last_seeds_.is_null()) line.seeds = last_seeds_;
   std::fprintf(json_lines_, "%s\n", jobs::progress_line_text(line).c_str());
   std::fflush(json_lines_);
   last_line_ = std::chrono::steady_clock::now();

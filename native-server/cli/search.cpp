@@ -75,50 +75,34 @@ double positive_option(const ParsedArgs& args, const std::string& name, double f
   return x;
 }
 
-}  // namespace
+// The learned move of --proposal policy: its weights (loaded) and steps per hop.
+struct LearnedMove {
+  std::string model_path;
+  PolicyFile model;
+  int steps = 15;
+};
 
-int run_search(const ParsedArgs& args) {
-  const std::string& path = args.positionals[0];
-  const std::string method = args.value("--method").value_or("basin-hopping");
-  if (method != "basin-hopping") throw InputError("unknown method '" + method + "' (known: basin-hopping)");
-  const std::string proposal_name = args.value("--proposal").value_or("random");
-  if (proposal_name != "random" && proposal_name != "policy") {
-    throw InputError("unknown proposal '" + proposal_name + "' (known: random, policy)");
-  }
-  const bool learned = proposal_name == "policy";
+// --proposal, --model and --policy-steps, checked; nothing for the uniform move.
+std::optional<LearnedMove> learned_move_from(const ParsedArgs& args) {
+  const std::string name = args.value("--proposal").value_or("random");
+  if (name != "random" && name != "policy") throw InputError("unknown proposal '" + name + "' (known: random, policy)");
+  const bool learned = name == "policy";
   const auto model_path = args.value("--model");
   if (learned != model_path.has_value()) throw InputError("--proposal policy and --model MODEL go together");
-  if (!learned && args.value("--policy-steps")) throw InputError("--policy-steps is for --proposal policy");
-  std::optional<PolicyFile> model;
-  if (model_path) model = load_policy(*model_path);
-  LoadedStructure loaded = model ? load_structure_for_policy(args, path, model->policy->config().graph.system)
-                                 : load_structure(args, path);
-  const SearchDefaults& defaults = system_spec(loaded.key).search;
-  BasinHoppingOptions options;
-  options.temperature = args.number("--temperature").value_or(defaults.temperature);
-  if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
-  double kick = 0.0;
-  if (learned) {
-    kick = args.number("--step").value_or(0.0);
-    if (!(kick >= 0.0)) throw InputError("--step must be >= 0");
-  } else {
-    options.step_size = positive_option(args, "--step", defaults.step);
+  if (!learned) {
+    if (args.value("--policy-steps")) throw InputError("--policy-steps is for --proposal policy");
+    return std::nullopt;
   }
-  const int policy_steps = static_cast<int>(args.whole("--policy-steps", 15, 1, 100000));
-  options.local_fmax = positive_option(args, "--fmax", defaults.fmax);
-  const long budget = args.whole("--budget", 20000, 1);
-  options.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
-  const std::string local = args.value("--local").value_or("lbfgs");
-  const auto out_path = args.value("--out");
-  if (out_path) check_xyz_output("--out", *out_path);
+  LearnedMove move{*model_path, load_policy(*model_path)};
+  move.steps = static_cast<int>(args.whole("--policy-steps", 15, 1, 100000));
+  return move;
+}
 
-  HopProposal proposal = learned ? policy_proposal(*model->policy, policy_steps, kick) : HopProposal{};
-  BasinHopping search(make_optimizer(local, loaded.key, {}, OptimizerPreset::stable), options, std::move(proposal));
-  Evaluator evaluator(std::move(loaded.potential));
-  System system = loaded.system;
-  const double initial_energy = evaluator.evaluate(system).energy;
+// The first minimisation, then hops until the budget is spent, with progress;
+// returns the --curve CSV (hop 0 and every hop) and leaves the last report in `report`.
+std::string search_until(BasinHopping& search, System& system, Evaluator& evaluator, long budget, HopReport& report) {
   Progress progress(budget, "evaluations");
-  HopReport report = search.init(system, evaluator, budget);
+  report = search.init(system, evaluator, budget);
   std::ostringstream curve;
   curve.precision(17);
   curve << "hop,evaluations,trial_energy,energy,best_energy,accepted\n";
@@ -135,8 +119,45 @@ int run_search(const ParsedArgs& args) {
     progress.update(report.evaluations, note);
   }
   progress.finish();
+  return curve.str();
+}
 
-  if (auto c = args.value("--curve")) io::write_file_atomically(*c, curve.str());
+}  // namespace
+
+int run_search(const ParsedArgs& args) {
+  const std::string& path = args.positionals[0];
+  const std::string method = args.value("--method").value_or("basin-hopping");
+  if (method != "basin-hopping") throw InputError("unknown method '" + method + "' (known: basin-hopping)");
+  const std::optional<LearnedMove> learned = learned_move_from(args);
+  LoadedStructure loaded = learned ? load_structure_for_policy(args, path, learned->model.policy->config().graph.system)
+                                   : load_structure(args, path);
+  const SearchDefaults& defaults = system_spec(loaded.key).search;
+  BasinHoppingOptions options;
+  options.temperature = args.number("--temperature").value_or(defaults.temperature);
+  if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
+  double kick = 0.0;
+  if (learned) {
+    kick = args.number("--step").value_or(0.0);
+    if (!(kick >= 0.0)) throw InputError("--step must be >= 0");
+  } else {
+    options.step_size = positive_option(args, "--step", defaults.step);
+  }
+  options.local_fmax = positive_option(args, "--fmax", defaults.fmax);
+  const long budget = args.whole("--budget", 20000, 1);
+  options.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0));
+  const std::string local = args.value("--local").value_or("lbfgs");
+  const auto out_path = args.value("--out");
+  if (out_path) check_xyz_output("--out", *out_path);
+
+  HopProposal proposal = learned ? policy_proposal(*learned->model.policy, learned->steps, kick) : HopProposal{};
+  BasinHopping search(make_optimizer(local, loaded.key, {}, OptimizerPreset::stable), options, std::move(proposal));
+  Evaluator evaluator(std::move(loaded.potential));
+  System system = loaded.system;
+  const double initial_energy = evaluator.evaluate(system).energy;
+  HopReport report;
+  const std::string curve = search_until(search, system, evaluator, budget, report);
+
+  if (auto c = args.value("--curve")) io::write_file_atomically(*c, curve);
   if (out_path) {
     Frame best = to_frame(search.best(), evaluator.potential());
     best.system_key = loaded.key;
@@ -153,12 +174,12 @@ int run_search(const ParsedArgs& args) {
                        {"hops", report.hop},   {"accepted", report.accepted_hops},
                        {"evaluations", report.evaluations},
                        {"temperature", options.temperature},
-                       {"proposal", proposal_name},
+                       {"proposal", learned ? "policy" : "random"},
                        {"step_size", learned ? kick : options.step_size},
                        {"seed", options.seed}};
     if (learned) {
-      out["model"] = *model_path;
-      out["policy_steps"] = policy_steps;
+      out["model"] = learned->model_path;
+      out["policy_steps"] = learned->steps;
     }
     std::cout << out.dump() << "\n";
   } else {
