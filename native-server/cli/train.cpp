@@ -49,6 +49,9 @@ const CommandSpec train_spec{
                                            " torch.nn.Linear's: the untrained policy moves every atom alike) or he"});
       options.push_back({"--variance", "ALPHA", "action variance alpha (length^2), stored in MODEL (default 1e-5, the"
                                                 " paper's; the authors' code sampled with alpha 1e-12)"});
+      options.push_back({"--displacement-scale", "S", "the policy's displacement scale s (length unit; mu = s x 0.01 x"
+                                                      " network output), stored in MODEL (default: the system's, 2.0"
+                                                      " for lj-binary, lj and sw-si, 5.0 A for csh)"});
       for (const OptionSpec& o : learning_options(15)) options.push_back(o);
       options.push_back({"--backend", "NAME", "engine (the hand-written network, default) or torch (the LibTorch twin;"
                                               " data parallel over processes when WORLD_SIZE > 1, see below)"});
@@ -203,6 +206,10 @@ StartingPolicy starting_policy(const ParsedArgs& args, const TrainRun& run) {
     PolicyConfig config = policy_preset(key, run.features);
     config.initialisation = initialisation_from_string(args.value("--init").value_or("lecun"));
     if (auto alpha = variance_option(args)) config.variance = *alpha;
+    if (auto scale = args.number("--displacement-scale")) {
+      if (!(*scale > 0.0) || !std::isfinite(*scale)) throw InputError("--displacement-scale must be a finite number > 0");
+      config.displacement_scale = *scale;
+    }
     start.policy = std::make_unique<StriderPolicy>(config, run.settings.seed);
     start.initialisation = to_string(config.initialisation);
   }
@@ -219,6 +226,7 @@ std::string training_metadata(const TrainRun& run, const StartingPolicy& start, 
                    {"estimator", rl::to_string(settings.estimator)},
                    {"initialisation", start.initialisation},
                    {"variance", start.policy->variance()},
+                   {"displacement_scale", start.policy->config().displacement_scale},
                    {"epochs", s.epoch},
                    {"seed", settings.seed},
                    {"steps", settings.steps},
@@ -262,6 +270,7 @@ void print_json_summary(const TrainRun& run, const StartingPolicy& start, const 
                         {"estimator", rl::to_string(settings.estimator)},
                         {"initialisation", start.initialisation},
                         {"variance", start.policy->variance()},
+                        {"displacement_scale", start.policy->config().displacement_scale},
                         {"backend", run.backend.name},
                         {"device", run.backend.device},
                         {"processes", o.processes},

@@ -264,14 +264,17 @@ assert t["estimator"]=="bptt" and t["evaluations"]==e["evaluations"]==1+2*(4+2)
 assert abs(t["final_energy"]-e["final_energy"])<=1e-9*abs(e["initial_energy"])' "$WORK/adapt-bptt-torch.json" \
     "$WORK/adapt-bptt.json"
 fi
-"$STRIDER" train $TRAIN --epochs 1 --estimator bptt --init torch --variance 1e-12 --out "$WORK/b.weights" --json >"$WORK/train-bptt.json"
-check "train --estimator bptt --init --variance: recorded in the JSON and the weight file" $PY -c '
+"$STRIDER" train $TRAIN --epochs 1 --estimator bptt --init torch --variance 1e-12 --displacement-scale 3.5 \
+  --out "$WORK/b.weights" --json >"$WORK/train-bptt.json"
+check "train --estimator bptt --init --variance --displacement-scale: recorded in the JSON and the weight file" $PY -c '
 import json,sys; o=json.load(open(sys.argv[1])); w=open(sys.argv[2]).read()
-assert o["estimator"]=="bptt" and o["initialisation"]=="torch" and o["variance"]==1e-12
-assert "\"initialisation\": \"torch\"" in w and "\"variance\": 1e-12" in w' "$WORK/train-bptt.json" "$WORK/b.weights"
+assert o["estimator"]=="bptt" and o["initialisation"]=="torch" and o["variance"]==1e-12 and o["displacement_scale"]==3.5
+assert "\"initialisation\": \"torch\"" in w and "\"variance\": 1e-12" in w and "\"displacement_scale\": 3.5" in w' \
+  "$WORK/train-bptt.json" "$WORK/b.weights"
 refuses "adapt: an unknown restart rule" "unknown rule" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --restart best
 refuses "adapt: --restart with --candidates" "give one" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --restart any --candidates 3
 refuses "adapt: a zero variance" "--variance" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --variance 0
+refuses "train: a negative displacement scale" "--displacement-scale must be" train $TRAIN --displacement-scale -1 --out "$WORK/x.weights"
 refuses "train: an unknown initialisation" "unknown initialisation 'xavier'" train $TRAIN --init xavier --out "$WORK/x.weights"
 check "refused train runs wrote nothing" test ! -e "$WORK/x.weights"
 
