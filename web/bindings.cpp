@@ -466,7 +466,7 @@ class Engine {
   // --epochs E --seeds 1`; a new run starts when the structure was changed by anything
   // else since the last call, or a policy was loaded. The structure becomes the lowest
   // start seen, the policy keeps its learned parameters. options (read when a run starts):
-  // seed (default 1), steps (T, 15), lr (Adam, 0.005), estimator ("pathwise" or "reinforce").
+  // seed (default 1), steps (T, 15), lr (Adam, 5e-4 as strider adapt), estimator ("pathwise", "bptt" or "reinforce").
   // Returns the run so far: {initialEnergy, finalEnergy, startEnergies: [...], epochs,
   // diverged, message}.
   val adapt(int epochs, const val& options) {

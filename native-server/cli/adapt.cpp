@@ -41,7 +41,7 @@ const CommandSpec adapt_spec{
       options.push_back({"--variance", "ALPHA", "the policy's action variance alpha (length^2) for this"
                                                 " adaptation, instead of the weight file's (the paper: 1e-5; the"
                                                 " authors' code: 1e-12)"});
-      for (const OptionSpec& o : learning_options(15)) options.push_back(o);
+      for (const OptionSpec& o : learning_options(15, rl::kAdaptationLearningRate)) options.push_back(o);
       options.push_back({"--out", "OUT.xyz", "write the lowest-energy structure (extxyz with energy, forces,"
                                              " per-atom energies)"});
       options.push_back({"--policy-out", "MODEL2", "write the best run's adapted policy"});
@@ -121,7 +121,7 @@ Adaptation adaptation_from(const ParsedArgs& args) {
   rl::AdaptSettings& settings = a.settings;
   settings.system = key;
   settings.potential = potential_options_from(args);
-  apply_learning_options(learning_options_from(args, 15), settings);
+  apply_learning_options(learning_options_from(args, 15, rl::kAdaptationLearningRate), settings);
   settings.epochs = args.whole("--epochs", 1000, 0, 1000000000);
   settings.seeds = static_cast<int>(args.whole("--seeds", 10, 1, 1000000));
   settings.seed = static_cast<std::uint64_t>(args.whole("--seed", 1, 0, 1L << 53));
@@ -274,6 +274,7 @@ void print_json_summary(const Adaptation& a, std::size_t j, const AdaptOutcome& 
                          {"steps", settings.steps},
                          {"candidates", settings.candidates},
                          {"variance", a.file.policy->variance()},
+                         {"learning_rate", settings.adam.learning_rate},
                          {"processes", a.group ? a.group->size() : 1},
                          {"backend", a.backend.name},
                          {"device", a.backend.device},

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "strider/io.hpp"
+#include "strider/text.hpp"
 
 namespace strider::cli {
 
@@ -55,13 +56,14 @@ BackendChoice backend_option(const ParsedArgs& args) {
   return choice;
 }
 
-std::vector<OptionSpec> learning_options(int default_steps) {
+std::vector<OptionSpec> learning_options(int default_steps, double default_learning_rate) {
   return {{"--estimator", "NAME", "pathwise (reparameterised, later graphs held constant; the default),"
                                   " bptt (what the authors' code computes: descent on the discounted later"
                                   " energies, back-propagated through every later graph) or reinforce (score"
                                   " function, paper eq. 10: far noisier at alpha 1e-5)"},
           {"--steps", "T", "policy steps per episode (default " + std::to_string(default_steps) + ")"},
-          {"--lr", "LR", "Adam learning rate on the policy parameters (default 0.005)"},
+          {"--lr", "LR", "Adam learning rate on the policy parameters (default " + io::format_double(default_learning_rate) +
+                             "; the paper used 0.005 for training and adaptation)"},
           {"--clipping", "MODE", "gradient clipping before Adam: value (each component, as the authors' optax"
                                  " code; default), norm (global norm) or none"},
           {"--clip", "C", "clipping limit (default 0.1)"},
@@ -69,8 +71,9 @@ std::vector<OptionSpec> learning_options(int default_steps) {
                                  " default), mean (the policy's own mean-action return: far less variance) or none"}};
 }
 
-LearningOptions learning_options_from(const ParsedArgs& args, int default_steps) {
+LearningOptions learning_options_from(const ParsedArgs& args, int default_steps, double default_learning_rate) {
   LearningOptions o;
+  o.adam.learning_rate = default_learning_rate;
   if (auto e = args.value("--estimator")) o.estimator = rl::estimator_from_string(*e);
   o.steps = static_cast<int>(args.whole("--steps", default_steps, 1, 100000));
   if (auto lr = args.number("--lr")) {

@@ -35,8 +35,9 @@ struct BackendChoice {
 };
 BackendChoice backend_option(const ParsedArgs& args);
 
-// --estimator, --steps, --lr, --clipping, --clip, --baseline.
-std::vector<OptionSpec> learning_options(int default_steps);
+// --estimator, --steps, --lr, --clipping, --clip, --baseline; the defaults of T and of Adam's
+// learning rate are the command's (train: the paper's 5e-3; adapt: rl::kAdaptationLearningRate).
+std::vector<OptionSpec> learning_options(int default_steps, double default_learning_rate);
 struct LearningOptions {
   rl::Estimator estimator = rl::Estimator::pathwise;
   int steps = 15;
@@ -45,7 +46,7 @@ struct LearningOptions {
   double clip = 0.1;
   rl::Baseline baseline = rl::Baseline::fire;
 };
-LearningOptions learning_options_from(const ParsedArgs& args, int default_steps);
+LearningOptions learning_options_from(const ParsedArgs& args, int default_steps, double default_learning_rate);
 
 // Copies the options train and adapt share into their settings
 // (rl::TrainSettings or rl::AdaptSettings: the same field names).

@@ -52,7 +52,7 @@ const CommandSpec train_spec{
       options.push_back({"--displacement-scale", "S", "the policy's displacement scale s (length unit; mu = s x 0.01 x"
                                                       " network output), stored in MODEL (default: the system's, 2.0"
                                                       " for lj-binary, lj and sw-si, 5.0 A for csh)"});
-      for (const OptionSpec& o : learning_options(15)) options.push_back(o);
+      for (const OptionSpec& o : learning_options(15, rl::AdamSettings{}.learning_rate)) options.push_back(o);
       options.push_back({"--backend", "NAME", "engine (the hand-written network, default) or torch (the LibTorch twin;"
                                               " data parallel over processes when WORLD_SIZE > 1, see below)"});
       options.push_back({"--device", "DEV", "with --backend torch: cpu (default) or cuda"});
@@ -150,7 +150,7 @@ TrainRun train_run_from(const ParsedArgs& args) {
   rl::TrainSettings& settings = run.settings;
   settings.system = key;
   settings.potential = potential_options_from(args);
-  apply_learning_options(learning_options_from(args, 15), settings);
+  apply_learning_options(learning_options_from(args, 15, rl::AdamSettings{}.learning_rate), settings);
   settings.batch_size = static_cast<int>(args.whole("--batch-size", 4, 1, 100000));
   settings.accumulation = static_cast<int>(args.whole("--accumulation", 2, 1, 100000));
   settings.validation_every = static_cast<int>(args.whole("--validation-every", 20, 1, 1000000000));

@@ -253,7 +253,7 @@ refuses "adapt: negative epochs" "--epochs" adapt "$WORK/p.weights" "$WORK/gen1/
   --variance 1e-12 --json >"$WORK/adapt-bptt.json"
 check "adapt --estimator bptt: one weighted-force pass per step but the first counts, options in the JSON" $PY -c '
 import json,sys; o=json.load(open(sys.argv[1]))
-assert o["estimator"]=="bptt" and o["candidates"]==3 and o["variance"]==1e-12
+assert o["estimator"]=="bptt" and o["candidates"]==3 and o["variance"]==1e-12 and o["learning_rate"]==0.0005
 assert o["evaluations"]==1+2*(4+2) and o["final_energy"]<=o["initial_energy"]' "$WORK/adapt-bptt.json"
 if [ -x "$(dirname "$STRIDER")/strider-torch" ]; then  # a build with LibTorch: the batched backend takes bptt too
   "$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 2 --seeds 1 --steps 3 --estimator bptt \
