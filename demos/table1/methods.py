@@ -14,6 +14,9 @@ from jobs import cached, last_json_line, run
 # again with dt_max 0.02.
 PAPER = ["--preset", "paper"]
 CLASSICAL = [(name, ["--optimizer", name, *PAPER]) for name in ("gd", "adam", "fire", "fire2", "lbfgs")]
+LOCAL = [name for name, _ in CLASSICAL]
+# The baselines given the policy's budget of energy evaluations on each target.
+EQUAL_BUDGET = ["basin-hopping", "fire-restarts"]
 FIRE_STABLE_DT_MAX = "0.02"
 FIRE_STABLE = ["--optimizer", "fire", *PAPER, "--set", f"dt_max={FIRE_STABLE_DT_MAX}"]
 # strider minimize's default step count (the paper's): 1000, 2000 for csh.
@@ -51,6 +54,15 @@ def classical(strider, system, target, name, options, folder):
         return dict(d, variant="paper preset")
     stable = minimize(strider, system, target, FIRE_STABLE, os.path.join(folder, f"fire-dtmax{FIRE_STABLE_DT_MAX}-{stem(target)}.json"))
     return dict(stable, variant=f"dt_max {FIRE_STABLE_DT_MAX}", paper_preset=d)
+
+
+def mark_unbudgeted(per, keys):
+    """per[method][key] for every equal-budget method: a target whose every policy seed failed has no
+    budget, so those methods did not run there; their result there is marked failed."""
+    for m in EQUAL_BUDGET:
+        per.setdefault(m, {})
+        for k in keys:
+            per[m].setdefault(k, {"failed": True, "final_energy": None, "evaluations": 0, "wall_seconds": 0.0})
 
 
 def fire_options(fire_result):

@@ -64,8 +64,11 @@ LoadedStructure load_structure(const ParsedArgs& args, const std::string& path);
 
 // A periodic box edge may be this many times shorter than the cutoff at most.
 constexpr double kMaxCutoffPerBoxLength = 10.0;
-// Refuses (InputError naming `path`) a periodic box edge under cutoff / kMaxCutoffPerBoxLength.
-void check_box_for_cutoff(const std::string& path, const LoadedStructure& loaded);
+// `frame` (read from `path`) as a structure of system `key`, its potential with
+// `options`: species resolved against the potential; refuses (InputError naming
+// `path`) unknown species and a periodic box edge under cutoff / kMaxCutoffPerBoxLength.
+LoadedStructure resolve_structure(const std::string& path, const Frame& frame, const std::string& key,
+                                  const PotentialOptions& options);
 // Refuses (InputError naming `path`) a non-finite energy or force: never printed as a result.
 void check_finite_energy(const std::string& path, const Evaluation& evaluation);
 
