@@ -16,6 +16,7 @@
 #include "strider/policy.hpp"
 #include "strider/policy_proposal.hpp"
 #include "strider/system_spec.hpp"
+#include "strider/text.hpp"
 
 namespace strider::cli {
 
@@ -104,11 +105,10 @@ std::string search_until(BasinHopping& search, System& system, Evaluator& evalua
   Progress progress(budget, "evaluations");
   report = search.init(system, evaluator, budget);
   std::ostringstream curve;
-  curve.precision(17);
   curve << "hop,evaluations,trial_energy,energy,best_energy,accepted\n";
   const auto add_to_curve = [&curve](const HopReport& r) {
-    curve << r.hop << ',' << r.evaluations << ',' << r.trial_energy << ',' << r.energy << ',' << r.best_energy << ','
-          << (r.accepted ? 1 : 0) << '\n';
+    curve << r.hop << ',' << r.evaluations << ',' << io::format_double(r.trial_energy) << ','
+          << io::format_double(r.energy) << ',' << io::format_double(r.best_energy) << ',' << (r.accepted ? 1 : 0) << '\n';
   };
   add_to_curve(report);
   while (report.evaluations < budget) {

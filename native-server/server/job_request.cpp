@@ -42,9 +42,7 @@ std::vector<std::string> option_arguments(const json& options) {
     } else if (value.is_number_integer()) {
       out.push_back(jobs::argument(name, std::to_string(value.get<long long>())));
     } else if (value.is_number()) {
-      char text[40];
-      std::snprintf(text, sizeof text, "%.17g", value.get<double>());
-      out.push_back(jobs::argument(name, text));
+      out.push_back(jobs::argument(name, io::format_double(value.get<double>())));
     } else {
       out.push_back(jobs::argument(name, value.get<std::string>()));
     }

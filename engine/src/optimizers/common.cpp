@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "strider/error.hpp"
+#include "strider/text.hpp"
 
 namespace strider::optimizers {
 
@@ -26,9 +27,7 @@ StepReport make_report(long step, double energy, const Eigen::Matrix3Xd& forces,
 namespace {
 
 [[noreturn]] void fail(const std::string& optimizer, const std::string& name, double value, const std::string& what) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  throw InputError(optimizer + ": " + name + " must be " + what + " (got " + text + ")");
+  throw InputError(optimizer + ": " + name + " must be " + what + " (got " + io::format_double(value) + ")");
 }
 
 }  // namespace
