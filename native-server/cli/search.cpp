@@ -30,7 +30,7 @@ const CommandSpec search_spec{
     [] {
       std::vector<OptionSpec> options = potential_options();
       options.push_back({"--method", "NAME", "basin-hopping (the default and, for now, the only method)"});
-      options.push_back({"--local", "NAME", "local optimiser of each hop: lbfgs (default), fire, fire2, adam, gd"});
+      options.push_back({"--local", "NAME", "local optimiser of each hop (default lbfgs): " + optimizer_names_text()});
       options.push_back({"--budget", "EVALS", "energy evaluations in all, local minimisations included (default 20000)"});
       options.push_back({"--temperature", "T", "Metropolis temperature, energy unit (default: see below)"});
       options.push_back({"--step", "S", "each coordinate moves uniformly in [-S, S] per hop, length unit (with"

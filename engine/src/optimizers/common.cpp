@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -56,6 +57,22 @@ void require_at_least(const std::string& optimizer, const std::string& name, dou
     std::snprintf(text, sizeof text, "%g", minimum);
     fail(optimizer, name, value, std::string("a finite number >= ") + text);
   }
+}
+
+std::vector<OptimizerParameter> bind(const std::string& optimizer, const std::vector<Binding>& bindings,
+                                     const ParameterOverrides& values) {
+  for (const auto& [name, value] : values) {
+    auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });
+    if (it == bindings.end()) {
+      std::string known;
+      for (const Binding& b : bindings) known += (known.empty() ? "" : ", ") + std::string(b.name);
+      throw InputError("unknown parameter '" + name + "' for optimizer " + optimizer + " (known: " + known + ")");
+    }
+    *it->value = value;
+  }
+  std::vector<OptimizerParameter> out;
+  for (const Binding& b : bindings) out.push_back({b.name, *b.value, b.help});
+  return out;
 }
 
 }  // namespace strider::optimizers

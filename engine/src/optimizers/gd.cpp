@@ -23,4 +23,19 @@ StepReport GradientDescent::step(System& system, Evaluator& evaluator) {
   return optimizers::make_report(++step_, e.energy, forces_, evaluator, evaluations_start_);
 }
 
+namespace optimizers {
+
+OptimizerSpec gd() {
+  return {"gd", "gradient descent", [](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
+            GradientDescentParameters p;
+            auto list = bind("gd",
+                       {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}},
+                       values);
+            *made = std::make_unique<GradientDescent>(p);
+            return list;
+          }};
+}
+
+}  // namespace optimizers
+
 }  // namespace strider

@@ -100,4 +100,21 @@ StepReport Lbfgs::step(System& system, Evaluator& evaluator) {
   return optimizers::make_report(++step_, s.energy, s.forces, evaluator, evaluations_start_);
 }
 
+namespace optimizers {
+
+OptimizerSpec lbfgs() {
+  return {"lbfgs", "L-BFGS with a per-atom step cap", [](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
+            LbfgsParameters p;
+            auto list = bind("lbfgs",
+                       {{"memory", &p.memory, "(s, y) pairs kept"},
+                        {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
+                        {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}},
+                       values);
+            *made = std::make_unique<Lbfgs>(p);
+            return list;
+          }};
+}
+
+}  // namespace optimizers
+
 }  // namespace strider
