@@ -61,14 +61,15 @@ void require_at_least(const std::string& optimizer, const std::string& name, dou
 
 std::vector<OptimizerParameter> bind(const std::string& optimizer, const std::vector<Binding>& bindings,
                                      const ParameterOverrides& values) {
-  for (const auto& [name, value] : values) {
+  for (const auto& override : values) {
+    const std::string& name = override.first;  // not a structured binding: clang 14 (Emscripten) cannot capture one
     auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });
     if (it == bindings.end()) {
       std::string known;
       for (const Binding& b : bindings) known += (known.empty() ? "" : ", ") + std::string(b.name);
       throw InputError("unknown parameter '" + name + "' for optimizer " + optimizer + " (known: " + known + ")");
     }
-    *it->value = value;
+    *it->value = override.second;
   }
   std::vector<OptimizerParameter> out;
   for (const Binding& b : bindings) out.push_back({b.name, *b.value, b.help});
