@@ -44,17 +44,12 @@ StepReport Adam::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec adam() {
-  return {"adam", "Adam, as optax", [](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
-            AdamParameters p;
-            auto list = bind("adam",
-                       {{"learning_rate", &p.learning_rate, "step scale (length)"},
-                        {"beta1", &p.beta1, "decay of the first moment"},
-                        {"beta2", &p.beta2, "decay of the second moment"},
-                        {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)"}},
-                       values);
-            *made = std::make_unique<Adam>(p);
-            return list;
-          }};
+  return make_spec<Adam>("adam", "Adam, as optax", +[](AdamParameters& p) -> std::vector<Binding> {
+    return {{"learning_rate", &p.learning_rate, "step scale (length)"},
+            {"beta1", &p.beta1, "decay of the first moment"},
+            {"beta2", &p.beta2, "decay of the second moment"},
+            {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)"}};
+  });
 }
 
 }  // namespace optimizers

@@ -59,8 +59,8 @@ void require_at_least(const std::string& optimizer, const std::string& name, dou
   }
 }
 
-std::vector<OptimizerParameter> bind(const std::string& optimizer, const std::vector<Binding>& bindings,
-                                     const ParameterOverrides& values) {
+std::vector<OptimizerParameter> bind_parameters(const std::string& optimizer, const std::vector<Binding>& bindings,
+                                                const ParameterOverrides& values) {
   for (const auto& override : values) {
     const std::string& name = override.first;  // not a structured binding: clang 14 (Emscripten) cannot capture one
     auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });

@@ -1,6 +1,7 @@
 #pragma once
 // What every optimiser file shares: moving atoms (wrapping periodic axes),
 // filling a StepReport, checking parameters and binding them to their names.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,20 @@ struct Binding {
 
 // Sets the bound fields to `values` (InputError naming the known parameters for
 // an unknown name) and lists the resulting values in the bindings' order.
-std::vector<OptimizerParameter> bind(const std::string& optimizer, const std::vector<Binding>& bindings,
-                                     const ParameterOverrides& values);
+std::vector<OptimizerParameter> bind_parameters(const std::string& optimizer, const std::vector<Binding>& bindings,
+                                                const ParameterOverrides& values);
+
+// The registry's entry for optimiser class Made, built from a Parameters struct
+// (its defaults) whose fields `bindings` names: name, one line, and the builder.
+template <class Made, class Parameters>
+OptimizerSpec make_spec(const std::string& name, const std::string& summary,
+                        std::vector<Binding> (*bindings)(Parameters& parameters)) {
+  return {name, summary, [name, bindings](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
+            Parameters p;
+            std::vector<OptimizerParameter> list = bind_parameters(name, bindings(p), values);
+            *made = std::make_unique<Made>(p);
+            return list;
+          }};
+}
 
 }  // namespace strider::optimizers

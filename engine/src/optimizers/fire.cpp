@@ -64,20 +64,15 @@ StepReport Fire::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec fire() {
-  return {"fire", "FIRE, the paper's, as jax-md", [](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
-            FireParameters p;
-            auto list = bind("fire",
-                       {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
-                        {"dt_max", &p.dt_max, "largest time step"},
-                        {"n_min", &p.n_min, "steps with P >= 0 before dt grows"},
-                        {"f_inc", &p.f_inc, "dt growth factor"},
-                        {"f_dec", &p.f_dec, "dt shrink factor when P < 0"},
-                        {"alpha_start", &p.alpha_start, "initial velocity mixing"},
-                        {"f_alpha", &p.f_alpha, "mixing decay factor"}},
-                       values);
-            *made = std::make_unique<Fire>(p);
-            return list;
-          }};
+  return make_spec<Fire>("fire", "FIRE, the paper's, as jax-md", +[](FireParameters& p) -> std::vector<Binding> {
+    return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
+            {"dt_max", &p.dt_max, "largest time step"},
+            {"n_min", &p.n_min, "steps with P >= 0 before dt grows"},
+            {"f_inc", &p.f_inc, "dt growth factor"},
+            {"f_dec", &p.f_dec, "dt shrink factor when P < 0"},
+            {"alpha_start", &p.alpha_start, "initial velocity mixing"},
+            {"f_alpha", &p.f_alpha, "mixing decay factor"}};
+  });
 }
 
 }  // namespace optimizers

@@ -26,14 +26,9 @@ StepReport GradientDescent::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec gd() {
-  return {"gd", "gradient descent", [](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
-            GradientDescentParameters p;
-            auto list = bind("gd",
-                       {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}},
-                       values);
-            *made = std::make_unique<GradientDescent>(p);
-            return list;
-          }};
+  return make_spec<GradientDescent>("gd", "gradient descent", +[](GradientDescentParameters& p) -> std::vector<Binding> {
+    return {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}};
+  });
 }
 
 }  // namespace optimizers

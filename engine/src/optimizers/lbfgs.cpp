@@ -103,16 +103,11 @@ StepReport Lbfgs::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec lbfgs() {
-  return {"lbfgs", "L-BFGS with a per-atom step cap", [](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
-            LbfgsParameters p;
-            auto list = bind("lbfgs",
-                       {{"memory", &p.memory, "(s, y) pairs kept"},
-                        {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
-                        {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}},
-                       values);
-            *made = std::make_unique<Lbfgs>(p);
-            return list;
-          }};
+  return make_spec<Lbfgs>("lbfgs", "L-BFGS with a per-atom step cap", +[](LbfgsParameters& p) -> std::vector<Binding> {
+    return {{"memory", &p.memory, "(s, y) pairs kept"},
+            {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
+            {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}};
+  });
 }
 
 }  // namespace optimizers
