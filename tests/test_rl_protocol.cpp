@@ -3,7 +3,9 @@
 // against values worked out by hand.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,26 @@ TEST_CASE("the run log has a row per epoch and the validations in their own colu
         "0,,,,,20,-2,8\n"
         "1,0.5,-1.25,2,0.125,40,,\n"
         "2,0.75,-1.5,3,0.25,80,-3,7\n");
+}
+
+TEST_CASE("the run log's numbers read back to the same doubles, in their shortest form") {
+  std::vector<rl::EpochRecord> epochs(1);
+  epochs[0] = {1, 1.0 / 3.0, -812.1234567890123, 0.1, 2.5e-300, 40};
+  std::vector<rl::ValidationRecord> validations(1);
+  validations[0] = {1, -2.0 / 3.0, 10.0, -1e-7, 20};
+  const std::string csv = rl::training_curves_csv(epochs, validations);
+  const std::string row = csv.substr(csv.find('\n') + 1);
+  CHECK(row.substr(0, row.find(',', 2)) == "1,0.3333333333333333");  // 16 digits: %.17g would write 17
+  std::vector<double> values;
+  std::stringstream cells(row);
+  for (std::string cell; std::getline(cells, cell, ',');) values.push_back(std::strtod(cell.c_str(), nullptr));
+  REQUIRE(values.size() == 8);
+  CHECK(values[1] == 1.0 / 3.0);
+  CHECK(values[2] == -812.1234567890123);
+  CHECK(values[3] == 0.1);
+  CHECK(values[4] == 2.5e-300);
+  CHECK(values[6] == -2.0 / 3.0);
+  CHECK(values[7] == -1e-7);
 }
 
 TEST_CASE("the restart rule by name") {

@@ -20,6 +20,18 @@ def write_json_atomically(path, obj):
     os.replace(tmp, path)
 
 
+def write_report(folder, name, md):
+    """Write folder/name.md: the lines md, then the verdict written by hand in folder/name.note.md if
+    there is one; print it."""
+    note = os.path.join(folder, name + ".note.md")
+    if os.path.exists(note):
+        with open(note) as f:
+            md = md + [f.read().rstrip(), ""]
+    with open(os.path.join(folder, name + ".md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)

@@ -4,6 +4,9 @@ the energy evaluations spent, as lists of [evaluations, best energy].
 """
 import csv, os, random, re, shlex
 
+import ase
+import ase.io
+
 from jobs import cached, last_json_line, run
 
 # The local optimisers of the paper's Table 1 with its presets (`--preset paper`, Table 6 literal) and step
@@ -11,6 +14,9 @@ from jobs import cached, last_json_line, run
 # again with dt_max 0.02.
 PAPER = ["--preset", "paper"]
 CLASSICAL = [(name, ["--optimizer", name, *PAPER]) for name in ("gd", "adam", "fire", "fire2", "lbfgs")]
+LOCAL = [name for name, _ in CLASSICAL]
+# The baselines given the policy's budget of energy evaluations on each target.
+EQUAL_BUDGET = ["basin-hopping", "fire-restarts"]
 FIRE_STABLE_DT_MAX = "0.02"
 FIRE_STABLE = ["--optimizer", "fire", *PAPER, "--set", f"dt_max={FIRE_STABLE_DT_MAX}"]
 # strider minimize's default step count (the paper's): 1000, 2000 for csh.
@@ -48,6 +54,15 @@ def classical(strider, system, target, name, options, folder):
         return dict(d, variant="paper preset")
     stable = minimize(strider, system, target, FIRE_STABLE, os.path.join(folder, f"fire-dtmax{FIRE_STABLE_DT_MAX}-{stem(target)}.json"))
     return dict(stable, variant=f"dt_max {FIRE_STABLE_DT_MAX}", paper_preset=d)
+
+
+def mark_unbudgeted(per, keys):
+    """per[method][key] for every equal-budget method: a target whose every policy seed failed has no
+    budget, so those methods did not run there; their result there is marked failed."""
+    for m in EQUAL_BUDGET:
+        per.setdefault(m, {})
+        for k in keys:
+            per[m].setdefault(k, {"failed": True, "final_energy": None, "evaluations": 0, "wall_seconds": 0.0})
 
 
 def fire_options(fire_result):
@@ -133,7 +148,7 @@ def fire_restarts(strider, system, target, budget, fire, seed, folder):
         while left > 1:
             steps = min(PAPER_STEPS.get(system, 1000), left - 1)
             if runs:
-                perturb(target, start, RESTART_STEP[system], rng)
+                perturb(strider, target, start, RESTART_STEP[system], rng)
             p, dt = run([strider, "minimize", start if runs else target, "--system", system, *fire, "--steps", str(steps), "--json"], ok=(0, 3))
             wall += dt
             if p.returncode == 3:
@@ -160,30 +175,22 @@ def fire_restarts(strider, system, target, budget, fire, seed, folder):
     return cached(base + ".json", compute)
 
 
-def perturb(src, dst, step, rng):
-    """Write src (a strider extxyz file: species and positions first) to dst with every coordinate moved
-    uniformly in [-step, step]. A small parser of our own: it also reads the files strider wrote before
-    `species` held chemical symbols (A, B, CSH), which ASE 3.22 refuses, and names the line of a broken
-    one. Energies and forces in src are dropped (stale)."""
-    with open(src) as f:
-        lines = f.read().splitlines()
-    n = int(lines[0])
-    keep = []
-    for token in shlex.split(lines[1]):
-        key = token.split("=", 1)[0]
-        if key == "Properties" and not token.startswith("Properties=species:S:1:pos:R:3"):
-            raise ValueError(f"{src}: line 2: Properties must start with species:S:1:pos:R:3, not {token}")
-        if key in ("Lattice", "pbc", "system"):
-            keep.append(f'{key}="{token.split("=", 1)[1]}"')
-    out = [str(n), " ".join(keep + ["Properties=species:S:1:pos:R:3"])]
-    for i, line in enumerate(lines[2:2 + n]):
-        t = line.split()
-        if len(t) < 4:
-            raise ValueError(f"{src}: line {i + 3}: expected species x y z")
-        xyz = [float(v) + rng.uniform(-step, step) for v in t[1:4]]
-        out.append(f"{t[0]} {xyz[0]:.12f} {xyz[1]:.12f} {xyz[2]:.12f}")
-    with open(dst, "w") as f:
-        f.write("\n".join(out) + "\n")
+def perturb(strider, src, dst, step, rng):
+    """Write src (a structure file strider reads) to dst as extended XYZ with every coordinate moved
+    uniformly in [-step, step]. `strider convert` first rewrites src in the form ASE reads (a chemical
+    symbol in `species`, the model's type in `type_name`): it also reads the files strider wrote before
+    that form (A, B, CSH in `species`), which ASE 3.22 refuses, and a broken file fails there with its
+    name and line (ValueError). ASE then reads the first frame and writes its atoms moved, with the
+    cell, pbc, system and types; energies and forces are dropped (stale)."""
+    p, _ = run([strider, "convert", src, dst], ok=(0, 2))
+    if p.returncode != 0:
+        raise ValueError(p.stderr.strip())
+    first = ase.io.read(dst, index=0, format="extxyz")
+    moved = ase.Atoms(first.numbers, cell=first.cell, pbc=first.pbc, info={"system": first.info["system"]},
+                      positions=first.positions + [[rng.uniform(-step, step) for _ in range(3)] for _ in first])
+    if "type_name" in first.arrays:
+        moved.new_array("type_name", first.arrays["type_name"])
+    ase.io.write(dst, moved, format="extxyz")
 
 
 def method_tag(estimator, train_options, adapt_options):

@@ -13,31 +13,6 @@
 # (or in --results DIR); the tag names a method other than the default (e.g. bptt-adapt-restart-any), or --tag NAME.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-scale=small; system=lj-binary; jobs=2; strider=""; results="$here/results"; work=""; extra=()
-cmdline="demos/table1/run.sh$(printf " %q" "$@")"
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --scale) scale="$2"; shift 2;;
-    --system) system="$2"; shift 2;;
-    --jobs) jobs="$2"; shift 2;;
-    --strider) strider="$2"; shift 2;;
-    --results) results="$2"; shift 2;;
-    --work) work="$2"; shift 2;;
-    --estimator|--train-options|--adapt-options|--tag|--train-epochs|--validation-every|--targets|--adapt-epochs|--adapt-seeds)
-      extra+=("$1" "$2"); shift 2;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0;;
-    *) echo "run.sh: unknown option $1" >&2; exit 2;;
-  esac
-done
-if [[ -z "$strider" ]]; then
-  for b in "$root/build/strider" "$root/build-demo/strider"; do [[ -x "$b" ]] && strider="$b" && break; done
-fi
-if [[ -z "$strider" ]]; then
-  echo "run.sh: building strider in $root/build-demo" >&2
-  cmake -S "$root" -B "$root/build-demo" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$root/build-demo" -j"$jobs" --target strider >/dev/null
-  strider="$root/build-demo/strider"
-fi
-exec /usr/bin/python3 "$here/table1.py" --strider "$strider" --system "$system" --scale "$scale" --jobs "$jobs" \
-  --work "${work:-$here/work/$system-$scale}" --results "$results" --command "$cmdline" "${extra[@]}"
+for arg in "$@"; do [[ "$arg" == -h || "$arg" == --help ]] && { sed -n '2,13p' "$0"; exit 0; }; done
+# table1.py parses the options (demos/table1/command_line.py); an unknown one stops it (exit status 2).
+exec /usr/bin/python3 "$here/table1.py" --command "demos/table1/run.sh$(printf " %q" "$@")" "$@"

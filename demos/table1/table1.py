@@ -5,11 +5,12 @@ Called by run.sh; see run.sh --help. Every step is a `strider` call whose result
 folder (jobs.py): a stopped run, rerun with the same command, continues where it stopped. Writes
 results/<system>-<scale>[-<tag>].{json,md} and plots (SVG and PNG).
 """
-import argparse, concurrent.futures as cf, csv, datetime, os, platform, shlex, time
+import concurrent.futures as cf, csv, datetime, os, platform, shlex, time
 
+import command_line as CL
 import methods as M
 import plots
-from jobs import git_head, main_or_exit, cached, check_parameters, file_sha256, exit_on_signals, last_json_line, log, run, run_all, write_json_atomically
+from jobs import git_head, write_report, main_or_exit, cached, check_parameters, file_sha256, exit_on_signals, last_json_line, log, run, run_all, write_json_atomically
 
 SCALES = {
     # full: the paper's protocol. The paper does not state the number of training epochs for LJ-100;
@@ -18,6 +19,7 @@ SCALES = {
     "small": dict(train_epochs=100, validation_every=10, targets=5, adapt_epochs=100, adapt_seeds=2),
     "tiny":  dict(train_epochs=4, validation_every=2, targets=2, adapt_epochs=5, adapt_seeds=2),
 }
+HERE = os.path.dirname(os.path.abspath(__file__))
 N_ATOMS = {"lj-binary": 100, "sw-si": 64, "csh": 152}
 UNITS = {"lj-binary": "epsilon", "sw-si": "eV", "csh": "kcal/mol"}
 # The paper's Table 1: (min, mean) over its 10 structures.
@@ -26,34 +28,23 @@ PAPER = {
     "csh": {"gd": (-1583539.3, -1548798.6), "fire": (-1637194.1, -1588792.4), "adam": (-1622905.9, -1596680.4), "policy": (-1671916.8, -1648965.9)},
     "sw-si": {"gd": (-249.22, -247.56), "fire": (-256.98, -256.37), "adam": (-258.86, -256.93), "policy": (-259.94, -257.35)},
 }
-LOCAL = [name for name, _ in M.CLASSICAL]
-EQUAL_BUDGET = ["basin-hopping", "fire-restarts"]
 
 
 def parse_args():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--strider", required=True)
+    ap = CL.table_parser(SCALES, HERE, "the learned method: strider train/adapt --estimator NAME")
     ap.add_argument("--system", default="lj-binary", choices=N_ATOMS)
-    ap.add_argument("--scale", default="small", choices=SCALES)
-    ap.add_argument("--estimator", default="pathwise", help="the learned method: strider train/adapt --estimator NAME")
     ap.add_argument("--train-options", default="", help="more strider train options, one string")
-    ap.add_argument("--adapt-options", default="", help="more strider adapt options, one string")
-    ap.add_argument("--tag", help="name of the method in file names (default: from estimator and options)")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--command", default="")
-    for k in SCALES["full"]:
-        ap.add_argument("--" + k.replace("_", "-"), type=int)
-    return ap.parse_args()
+    a = ap.parse_args()
+    a.strider = CL.strider_binary(a.strider, a.jobs)
+    a.work = a.work or os.path.join(HERE, "work", f"{a.system}-{a.scale}")
+    return a
 
 
 def main():
     a = parse_args()
     exit_on_signals()
     S, system = a.strider, a.system
-    P = dict(SCALES[a.scale])
-    P.update({k: getattr(a, k) for k in P if getattr(a, k) is not None})
+    P = CL.scale_parameters(a, SCALES)
     train_options, adapt_options = shlex.split(a.train_options), shlex.split(a.adapt_options)
     tag = a.tag if a.tag is not None else M.method_tag(a.estimator, train_options, adapt_options)
     name = f"{system}-{a.scale}" + (f"-{tag}" if tag else "")
@@ -93,7 +84,7 @@ def main():
     training = pool.submit(cached, os.path.join(train_dir, "train.json"), train)
     cdir = os.path.join(a.work, "classical")
     jobs = [(n, o, tg) for n, o in M.CLASSICAL for tg in targets]
-    per = {n: {} for n in LOCAL}
+    per = {n: {} for n in M.LOCAL}
     for (n, _, tg), d in zip(jobs, run_all(pool, lambda j: M.classical(S, system, j[2], j[0], j[1], cdir), jobs, "classical")):
         per[n][tg] = d
     trained = training.result()
@@ -110,7 +101,7 @@ def main():
 
     # 4. equal budget: basin hopping and FIRE with restarts get the policy's evaluations (all seeds)
     budget = {tg: per["policy"][tg]["evaluations"] for tg in targets}
-    eq_jobs = [(m, tg) for tg in targets for m in EQUAL_BUDGET if budget[tg] > 1]
+    eq_jobs = [(m, tg) for tg in targets for m in M.EQUAL_BUDGET if budget[tg] > 1]
     def equal_budget(job):
         m, tg = job
         if m == "basin-hopping":
@@ -118,10 +109,7 @@ def main():
         return M.fire_restarts(S, system, tg, budget[tg], M.fire_options(per["fire"][tg]), 12345 + targets.index(tg), os.path.join(mdir, m))
     for (m, tg), d in zip(eq_jobs, run_all(pool, equal_budget, eq_jobs, "equal-budget baselines")):
         per.setdefault(m, {})[tg] = d
-    for m in EQUAL_BUDGET:  # a target whose every seed failed has no budget
-        per.setdefault(m, {})
-        for tg in targets:
-            per[m].setdefault(tg, {"failed": True, "final_energy": None, "evaluations": 0, "wall_seconds": 0.0})
+    M.mark_unbudgeted(per, targets)
     wall = time.time() - T0
     log(f"all jobs done ({wall:.0f} s in this call)")
     report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget, wall)
@@ -129,13 +117,13 @@ def main():
 
 def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget, wall):
     system, u = a.system, UNITS[a.system]
-    order = LOCAL + ["policy"] + EQUAL_BUDGET
+    order = M.LOCAL + ["policy"] + M.EQUAL_BUDGET
     summary = {m: M.summarize([per[m][tg] for tg in targets]) for m in order}
     init = [per["gd"][tg]["initial_energy"] for tg in targets]
     fire_variant = {M.stem(tg): per["fire"][tg]["variant"] for tg in targets}
-    compute = {"train": trained["wall_seconds"], "classical": sum(per[m][tg]["wall_seconds"] for m in LOCAL for tg in targets),
+    compute = {"train": trained["wall_seconds"], "classical": sum(per[m][tg]["wall_seconds"] for m in M.LOCAL for tg in targets),
                "adaptation": sum(per["policy"][tg]["wall_seconds"] for tg in targets),
-               "equal_budget": sum(per[m][tg]["wall_seconds"] for m in EQUAL_BUDGET for tg in targets)}
+               "equal_budget": sum(per[m][tg]["wall_seconds"] for m in M.EQUAL_BUDGET for tg in targets)}
     labels = M.labels(method)
     label = labels["policy"]
     head = git_head()
@@ -174,7 +162,7 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
     curves = {label: [M.policy_curve(seeds_of[tg]) for tg in targets],
               labels["basin-hopping"]: [per["basin-hopping"][tg].get("curve", []) for tg in targets],
               labels["fire-restarts"]: [per["fire-restarts"][tg].get("curve", []) for tg in targets]}
-    points = {labels[m]: (summary[m]["mean_evaluations"], summary[m]["mean"]) for m in LOCAL if summary[m]["mean"] is not None}
+    points = {labels[m]: (summary[m]["mean_evaluations"], summary[m]["mean"]) for m in M.LOCAL if summary[m]["mean"] is not None}
     plots.anytime(stemp + "-anytime", curves, points, f"{system}: best energy against energy evaluations (mean over {len(targets)} targets)", f"best energy ({u})")
 
     # markdown
@@ -223,24 +211,18 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
            "- The paper's numbers are on the authors' data, not ours: compare the ordering of methods, not the values digit by digit.", ""]
     s = summary["policy"]
     if s["mean"] is not None:
-        others = LOCAL + EQUAL_BUDGET
+        others = M.LOCAL + M.EQUAL_BUDGET
         beats = [labels[m] for m in others if summary[m]["mean"] is not None and s["mean"] < summary[m]["mean"]]
         loses = [f"{labels[m]} ({summary[m]['mean']:.2f})" for m in others if summary[m]["mean"] is not None and s["mean"] >= summary[m]["mean"]]
         md.append(f"- {label}: mean {s['mean']:.2f} {u}; lower mean than: {', '.join(beats) or 'none'}; not lower than: {', '.join(loses) or 'none'}.")
-    best_local = min((summary[m]["mean"], m) for m in LOCAL if summary[m]["mean"] is not None)
+    best_local = min((summary[m]["mean"], m) for m in M.LOCAL if summary[m]["mean"] is not None)
     md.append(f"- Best classical local optimiser by mean: {labels[best_local[1]]} ({best_local[0]:.2f} {u}).")
     md += ["", "Training (validation metric ⟨E_20 − E_0⟩ on the 25 validation structures, lower is better):", "",
            f"- {trained['epochs']} epochs; validation ⟨E_20 − E_0⟩ " + ", ".join(f"epoch {x}: {y:.2f}" for x, y in zip(vx, vy))
            + f"; FIRE's (20 steps): {fmt(trained.get('fire_validation_energy_change'))}."]
     plot_names = [f"{name}-{p}" for p in ("anytime", "validation", "adaptation")]
     md += ["", "Plots (SVG, PNG beside): " + ", ".join(f"[{p}]({p}.svg)" for p in plot_names) + f". Raw per-target and per-seed results: [{name}.json]({name}.json).", ""]
-    note = os.path.join(a.results, name + ".note.md")
-    if os.path.exists(note):
-        with open(note) as f:
-            md += [f.read().rstrip(), ""]
-    with open(os.path.join(a.results, name + ".md"), "w") as f:
-        f.write("\n".join(md) + "\n")
-    print("\n".join(md))
+    write_report(a.results, name, md)
 
 
 if __name__ == "__main__":

@@ -11,24 +11,6 @@
 # Results: demos/table2/results/table2-<scale>[-<tag>].{json,md,svg,png} (or in --results DIR).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-scale=small; jobs=2; strider="$root/build/strider"; model="$root/shared/policy-lj-binary-100.weights"
-results="$here/results"; work=""; extra=()
-cmdline="demos/table2/run.sh$(printf " %q" "$@")"
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --scale) scale="$2"; shift 2;;
-    --model) model="$2"; shift 2;;
-    --jobs) jobs="$2"; shift 2;;
-    --strider) strider="$2"; shift 2;;
-    --results) results="$2"; shift 2;;
-    --work) work="$2"; shift 2;;
-    --sizes|--estimator|--adapt-options|--tag|--targets|--adapt-epochs|--adapt-seeds|--large-targets|--large-epochs|--large-seeds)
-      extra+=("$1" "$2"); shift 2;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0;;
-    *) echo "run.sh: unknown option $1" >&2; exit 2;;
-  esac
-done
-[[ -x "$strider" ]] || { echo "run.sh: $strider not built (make build)" >&2; exit 2; }
-exec /usr/bin/python3 "$here/table2.py" --strider "$strider" --model "$model" --scale "$scale" --jobs "$jobs" \
-  --work "${work:-$here/work/$scale}" --results "$results" --command "$cmdline" "${extra[@]}"
+for arg in "$@"; do [[ "$arg" == -h || "$arg" == --help ]] && { sed -n '2,11p' "$0"; exit 0; }; done
+# table2.py parses the options (demos/table1/command_line.py); an unknown one stops it (exit status 2).
+exec /usr/bin/python3 "$here/table2.py" --command "demos/table2/run.sh$(printf " %q" "$@")" "$@"

@@ -6,12 +6,14 @@ Called by run.sh; see run.sh --help. Every step is a `strider` call whose result
 folder (demos/table1/jobs.py): a stopped run, rerun with the same command, continues where it stopped.
 Writes results/table2-<scale>[-<tag>].{json,md} and a plot (SVG and PNG).
 """
-import argparse, concurrent.futures as cf, datetime, os, platform, shlex, sys, time
+import concurrent.futures as cf, datetime, os, platform, shlex, sys, time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "table1"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "table1"))
+import command_line as CL  # noqa: E402
 import methods as M  # noqa: E402
 import plots  # noqa: E402
-from jobs import git_head, main_or_exit, check_parameters, file_sha256, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
+from jobs import git_head, write_report, main_or_exit, check_parameters, file_sha256, exit_on_signals, log, run, run_all, write_json_atomically  # noqa: E402
 
 SCALES = {
     # full: the paper's adaptation protocol (1000 epochs x 10 seeds) on 10 targets at every size.
@@ -22,34 +24,24 @@ SCALES = {
 }
 LARGE_N = 500
 SIZES = [25, 50, 100, 250, 500, 1000]
-LOCAL = [name for name, _ in M.CLASSICAL]
-EQUAL_BUDGET = ["basin-hopping", "fire-restarts"]
 
 
 def parse_args():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--strider", required=True)
-    ap.add_argument("--model", required=True, help="policy weights trained at N = 100 (lj-binary)")
-    ap.add_argument("--scale", default="small", choices=SCALES)
+    ap = CL.table_parser(SCALES, HERE, "the learned method: strider adapt --estimator NAME")
+    ap.add_argument("--model", default=os.path.join(CL.ROOT, "shared", "policy-lj-binary-100.weights"),
+                    help="policy weights trained at N = 100 (lj-binary)")
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
-    ap.add_argument("--estimator", default="pathwise", help="the learned method: strider adapt --estimator NAME")
-    ap.add_argument("--adapt-options", default="", help="more strider adapt options, one string")
-    ap.add_argument("--tag", help="name of the method in file names (default: from estimator and options)")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--results", required=True)
-    ap.add_argument("--command", default="")
-    for k in SCALES["full"]:
-        ap.add_argument("--" + k.replace("_", "-"), type=int)
-    return ap.parse_args()
+    a = ap.parse_args()
+    a.strider = CL.strider_binary(a.strider, a.jobs)
+    a.work = a.work or os.path.join(HERE, "work", a.scale)
+    return a
 
 
 def main():
     a = parse_args()
     exit_on_signals()
     S = a.strider
-    P = dict(SCALES[a.scale])
-    P.update({k: getattr(a, k) for k in P if getattr(a, k) is not None})
+    P = CL.scale_parameters(a, SCALES)
     sizes = [int(n) for n in a.sizes.split(",")]
     adapt_options = shlex.split(a.adapt_options)
     tag = a.tag if a.tag is not None else M.method_tag(a.estimator, [], adapt_options)
@@ -87,7 +79,7 @@ def main():
         n, tg, k = j
         return M.adapt_seed(S, a.model, tg, k, epochs(n), a.estimator, adapt_options, os.path.join(mdir, "adapt", key(n, tg)))
     results = run_all(pool, job, cjobs + sjobs, "classical and adaptation seeds")
-    per = {m: {} for m in LOCAL}
+    per = {m: {} for m in M.LOCAL}
     for (m, _, n, tg), d in zip(cjobs, results):
         per[m][key(n, tg)] = d
     seeds_of = {key(n, tg): [d for (n2, t2, _), d in zip(sjobs, results[len(cjobs):]) if (n2, t2) == (n, tg)] for n, tg in all_targets}
@@ -95,7 +87,7 @@ def main():
 
     # 3. equal budget: basin hopping and FIRE with restarts get the policy's evaluations (all seeds)
     budget = budget_of(per)
-    ejobs = [(m, n, tg) for n, tg in all_targets for m in EQUAL_BUDGET if budget[key(n, tg)] > 1]
+    ejobs = [(m, n, tg) for n, tg in all_targets for m in M.EQUAL_BUDGET if budget[key(n, tg)] > 1]
     def equal_budget(j):
         m, n, tg = j
         folder, b = os.path.join(mdir, m, str(n)), budget[key(n, tg)]
@@ -104,10 +96,7 @@ def main():
         return M.fire_restarts(S, "lj-binary", tg, b, M.fire_options(per["fire"][key(n, tg)]), 12345 + 1000 * n + targets[n].index(tg), folder)
     for (m, n, tg), d in zip(ejobs, run_all(pool, equal_budget, ejobs, "equal-budget baselines")):
         per.setdefault(m, {})[key(n, tg)] = d
-    for m in EQUAL_BUDGET:  # a target whose every seed failed has no budget
-        per.setdefault(m, {})
-        for n, tg in all_targets:
-            per[m].setdefault(key(n, tg), {"failed": True, "final_energy": None, "evaluations": 0, "wall_seconds": 0.0})
+    M.mark_unbudgeted(per, [key(n, tg) for n, tg in all_targets])
     wall = time.time() - T0
     log(f"all jobs done ({wall:.0f} s in this call)")
     report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_seeds, wall)
@@ -119,7 +108,7 @@ def budget_of(per):
 
 
 def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_seeds, wall):
-    order = LOCAL + ["policy"] + EQUAL_BUDGET
+    order = M.LOCAL + ["policy"] + M.EQUAL_BUDGET
     labels = M.labels(method)
     label = labels["policy"]
     table = {}
@@ -190,13 +179,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
     md.append(f"Policy lowest mean of all methods at N = {', '.join(map(str, wins)) or 'none'}; "
               f"below FIRE's mean at N = {', '.join(map(str, beats_fire)) or 'none'}.")
     md += ["", f"Plot: [{name}.svg]({name}.svg) ([PNG]({name}.png)). Raw per-target and per-seed results: [{name}.json]({name}.json).", ""]
-    note = os.path.join(a.results, name + ".note.md")
-    if os.path.exists(note):
-        with open(note) as f:
-            md += [f.read().rstrip(), ""]
-    with open(os.path.join(a.results, name + ".md"), "w") as f:
-        f.write("\n".join(md) + "\n")
-    print("\n".join(md))
+    write_report(a.results, name, md)
 
 
 if __name__ == "__main__":

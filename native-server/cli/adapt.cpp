@@ -16,6 +16,7 @@
 #include "strider/rl_adaptation.hpp"
 #include "strider/rl_adaptation_batch.hpp"
 #include "strider/rl_protocol.hpp"
+#include "strider/text.hpp"
 #include "torch_backend.hpp"
 
 namespace strider::cli {
@@ -232,10 +233,8 @@ void write_target_files(const ParsedArgs& args, Adaptation& a, std::size_t j, co
     for (const rl::AdaptRun& r : result.runs) {
       for (long e = 1; e <= r.epochs; ++e) {
         const double* row = outcome.curves[j].data() + (r.seed_index * settings.epochs + e - 1) * 3;
-        char line[160];
-        std::snprintf(line, sizeof line, "%d,%ld,%.17g,%.17g,%ld\n", r.seed_index, e, row[0], row[1],
-                      std::lround(row[2]));
-        csv << line;
+        csv << r.seed_index << ',' << e << ',' << io::format_double(row[0]) << ',' << io::format_double(row[1]) << ','
+            << std::lround(row[2]) << '\n';
       }
     }
     io::write_file_atomically(target_path(*c, j, targets), csv.str());

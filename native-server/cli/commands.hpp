@@ -23,26 +23,26 @@ const std::vector<Command>& commands();
 // `strider ARGS...`: runs the command argv[1] names; returns the process exit status.
 int main(int argc, char** argv);
 
-extern const CommandSpec energy_spec;
-int run_energy(const ParsedArgs& args);
-extern const CommandSpec convert_spec;
-int run_convert(const ParsedArgs& args);
-extern const CommandSpec bench_spec;
-int run_bench(const ParsedArgs& args);
-extern const CommandSpec search_spec;
-int run_search(const ParsedArgs& args);
-extern const CommandSpec minimize_spec;
-int run_minimize(const ParsedArgs& args);
-extern const CommandSpec md_spec;
-int run_md(const ParsedArgs& args);
-extern const CommandSpec generate_spec;
-int run_generate(const ParsedArgs& args);
-extern const CommandSpec train_spec;
-int run_train(const ParsedArgs& args);
-extern const CommandSpec adapt_spec;
-int run_adapt(const ParsedArgs& args);
-extern const CommandSpec rollout_spec;
-int run_rollout(const ParsedArgs& args);
+// Every command, in the order `strider --help` lists them. Command NAME is its
+// file NAME.cpp defining NAME_spec and run_NAME; adding one: its file and one
+// line X(NAME) here.
+#define STRIDER_EACH_COMMAND(X) \
+  X(energy)                     \
+  X(minimize)                   \
+  X(search)                     \
+  X(md)                         \
+  X(generate)                   \
+  X(train)                      \
+  X(adapt)                      \
+  X(rollout)                    \
+  X(convert)                    \
+  X(bench)                      \
+  /* end of the list */
+#define STRIDER_DECLARE_COMMAND(name)    \
+  extern const CommandSpec name##_spec; \
+  int run_##name(const ParsedArgs& args);
+STRIDER_EACH_COMMAND(STRIDER_DECLARE_COMMAND)
+#undef STRIDER_DECLARE_COMMAND
 #ifdef STRIDER_WITH_SERVER
 extern const CommandSpec serve_spec;  // serve.cpp: the HTTP server (native-server/server)
 int run_serve(const ParsedArgs& args);
@@ -64,8 +64,11 @@ LoadedStructure load_structure(const ParsedArgs& args, const std::string& path);
 
 // A periodic box edge may be this many times shorter than the cutoff at most.
 constexpr double kMaxCutoffPerBoxLength = 10.0;
-// Refuses (InputError naming `path`) a periodic box edge under cutoff / kMaxCutoffPerBoxLength.
-void check_box_for_cutoff(const std::string& path, const LoadedStructure& loaded);
+// `frame` (read from `path`) as a structure of system `key`, its potential with
+// `options`: species resolved against the potential; refuses (InputError naming
+// `path`) unknown species and a periodic box edge under cutoff / kMaxCutoffPerBoxLength.
+LoadedStructure resolve_structure(const std::string& path, const Frame& frame, const std::string& key,
+                                  const PotentialOptions& options);
 // Refuses (InputError naming `path`) a non-finite energy or force: never printed as a result.
 void check_finite_energy(const std::string& path, const Evaluation& evaluation);
 

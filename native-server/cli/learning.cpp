@@ -22,16 +22,7 @@ LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::str
   if (frame.system_key && *frame.system_key != key) {
     throw InputError(path + ": a " + *frame.system_key + " structure, but the policy is for " + key);
   }
-  LoadedStructure loaded;
-  loaded.key = key;
-  loaded.potential = make_potential(key, potential_options_from(args));
-  try {
-    loaded.system = to_system(frame, *loaded.potential);
-  } catch (const InputError& e) {
-    throw InputError(path + ": " + e.what());
-  }
-  check_box_for_cutoff(path, loaded);
-  return loaded;
+  return resolve_structure(path, frame, key, potential_options_from(args));
 }
 
 std::optional<double> variance_option(const ParsedArgs& args) {

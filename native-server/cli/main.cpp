@@ -9,11 +9,10 @@
 namespace strider::cli {
 
 const std::vector<Command>& commands() {
+#define STRIDER_COMMAND_ENTRY(name) {name##_spec, run_##name},
   static const std::vector<Command> table{
-      {energy_spec, run_energy},     {minimize_spec, run_minimize}, {search_spec, run_search},
-      {md_spec, run_md},             {generate_spec, run_generate},
-      {train_spec, run_train},       {adapt_spec, run_adapt},       {rollout_spec, run_rollout},
-      {convert_spec, run_convert},   {bench_spec, run_bench},
+      STRIDER_EACH_COMMAND(STRIDER_COMMAND_ENTRY)
+#undef STRIDER_COMMAND_ENTRY
 #ifdef STRIDER_WITH_SERVER
       {serve_spec, run_serve},
 #endif

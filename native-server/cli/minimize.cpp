@@ -1,4 +1,4 @@
-// `strider minimize FILE`: a local optimiser (gd, adam, fire, fire2, lbfgs) on one structure.
+// `strider minimize FILE`: a local optimiser (one of the registry: gd, adam, fire, ...) on one structure.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -21,6 +21,56 @@
 
 namespace strider::cli {
 
+namespace {
+
+// "gd (gradient descent), adam (...), ... or lbfgs (...)": the registry's optimisers.
+std::string optimizer_choices() {
+  const std::vector<OptimizerSpec>& specs = optimizer_specs();
+  std::string out;
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    out += (k == 0 ? "" : k + 1 == specs.size() ? " or " : ", ") + specs[k].name + " (" + specs[k].summary + ")";
+  }
+  return out;
+}
+
+// Every optimiser's parameters with their paper-preset values on the first system
+// of the registry and, in brackets, on the others where they differ; lines of at
+// most 80 columns.
+std::string optimizer_parameter_table() {
+  const std::vector<SystemSpec>& systems = system_specs();
+  std::size_t width = 0;
+  for (const std::string& name : optimizer_names()) width = std::max(width, name.size() + 1);
+  std::string out = "Parameters (--set NAME=VALUE) and their paper-preset values for " + systems.front().key +
+                    "\n(other systems' in brackets where they differ; `strider minimize FILE --json` lists them):\n";
+  for (const OptimizerSpec& spec : optimizer_specs()) {
+    std::vector<std::vector<OptimizerParameter>> values;
+    for (const SystemSpec& system : systems) {
+      values.push_back(optimizer_parameters(spec.name, system.key, {}, OptimizerPreset::paper));
+    }
+    std::string line = "  " + spec.name + std::string(width - spec.name.size(), ' ');
+    const std::string indent(line.size(), ' ');
+    for (std::size_t k = 0; k < values.front().size(); ++k) {
+      std::string item = values.front()[k].name + " " + io::format_double(values.front()[k].value);
+      std::string others;
+      for (std::size_t j = 1; j < systems.size(); ++j) {
+        if (values[j][k].value == values.front()[k].value) continue;
+        others += (others.empty() ? "" : ", ") + systems[j].key + " " + io::format_double(values[j][k].value);
+      }
+      if (!others.empty()) item += " (" + others + ")";
+      if (k + 1 < values.front().size()) item += ",";
+      if (line.size() > indent.size() && line.size() + 1 + item.size() > 80) {
+        out += line + "\n";
+        line = indent;
+      }
+      line += (line.size() > indent.size() ? " " : "") + item;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
 const CommandSpec minimize_spec{
     "minimize",
     "FILE --optimizer NAME [--preset stable|paper] [--steps N] [--fmax F] [--set NAME=VALUE,...]\n"
@@ -29,8 +79,7 @@ const CommandSpec minimize_spec{
     {"FILE"},
     [] {
       std::vector<OptionSpec> options = potential_options();
-      options.push_back({"--optimizer", "NAME", "gd, adam, fire (the paper's, as jax-md), fire2 (FIRE 2.0, as LAMMPS"
-                                                " min_style fire) or lbfgs (required)"});
+      options.push_back({"--optimizer", "NAME", optimizer_choices() + " (required)"});
       options.push_back({"--preset", "NAME", "parameter preset, per system: stable (the default: the paper's values"
                                              " except where they diverge, see below) or paper (Table 6 of the paper)"});
       options.push_back({"--steps", "N", "largest number of steps (default: the paper's, 1000; 2000 for csh)"});
@@ -55,17 +104,8 @@ const CommandSpec minimize_spec{
     "on liquid lj-binary, csh and lj clusters and on hot sw-si (dt_start 0.5); the\n"
     "stable preset, the default, changes only those: FIRE dt_max 0.02 (lj-binary,\n"
     "csh, lj), dt_start 0.05 and dt_max 0.2 (sw-si).\n"
-    "\n"
-    "Parameters (--set NAME=VALUE) and their paper-preset values for lj-binary\n"
-    "(lj the same; sw-si and csh differ: `strider minimize FILE --json` lists them):\n"
-    "  gd     learning_rate (5e-4; sw-si 1e-3, csh 5e-4)\n"
-    "  adam   learning_rate (0.05; sw-si 0.1, csh 1.0), beta1 0.9, beta2 0.999, epsilon 1e-8\n"
-    "  fire   dt_start (0.01; sw-si 0.5, csh 5e-3), dt_max 0.4, n_min 5, f_inc 1.1,\n"
-    "         f_dec 0.5, alpha_start 0.1, f_alpha 0.99\n"
-    "  fire2  dt_start (0.003; sw-si 0.05, csh 0.002), t_max 10, t_min 0.02, dmax (0.1; csh 2.5),\n"
-    "         n_delay 20, f_inc 1.1, f_dec 0.5, alpha_start 0.25, f_alpha 0.99,\n"
-    "         half_step_back 1, initial_delay 1\n"
-    "  lbfgs  memory 10, max_step (0.2; csh 5), first_step (0.02; csh 0.5)\n"
+    "\n" +
+        optimizer_parameter_table() +
     "Time steps are for unit mass (dt^2 F is a length). fire2 with dt_start = dt_L\n"
     "sqrt(ftm2v / m) is LAMMPS min_style fire with timestep dt_L.\n"};
 
@@ -219,7 +259,7 @@ int run_minimize(const ParsedArgs& args) {
   MinimizeRun run;
   run.path = args.positionals[0];
   const auto optimizer_option = args.value("--optimizer");
-  if (!optimizer_option) throw InputError("--optimizer is required (gd, adam, fire, fire2, lbfgs)");
+  if (!optimizer_option) throw InputError("--optimizer is required (" + optimizer_names_text() + ")");
   run.optimizer = *optimizer_option;
   const OptimizerPreset preset = optimizer_preset_from_string(args.value("--preset").value_or("stable"));
   run.preset = to_string(preset);

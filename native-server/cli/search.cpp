@@ -16,6 +16,7 @@
 #include "strider/policy.hpp"
 #include "strider/policy_proposal.hpp"
 #include "strider/system_spec.hpp"
+#include "strider/text.hpp"
 
 namespace strider::cli {
 
@@ -29,7 +30,7 @@ const CommandSpec search_spec{
     [] {
       std::vector<OptionSpec> options = potential_options();
       options.push_back({"--method", "NAME", "basin-hopping (the default and, for now, the only method)"});
-      options.push_back({"--local", "NAME", "local optimiser of each hop: lbfgs (default), fire, fire2, adam, gd"});
+      options.push_back({"--local", "NAME", "local optimiser of each hop (default lbfgs): " + optimizer_names_text()});
       options.push_back({"--budget", "EVALS", "energy evaluations in all, local minimisations included (default 20000)"});
       options.push_back({"--temperature", "T", "Metropolis temperature, energy unit (default: see below)"});
       options.push_back({"--step", "S", "each coordinate moves uniformly in [-S, S] per hop, length unit (with"
@@ -104,11 +105,10 @@ std::string search_until(BasinHopping& search, System& system, Evaluator& evalua
   Progress progress(budget, "evaluations");
   report = search.init(system, evaluator, budget);
   std::ostringstream curve;
-  curve.precision(17);
   curve << "hop,evaluations,trial_energy,energy,best_energy,accepted\n";
   const auto add_to_curve = [&curve](const HopReport& r) {
-    curve << r.hop << ',' << r.evaluations << ',' << r.trial_energy << ',' << r.energy << ',' << r.best_energy << ','
-          << (r.accepted ? 1 : 0) << '\n';
+    curve << r.hop << ',' << r.evaluations << ',' << io::format_double(r.trial_energy) << ','
+          << io::format_double(r.energy) << ',' << io::format_double(r.best_energy) << ',' << (r.accepted ? 1 : 0) << '\n';
   };
   add_to_curve(report);
   while (report.evaluations < budget) {

@@ -33,25 +33,21 @@ LoadedStructure load_structure(const ParsedArgs& args, const std::string& path) 
   std::vector<std::string> species_order;
   if (chosen) species_order = make_potential(*chosen, options)->species_names();
   const Frame frame = read_structure_file(path, species_order);
+  if (chosen) return resolve_structure(path, frame, *chosen, options);
+  if (frame.system_key) return resolve_structure(path, frame, *frame.system_key, options);
+  throw InputError(path + ": names no system (no system= key); pass --system KEY");
+}
+
+LoadedStructure resolve_structure(const std::string& path, const Frame& frame, const std::string& key,
+                                  const PotentialOptions& options) {
   LoadedStructure loaded;
-  if (chosen) {
-    loaded.key = *chosen;
-  } else if (frame.system_key) {
-    loaded.key = *frame.system_key;
-  } else {
-    throw InputError(path + ": names no system (no system= key); pass --system KEY");
-  }
-  loaded.potential = make_potential(loaded.key, options);
+  loaded.key = key;
+  loaded.potential = make_potential(key, options);
   try {
     loaded.system = to_system(frame, *loaded.potential);
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   }
-  check_box_for_cutoff(path, loaded);
-  return loaded;
-}
-
-void check_box_for_cutoff(const std::string& path, const LoadedStructure& loaded) {
   const Box& box = loaded.system.box;
   const double cutoff = loaded.potential->cutoff();
   for (int a = 0; a < 3; ++a) {
@@ -64,6 +60,7 @@ void check_box_for_cutoff(const std::string& path, const LoadedStructure& loaded
       throw InputError(path + message);
     }
   }
+  return loaded;
 }
 
 void check_finite_energy(const std::string& path, const Evaluation& evaluation) {

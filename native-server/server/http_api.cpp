@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "random_token.hpp"
+#include "strider/jobs/contract.hpp"
 #include "request_json.hpp"
 #include "static_files.hpp"
 
@@ -326,6 +327,8 @@ class Api {
 
   void limits(const httplib::Request&, httplib::Response& res) {
     const ServerLimits& l = config_.limits;
+    json commands = json::array();
+    for (const jobs::JobCommand& command : jobs::job_commands) commands.push_back(std::string(command.name));
     send_json(res, 200,
               {{"max_body_bytes", l.max_body_bytes},
                {"max_atoms", l.max_atoms},
@@ -340,7 +343,7 @@ class Api {
                {"max_seeds", l.max_seeds},
                {"max_batch_size", l.max_batch_size},
                {"workers", config_.workers},
-               {"commands", {"minimize", "search", "train", "adapt", "benchmark"}},
+               {"commands", commands},
                {"systems", config_.systems}});
   }
 

@@ -10,6 +10,7 @@
 
 #include "job_store.hpp"
 #include "strider/jobs/contract.hpp"
+#include "strider/optimizers.hpp"
 #include "json_schema.hpp"
 #include "request_schema.hpp"
 #include "strider/text.hpp"
@@ -42,9 +43,7 @@ std::vector<std::string> option_arguments(const json& options) {
     } else if (value.is_number_integer()) {
       out.push_back(jobs::argument(name, std::to_string(value.get<long long>())));
     } else if (value.is_number()) {
-      char text[40];
-      std::snprintf(text, sizeof text, "%.17g", value.get<double>());
-      out.push_back(jobs::argument(name, text));
+      out.push_back(jobs::argument(name, io::format_double(value.get<double>())));
     } else {
       out.push_back(jobs::argument(name, value.get<std::string>()));
     }
@@ -102,7 +101,7 @@ void check_option_caps(const std::string& name, const json& value, const ServerL
 void check_command_caps(const std::string& command, const json& options, const ServerLimits& limits) {
   if (command != "minimize") return;
   if (!options.contains("optimizer")) {
-    throw RequestError(400, "minimize needs options.optimizer (gd, adam, fire, fire2, lbfgs)", "options.optimizer");
+    throw RequestError(400, "minimize needs options.optimizer (" + optimizer_names_text() + ")", "options.optimizer");
   }
   const auto steps = options.contains("steps") ? numeric(options.at("steps")) : std::optional<double>(2000);
   const auto every = options.contains("every") ? numeric(options.at("every")) : std::nullopt;

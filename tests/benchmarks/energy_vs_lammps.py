@@ -24,6 +24,7 @@ and checks that strider's energy equals LAMMPS's pe to 1e-9 relative (exit
 status 1 if not).
 """
 import argparse
+import contextlib
 import json
 import resource
 import os
@@ -249,6 +250,19 @@ def load_1min():
     return float(loadavg().split()[0])
 
 
+@contextlib.contextmanager
+def work_folder(keep, prefix):
+    """The folder a benchmark writes its structures and LAMMPS files in: `keep` (made if absent, kept),
+    or a new temporary folder named prefix... that is removed at the end."""
+    top = os.path.abspath(keep) if keep else tempfile.mkdtemp(prefix=prefix)
+    os.makedirs(top, exist_ok=True)
+    try:
+        yield top
+    finally:
+        if not keep:
+            shutil.rmtree(top, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("strider", help="path to the strider binary")
@@ -263,12 +277,7 @@ def main():
     if not os.access(LMP, os.X_OK):
         sys.exit("LAMMPS (`lmp`, Debian package lammps) is needed")
 
-    if args.keep:
-        os.makedirs(args.keep, exist_ok=True)
-        top = os.path.abspath(args.keep)
-    else:
-        top = tempfile.mkdtemp(prefix="strider-bench-")
-    try:
+    with work_folder(args.keep, "strider-bench-") as top:
         print(f"LAMMPS: {LMP}, strider: {strider}")
         print(f"cores: {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
               f"load average {loadavg()} (both codes run one thread; another busy core adds noise)")
@@ -323,9 +332,6 @@ def main():
             print("FAIL: strider's energy differs from LAMMPS's")
             return 1
         return 0
-    finally:
-        if not args.keep:
-            shutil.rmtree(top, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -192,9 +191,7 @@ def main():
     strider = os.path.abspath(args.strider)
     if not os.access(strider, os.X_OK):
         sys.exit(f"not an executable: {args.strider}")
-    top = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix="strider-fire-bench-")
-    os.makedirs(top, exist_ok=True)
-    try:
+    with ev.work_folder(args.keep, "strider-fire-bench-") as top:
         print(f"LAMMPS: {LMP}, strider: {strider}")
         print(f"cores: {os.cpu_count()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
               f"load average {ev.loadavg()} (one thread each; best of {args.runs} runs)\n")
@@ -256,9 +253,6 @@ def main():
                   "   when other work shares the cores.")
         print(f"\nload average after: {ev.loadavg()}")
         return 0
-    finally:
-        if not args.keep:
-            shutil.rmtree(top, ignore_errors=True)
 
 
 if __name__ == "__main__":

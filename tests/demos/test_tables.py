@@ -34,23 +34,25 @@ def energy(path):
 def test_perturb(work):
     # ASE reads silicon: the moved file has the same cell and pbc, and every coordinate moved by at most the step
     src, dst = os.path.join(REFS, "sw-si-diamond64.xyz"), os.path.join(work, "si.xyz")
-    M.perturb(src, dst, 0.1, random.Random(1))
+    M.perturb(STRIDER, src, dst, 0.1, random.Random(1))
     a, b = ase.io.read(src), ase.io.read(dst)
     d = b.get_positions() - a.get_positions()
     check("perturb keeps the cell and pbc (ASE reads both files)", np.allclose(a.cell, b.cell) and (a.pbc == b.pbc).all())
     check("perturb moves every coordinate by at most the step", np.abs(d).max() <= 0.1 and np.abs(d).max() > 0.05, np.abs(d).max())
-    # lj-binary (species A, B; ASE cannot read it): with step 0 strider sees the same structure
+    # lj-binary in strider's old form (species A, B; ASE 3.22 cannot read it): with step 0 strider sees the same structure
     src, dst = os.path.join(REFS, "lj-binary-n100.xyz"), os.path.join(work, "lj.xyz")
-    M.perturb(src, dst, 0.0, random.Random(1))
+    M.perturb(STRIDER, src, dst, 0.0, random.Random(1))
     check("perturb with step 0 keeps the lj-binary energy", abs(energy(src) - energy(dst)) < 1e-9 * abs(energy(src)))
+    old_species = [line.split()[0] for line in open(src).read().splitlines()[2:]]
+    check("perturb writes a file ASE reads, the model's types in type_name", list(ase.io.read(dst).arrays["type_name"]) == old_species)
     bad = os.path.join(work, "bad.xyz")
     with open(bad, "w") as f:
         f.write('2\nLattice="3 0 0 0 3 0 0 0 3" Properties=species:S:1:pos:R:3\nA 0 0 0\nA 1 1\n')
     try:
-        M.perturb(bad, dst, 0.1, random.Random(1))
+        M.perturb(STRIDER, bad, dst, 0.1, random.Random(1))
         check("perturb refuses a short atom line", False, "no error")
     except ValueError as e:
-        check("perturb refuses a short atom line, naming it", "line 4" in str(e), e)
+        check("perturb refuses a short atom line, naming its file and line", f"{bad}:4:" in str(e), e)
 
 
 def test_curves():

@@ -10,11 +10,14 @@ const { pathToFileURL } = require('node:url');
 const SETUP = pathToFileURL(path.resolve(__dirname, '..', '..', 'web', 'app', 'setup.js')).href;
 const FALLBACK = { system: 'lj-binary', n: 100, seed: 1, equilibration: 1000 };
 
-// setup.js with its system list: the page asks the engine (useEngineSystems); these tests
-// hand it the keys, so they run without the wasm build.
+// setup.js with its system and driver lists: the page asks the engine (useEngineLists); these
+// tests hand it the names, so they run without the wasm build.
 async function setupModule() {
   const setup = await import(SETUP);
-  setup.useEngineSystems({ Engine: { knownSystems: () => ['lj-binary', 'sw-si', 'csh', 'lj'].map((key) => ({ key })) } });
+  setup.useEngineLists({ Engine: {
+    knownSystems: () => ['lj-binary', 'sw-si', 'csh', 'lj'].map((key) => ({ key })),
+    driverNames: () => ['gd', 'adam', 'fire', 'fire2', 'lbfgs', 'basin-hopping', 'policy'],
+  } });
   return setup;
 }
 

@@ -3,7 +3,7 @@
 // browser tests (tests/browser/) and the benchmarks.
 import { Lane, laneColour } from './lanes.js';
 import {
-  DRIVERS, MAX_ATOMS, POLICIES, defaultParameters, parameterObject, parseShareHash, shareHash, systemInfo, useEngineSystems,
+  DRIVERS, MAX_ATOMS, POLICIES, defaultParameters, parameterObject, parseShareHash, shareHash, systemInfo, useEngineLists,
 } from './setup.js';
 import { Viewport } from './viewport.js';
 import { EnergyPlot } from './plot.js';
@@ -35,7 +35,7 @@ function say(text, isError = false) {
 }
 
 const M = await window.striderModule;  // started by index.html
-useEngineSystems(M);  // the system list and what the engine says of each, before any control
+useEngineLists(M);  // the systems (and what the engine says of each) and the drivers, before any control
 
 const state = {
   setup: { system: 'lj-binary', n: 100, seed: 1, equilibration: 1000 },  // the form

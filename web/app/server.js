@@ -50,7 +50,7 @@ export class Server {
       return { command: 'adapt', structure, policy, options: { epochs, seeds: ADAPT_SEEDS, backend: 'torch' } };
     }
     const first = setup.drivers.find((d) => !['policy', 'adapted', 'basin-hopping'].includes(d.name));
-    if (!first) throw new Error('a minimize job needs one of gd, adam, fire, fire2, lbfgs ticked');
+    if (!first) throw new Error('a minimize job needs a local optimiser ticked (not basin hopping or a policy)');
     const set = Object.entries(first.params).map(([k, v]) => `${k}=${v}`).join(',');
     return { command: 'minimize', structure, options: { optimizer: first.name, steps: setup.maxSteps, set } };
   }

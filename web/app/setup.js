@@ -5,16 +5,18 @@
 // defaults. parseShareHash throws an Error naming the first bad field; nothing changes then.
 
 // The systems' keys in the engine's order, and what the engine says of each ({key,
-// description, units, energy, length, temperature, datasetTemperature, species, search}):
-// set by useEngineSystems(M) when the module has loaded, before any control is built.
+// description, units, energy, length, temperature, datasetTemperature, species, search});
+// the drivers the engine runs (its optimisers, then basin-hopping and policy): set by
+// useEngineLists(M) when the module has loaded, before any control is built.
 export let SYSTEMS = [];
 let engineSystems = new Map();
-export function useEngineSystems(M) {
+export let DRIVERS = [];
+export function useEngineLists(M) {
   const known = M.Engine.knownSystems();
   engineSystems = new Map(known.map((s) => [s.key, s]));
   SYSTEMS = known.map((s) => s.key);
+  DRIVERS = M.Engine.driverNames();
 }
-export const DRIVERS = ['gd', 'adam', 'fire', 'fire2', 'lbfgs', 'basin-hopping', 'policy'];
 
 // What the page says about each system: a name, one line, the units of energy, length and
 // temperature, the shake temperature, the bond length drawn (length unit), and the species'

@@ -11,13 +11,14 @@
 // (free axes never wrap), evaluates once (FIRE 2.0 twice after a half step
 // back) and reports. State lives in a plain struct that state() exposes.
 //
-// [SECTION] factory       make_optimizer, optimizer_names, optimizer_parameters, paper_steps
+// [SECTION] factory       make_optimizer, optimizer_specs, optimizer_names, optimizer_parameters, paper_steps
 // [SECTION] gd            GradientDescent
 // [SECTION] adam          Adam
 // [SECTION] fire          Fire (jax-md fire_descent, the paper's FIRE)
 // [SECTION] fire2         Fire2 (FIRE 2.0, LAMMPS min_style fire)
 // [SECTION] lbfgs         Lbfgs (L-BFGS with a per-atom step cap and an overshoot guard)
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,8 +40,22 @@ struct OptimizerParameter {
 // Parameter name -> value, replacing the preset's value.
 using ParameterOverrides = std::map<std::string, double>;
 
-// "gd", "adam", "fire", "fire2", "lbfgs".
+// An optimiser of the registry (engine/src/optimizers/registry.cpp; each is
+// defined in its own file): its name, one line for help texts, and its builder,
+// which sets the parameters to `values` (the optimiser's defaults for those not
+// given; InputError for an unknown name or a value out of range), builds the
+// optimiser into *made and lists the parameters in a fixed order.
+struct OptimizerSpec {
+  std::string name;     // "fire2"
+  std::string summary;  // "FIRE 2.0, as LAMMPS min_style fire"
+  std::function<std::vector<OptimizerParameter>(const ParameterOverrides& values, std::unique_ptr<Optimizer>* made)>
+      build;
+};
+// Every optimiser, in the order lists show them.
+const std::vector<OptimizerSpec>& optimizer_specs();
+// Their names: "gd", "adam", "fire", "fire2", "lbfgs"; and as one line, "gd, adam, ...".
 const std::vector<std::string>& optimizer_names();
+std::string optimizer_names_text();
 
 // The presets of an optimiser's parameters, per system (its SystemSpec):
 //   paper   Table 6 of the paper, literal (gd, adam, fire; fire2 and lbfgs are

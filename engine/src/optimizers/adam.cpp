@@ -41,4 +41,17 @@ StepReport Adam::step(System& system, Evaluator& evaluator) {
   return optimizers::make_report(s.t, e.energy, s.forces, evaluator, evaluations_start_);
 }
 
+namespace optimizers {
+
+OptimizerSpec adam() {
+  return make_spec<Adam>("adam", "Adam, as optax", +[](AdamParameters& p) -> std::vector<Binding> {
+    return {{"learning_rate", &p.learning_rate, "step scale (length)"},
+            {"beta1", &p.beta1, "decay of the first moment"},
+            {"beta2", &p.beta2, "decay of the second moment"},
+            {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)"}};
+  });
+}
+
+}  // namespace optimizers
+
 }  // namespace strider

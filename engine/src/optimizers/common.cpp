@@ -1,9 +1,11 @@
 #include "common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "strider/error.hpp"
+#include "strider/text.hpp"
 
 namespace strider::optimizers {
 
@@ -26,9 +28,7 @@ StepReport make_report(long step, double energy, const Eigen::Matrix3Xd& forces,
 namespace {
 
 [[noreturn]] void fail(const std::string& optimizer, const std::string& name, double value, const std::string& what) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  throw InputError(optimizer + ": " + name + " must be " + what + " (got " + text + ")");
+  throw InputError(optimizer + ": " + name + " must be " + what + " (got " + io::format_double(value) + ")");
 }
 
 }  // namespace
@@ -57,6 +57,23 @@ void require_at_least(const std::string& optimizer, const std::string& name, dou
     std::snprintf(text, sizeof text, "%g", minimum);
     fail(optimizer, name, value, std::string("a finite number >= ") + text);
   }
+}
+
+std::vector<OptimizerParameter> bind_parameters(const std::string& optimizer, const std::vector<Binding>& bindings,
+                                                const ParameterOverrides& values) {
+  for (const auto& override : values) {
+    const std::string& name = override.first;  // not a structured binding: clang 14 (Emscripten) cannot capture one
+    auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });
+    if (it == bindings.end()) {
+      std::string known;
+      for (const Binding& b : bindings) known += (known.empty() ? "" : ", ") + std::string(b.name);
+      throw InputError("unknown parameter '" + name + "' for optimizer " + optimizer + " (known: " + known + ")");
+    }
+    *it->value = override.second;
+  }
+  std::vector<OptimizerParameter> out;
+  for (const Binding& b : bindings) out.push_back({b.name, *b.value, b.help});
+  return out;
 }
 
 }  // namespace strider::optimizers

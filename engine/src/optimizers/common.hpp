@@ -1,9 +1,12 @@
 #pragma once
 // What every optimiser file shares: moving atoms (wrapping periodic axes),
-// filling a StepReport, and checking parameters.
+// filling a StepReport, checking parameters and binding them to their names.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "strider/optimizer.hpp"
+#include "strider/optimizers.hpp"
 
 namespace strider::optimizers {
 
@@ -24,5 +27,30 @@ void require_open_unit(const std::string& optimizer, const std::string& name, do
 void require_count(const std::string& optimizer, const std::string& name, double value, long minimum);
 void require_flag(const std::string& optimizer, const std::string& name, double value);
 void require_at_least(const std::string& optimizer, const std::string& name, double value, double minimum);
+
+// A parameter bound to a field of an optimiser's parameter struct.
+struct Binding {
+  const char* name;
+  double* value;
+  const char* help;  // one line, with units
+};
+
+// Sets the bound fields to `values` (InputError naming the known parameters for
+// an unknown name) and lists the resulting values in the bindings' order.
+std::vector<OptimizerParameter> bind_parameters(const std::string& optimizer, const std::vector<Binding>& bindings,
+                                                const ParameterOverrides& values);
+
+// The registry's entry for optimiser class Made, built from a Parameters struct
+// (its defaults) whose fields `bindings` names: name, one line, and the builder.
+template <class Made, class Parameters>
+OptimizerSpec make_spec(const std::string& name, const std::string& summary,
+                        std::vector<Binding> (*bindings)(Parameters& parameters)) {
+  return {name, summary, [name, bindings](const ParameterOverrides& values, std::unique_ptr<Optimizer>* made) {
+            Parameters p;
+            std::vector<OptimizerParameter> list = bind_parameters(name, bindings(p), values);
+            *made = std::make_unique<Made>(p);
+            return list;
+          }};
+}
 
 }  // namespace strider::optimizers

@@ -61,4 +61,20 @@ StepReport Fire::step(System& system, Evaluator& evaluator) {
   return optimizers::make_report(++step_, e.energy, s.forces, evaluator, evaluations_start_);
 }
 
+namespace optimizers {
+
+OptimizerSpec fire() {
+  return make_spec<Fire>("fire", "FIRE, the paper's, as jax-md", +[](FireParameters& p) -> std::vector<Binding> {
+    return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
+            {"dt_max", &p.dt_max, "largest time step"},
+            {"n_min", &p.n_min, "steps with P >= 0 before dt grows"},
+            {"f_inc", &p.f_inc, "dt growth factor"},
+            {"f_dec", &p.f_dec, "dt shrink factor when P < 0"},
+            {"alpha_start", &p.alpha_start, "initial velocity mixing"},
+            {"f_alpha", &p.f_alpha, "mixing decay factor"}};
+  });
+}
+
+}  // namespace optimizers
+
 }  // namespace strider

@@ -100,4 +100,24 @@ double lammps_equivalent_dt(const std::string& system_key, double dt_lammps, dou
   return dt_lammps * std::sqrt(units_for_system(system_key).ftm2v / mass);
 }
 
+namespace optimizers {
+
+OptimizerSpec fire2() {
+  return make_spec<Fire2>("fire2", "FIRE 2.0, as LAMMPS min_style fire", +[](Fire2Parameters& p) -> std::vector<Binding> {
+    return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
+            {"t_max", &p.t_max, "dt_max = t_max dt_start"},
+            {"t_min", &p.t_min, "dt_min = t_min dt_start"},
+            {"dmax", &p.dmax, "cap on dt times the largest velocity component (length)"},
+            {"n_delay", &p.n_delay, "steps after a reset before dt grows"},
+            {"f_inc", &p.f_inc, "dt growth factor"},
+            {"f_dec", &p.f_dec, "dt shrink factor when P <= 0"},
+            {"alpha_start", &p.alpha_start, "initial velocity mixing"},
+            {"f_alpha", &p.f_alpha, "mixing decay factor"},
+            {"half_step_back", &p.half_step_back, "1: x -= dt/2 V when P <= 0"},
+            {"initial_delay", &p.initial_delay, "1: no dt or alpha reset in the first n_delay steps"}};
+  });
+}
+
+}  // namespace optimizers
+
 }  // namespace strider

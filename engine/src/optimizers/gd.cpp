@@ -23,4 +23,14 @@ StepReport GradientDescent::step(System& system, Evaluator& evaluator) {
   return optimizers::make_report(++step_, e.energy, forces_, evaluator, evaluations_start_);
 }
 
+namespace optimizers {
+
+OptimizerSpec gd() {
+  return make_spec<GradientDescent>("gd", "gradient descent", +[](GradientDescentParameters& p) -> std::vector<Binding> {
+    return {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}};
+  });
+}
+
+}  // namespace optimizers
+
 }  // namespace strider

@@ -100,4 +100,16 @@ StepReport Lbfgs::step(System& system, Evaluator& evaluator) {
   return optimizers::make_report(++step_, s.energy, s.forces, evaluator, evaluations_start_);
 }
 
+namespace optimizers {
+
+OptimizerSpec lbfgs() {
+  return make_spec<Lbfgs>("lbfgs", "L-BFGS with a per-atom step cap", +[](LbfgsParameters& p) -> std::vector<Binding> {
+    return {{"memory", &p.memory, "(s, y) pairs kept"},
+            {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
+            {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}};
+  });
+}
+
+}  // namespace optimizers
+
 }  // namespace strider

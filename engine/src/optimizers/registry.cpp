@@ -1,13 +1,27 @@
-// The optimisers by name, with the presets of each system (its SystemSpec: the
-// paper's Table 6 and the stable changes to it; docs/optimizers.md) and named
-// parameter overrides.
-#include <algorithm>
-
+// The registry of optimisers, with the presets of each system (its SystemSpec:
+// the paper's Table 6 and the stable changes to it; docs/optimizers.md) and named
+// parameter overrides. Adding an optimiser: its file engine/src/optimizers/NAME.cpp
+// defining strider::optimizers::NAME() (an OptimizerSpec), and one line X(NAME) below.
 #include "strider/error.hpp"
 #include "strider/optimizers.hpp"
 #include "strider/system_spec.hpp"
 
+// Every optimiser, in the order lists show them.
+#define STRIDER_EACH_OPTIMIZER(X) \
+  X(gd)                           \
+  X(adam)                         \
+  X(fire)                         \
+  X(fire2)                        \
+  X(lbfgs)                        \
+  /* end of the list */
+
 namespace strider {
+
+namespace optimizers {
+#define STRIDER_DECLARE_OPTIMIZER(name) OptimizerSpec name();
+STRIDER_EACH_OPTIMIZER(STRIDER_DECLARE_OPTIMIZER)
+#undef STRIDER_DECLARE_OPTIMIZER
+}  // namespace optimizers
 
 namespace {
 
@@ -27,110 +41,43 @@ ParameterOverrides preset_values(const std::string& name, const SystemSpec& syst
   return values;
 }
 
-// A parameter bound to a field of a parameter struct.
-struct Binding {
-  const char* name;
-  double* value;
-  const char* help;
-};
-
-// Sets the bound fields to `values` (InputError for an unknown name) and lists
-// the resulting values.
-std::vector<OptimizerParameter> apply(const std::string& optimizer, const std::vector<Binding>& bindings,
-                                      const ParameterOverrides& values) {
-  for (const auto& override : values) {
-    const std::string& name = override.first;
-    auto it = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) { return name == b.name; });
-    if (it == bindings.end()) {
-      std::string known;
-      for (const Binding& b : bindings) known += (known.empty() ? "" : ", ") + std::string(b.name);
-      throw InputError("unknown parameter '" + name + "' for optimizer " + optimizer + " (known: " + known + ")");
-    }
-    *it->value = override.second;
+const OptimizerSpec& optimizer_spec(const std::string& name) {
+  for (const OptimizerSpec& spec : optimizer_specs()) {
+    if (spec.name == name) return spec;
   }
-  std::vector<OptimizerParameter> out;
-  for (const Binding& b : bindings) out.push_back({b.name, *b.value, b.help});
-  return out;
+  throw InputError("unknown optimizer '" + name + "' (known: " + optimizer_names_text() + ")");
 }
 
 // Builds an optimiser into *made and lists its parameters.
 std::vector<OptimizerParameter> build(const std::string& name, const std::string& system_key,
                                       const ParameterOverrides& overrides, OptimizerPreset preset,
                                       std::unique_ptr<Optimizer>* made) {
-  const auto& names = optimizer_names();
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    std::string known;
-    for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-    throw InputError("unknown optimizer '" + name + "' (known: " + known + ")");
-  }
-  const ParameterOverrides values = preset_values(name, system_spec(system_key), preset, overrides);
-  if (name == "gd") {
-    GradientDescentParameters p;
-    auto list = apply(name, {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}}, values);
-    *made = std::make_unique<GradientDescent>(p);
-    return list;
-  }
-  if (name == "adam") {
-    AdamParameters p;
-    auto list = apply(name,
-                      {{"learning_rate", &p.learning_rate, "step scale (length)"},
-                       {"beta1", &p.beta1, "decay of the first moment"},
-                       {"beta2", &p.beta2, "decay of the second moment"},
-                       {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)"}},
-                      values);
-    *made = std::make_unique<Adam>(p);
-    return list;
-  }
-  if (name == "fire") {
-    FireParameters p;
-    auto list = apply(name,
-                      {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
-                       {"dt_max", &p.dt_max, "largest time step"},
-                       {"n_min", &p.n_min, "steps with P >= 0 before dt grows"},
-                       {"f_inc", &p.f_inc, "dt growth factor"},
-                       {"f_dec", &p.f_dec, "dt shrink factor when P < 0"},
-                       {"alpha_start", &p.alpha_start, "initial velocity mixing"},
-                       {"f_alpha", &p.f_alpha, "mixing decay factor"}},
-                      values);
-    *made = std::make_unique<Fire>(p);
-    return list;
-  }
-  if (name == "fire2") {
-    Fire2Parameters p;
-    auto list = apply(name,
-                      {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
-                       {"t_max", &p.t_max, "dt_max = t_max dt_start"},
-                       {"t_min", &p.t_min, "dt_min = t_min dt_start"},
-                       {"dmax", &p.dmax, "cap on dt times the largest velocity component (length)"},
-                       {"n_delay", &p.n_delay, "steps after a reset before dt grows"},
-                       {"f_inc", &p.f_inc, "dt growth factor"},
-                       {"f_dec", &p.f_dec, "dt shrink factor when P <= 0"},
-                       {"alpha_start", &p.alpha_start, "initial velocity mixing"},
-                       {"f_alpha", &p.f_alpha, "mixing decay factor"},
-                       {"half_step_back", &p.half_step_back, "1: x -= dt/2 V when P <= 0"},
-                       {"initial_delay", &p.initial_delay, "1: no dt or alpha reset in the first n_delay steps"}},
-                      values);
-    *made = std::make_unique<Fire2>(p);
-    return list;
-  }
-  if (name == "lbfgs") {
-    LbfgsParameters p;
-    auto list = apply(name,
-                      {{"memory", &p.memory, "(s, y) pairs kept"},
-                       {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
-                       {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}},
-                      values);
-    *made = std::make_unique<Lbfgs>(p);
-    return list;
-  }
-  return {};  // unreachable: the name was checked above
+  const OptimizerSpec& spec = optimizer_spec(name);
+  return spec.build(preset_values(name, system_spec(system_key), preset, overrides), made);
 }
 
 }  // namespace
 
+const std::vector<OptimizerSpec>& optimizer_specs() {
+#define STRIDER_MAKE_OPTIMIZER(name) optimizers::name(),
+  static const std::vector<OptimizerSpec> specs{STRIDER_EACH_OPTIMIZER(STRIDER_MAKE_OPTIMIZER)};
+#undef STRIDER_MAKE_OPTIMIZER
+  return specs;
+}
+
 const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> names{"gd", "adam", "fire", "fire2", "lbfgs"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const OptimizerSpec& spec : optimizer_specs()) out.push_back(spec.name);
+    return out;
+  }();
   return names;
+}
+
+std::string optimizer_names_text() {
+  std::string known;
+  for (const std::string& name : optimizer_names()) known += (known.empty() ? "" : ", ") + name;
+  return known;
 }
 
 std::string to_string(OptimizerPreset preset) { return preset == OptimizerPreset::paper ? "paper" : "stable"; }

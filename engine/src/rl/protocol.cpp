@@ -2,23 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "strider/error.hpp"
 #include "strider/evaluator.hpp"
 #include "strider/rl.hpp"
+#include "strider/text.hpp"
 
 namespace strider::rl {
 
 namespace {
-
-std::string csv_number(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.10g", x);
-  return text;
-}
 
 bool is_readable(const std::string& path) { return std::ifstream(path).good(); }
 
@@ -69,7 +63,7 @@ std::string training_curves_csv(const std::vector<EpochRecord>& epochs,
   auto validation_columns = [&](long epoch) {
     while (v < validations.size() && validations[v].epoch < epoch) ++v;
     if (v < validations.size() && validations[v].epoch == epoch) {
-      return csv_number(validations[v].mean_energy_change) + "," + csv_number(validations[v].mean_final_energy);
+      return io::format_double(validations[v].mean_energy_change) + "," + io::format_double(validations[v].mean_final_energy);
     }
     return std::string(",");
   };
@@ -77,8 +71,8 @@ std::string training_curves_csv(const std::vector<EpochRecord>& epochs,
     out << "0,,,,," << validations.front().evaluations << "," << validation_columns(0) << "\n";
   }
   for (const EpochRecord& r : epochs) {
-    out << r.epoch << "," << csv_number(r.mean_return) << "," << csv_number(r.mean_energy_change) << ","
-        << csv_number(r.mean_objective) << "," << csv_number(r.gradient_norm) << "," << r.evaluations << ","
+    out << r.epoch << "," << io::format_double(r.mean_return) << "," << io::format_double(r.mean_energy_change) << ","
+        << io::format_double(r.mean_objective) << "," << io::format_double(r.gradient_norm) << "," << r.evaluations << ","
         << validation_columns(r.epoch) << "\n";
   }
   return out.str();

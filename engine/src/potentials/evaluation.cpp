@@ -1,3 +1,4 @@
+// The result of a potential evaluation (strider/system.hpp: Evaluation).
 #include "strider/system.hpp"
 
 namespace strider {
