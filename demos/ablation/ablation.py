@@ -38,6 +38,9 @@ VARIANTS = [
     ("all", "bptt, alpha 1e-12, lecun init, restarts from any state (paper features)",
      ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun"],
      ["--estimator", "bptt", "--restart", "any"]),
+    ("forces", "all with the forces features (paper's plus each atom's force and its previous step)",
+     ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun", "--features", "forces"],
+     ["--estimator", "bptt", "--restart", "any"]),
 ]
 
 
