@@ -41,6 +41,8 @@ VARIANTS = [
     ("forces", "all with the forces features (paper's plus each atom's force and its previous step)",
      ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun", "--features", "forces"],
      ["--estimator", "bptt", "--restart", "any"]),
+    ("forces-pathwise", "+lecun with the forces features (pathwise: later states held constant)",
+     ["--estimator", "pathwise", "--init", "lecun", "--features", "forces"], ["--estimator", "pathwise"]),
 ]
 
 
