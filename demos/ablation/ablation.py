@@ -43,6 +43,9 @@ VARIANTS = [
      ["--estimator", "bptt", "--restart", "any"]),
     ("forces-pathwise", "+lecun with the forces features (pathwise: later states held constant)",
      ["--estimator", "pathwise", "--init", "lecun", "--features", "forces"], ["--estimator", "pathwise"]),
+    ("forces-lr5e-4", "forces with Adam learning rate 5e-4 (training and adaptation)",
+     ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun", "--features", "forces", "--lr", "0.0005"],
+     ["--estimator", "bptt", "--restart", "any", "--lr", "0.0005"]),
 ]
 
 
