@@ -106,7 +106,7 @@ TEST_CASE("weighted forces are minus the gradient of the weighted per-atom energ
 
 TEST_CASE("bptt equals central differences of the sampled objective for every parameter block", "[bptt]") {
   for (const Case& c : kSystems) {
-    for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::authors}) {
+    for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::authors, GraphFeatures::forces}) {
       INFO(c.key << ", " << to_string(features) << " features");
       const Structure s = load_reference(c.file, c.key, 0.05, 7);
       const PotentialOptions options = options_for(c.key, s.system);

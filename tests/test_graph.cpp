@@ -12,6 +12,7 @@
 #include "strider/evaluator.hpp"
 #include "strider/graph.hpp"
 #include "strider/io.hpp"
+#include "strider/random.hpp"
 #include "support.hpp"
 
 using namespace strider;
@@ -244,4 +245,77 @@ TEST_CASE("graph input errors are reported", "[graph]") {
   bad = graph_preset("csh");
   bad.energy_scale = 0.0;
   CHECK_THROWS_AS(GraphBuilder(bad), InputError);
+}
+
+TEST_CASE("the forces feature set: paper's features, the scaled force and the previous displacement", "[graph]") {
+  CHECK(graph_features_from_string("forces") == GraphFeatures::forces);
+  CHECK(to_string(GraphFeatures::forces) == "forces");
+  CHECK_THROWS_WITH(graph_features_from_string("force"), Catch::Contains("paper, authors, forces"));
+  for (const Case& c : {Case{"lj-binary-n25.xyz", "lj-binary"}, Case{"sw-si-small8.xyz", "sw-si"},
+                        Case{"csh-small.xyz", "csh"}}) {
+    INFO(c.key);
+    Loaded s = load(c.file, c.key);
+    const int n = s.system.size();
+    const GraphSettings settings = graph_preset(c.key, GraphFeatures::forces);
+    const int species = settings.species_count();
+    REQUIRE(settings.node_feature_count() == species + 9);
+    Evaluator evaluator(make_potential(c.key));
+    const Eigen::Matrix3Xd forces = evaluator.evaluate(s.system).forces;
+    Random rng(21);
+    s.system.previous_displacement.resize(3, n);
+    for (int i = 0; i < n; ++i)
+      for (int a = 0; a < 3; ++a) s.system.previous_displacement(a, i) = 0.1 * rng.normal();
+    const Graph g = build_graph(s.system, s.per_atom, settings, forces);
+    const Graph paper = build_graph(s.system, s.per_atom, graph_preset(c.key, GraphFeatures::paper));
+    REQUIRE(g.node_features.rows() == species + 9);
+    CHECK(g.node_features.topRows(species + 3) == paper.node_features);
+    CHECK(g.edge_features == paper.edge_features);
+
+    // The force rows against -dE/dx by central differences of the energy (not the potential's forces).
+    const double to_feature = settings.length_scale / settings.energy_scale;
+    System moved = s.system;
+    double worst = 0.0;
+    for (int i = 0; i < n; i += std::max(1, n / 6)) {
+      for (int a = 0; a < 3; ++a) {
+        const double h = 1e-5 * settings.length_scale;
+        moved.positions(a, i) = s.system.positions(a, i) + h;
+        const double up = evaluator.evaluate(moved).energy;
+        moved.positions(a, i) = s.system.positions(a, i) - h;
+        const double down = evaluator.evaluate(moved).energy;
+        moved.positions(a, i) = s.system.positions(a, i);
+        const double expected = -(up - down) / (2.0 * h) * to_feature;
+        worst = std::max(worst, std::abs(g.node_features(species + 3 + a, i) - expected) /
+                                    std::max(1.0, std::abs(expected)));
+        CHECK(g.node_features(species + 6 + a, i) ==
+              Approx(s.system.previous_displacement(a, i) / settings.length_scale).epsilon(1e-15));
+      }
+    }
+    INFO("worst relative error of the force rows " << worst);
+    CHECK(worst < 1e-6);  // O(h^2) truncation and rounding of the difference quotient
+
+    // No previous displacement (an episode's first step): zero rows.
+    System first = s.system;
+    first.previous_displacement.resize(3, 0);
+    CHECK(build_graph(first, s.per_atom, settings, forces).node_features.bottomRows(3).isZero(0.0));
+
+    // The derivative with respect to the new inputs: d/dF = g l / e, d/da = g / l.
+    Eigen::MatrixXd grad_node = Eigen::MatrixXd::Zero(species + 9, n);
+    grad_node.middleRows(species + 3, 6).setRandom();
+    StateGradient out;
+    graph_feature_gradient(g, settings, grad_node, Eigen::MatrixXd::Zero(4, g.edges()), out);
+    // (to rounding: the code may multiply by 1 / l)
+    CHECK((out.forces - grad_node.middleRows(species + 3, 3) * to_feature).cwiseAbs().maxCoeff() <=
+          1e-15 * to_feature);
+    CHECK((out.previous_displacement - grad_node.middleRows(species + 6, 3) / settings.length_scale)
+              .cwiseAbs()
+              .maxCoeff() <= 1e-15 / settings.length_scale);
+    CHECK(out.positions.isZero(0.0));
+    CHECK(out.per_atom.isZero(0.0));
+
+    // Missing or mis-sized inputs are errors.
+    CHECK_THROWS_WITH(build_graph(s.system, s.per_atom, settings), Catch::Contains("'forces' needs the forces"));
+    System wrong = s.system;
+    wrong.previous_displacement.resize(3, n + 1);
+    CHECK_THROWS_AS(build_graph(wrong, s.per_atom, settings, forces), InputError);
+  }
 }

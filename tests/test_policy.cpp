@@ -481,7 +481,7 @@ TEST_CASE("actions are Gaussian around mu with the policy's variance", "[policy]
 
 TEST_CASE("weight files round-trip exactly", "[policy][weights]") {
   for (const char* key : {"lj-binary", "sw-si", "csh", "lj"}) {
-    for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::authors}) {
+    for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::authors, GraphFeatures::forces}) {
       INFO(key << " " << to_string(features));
       PolicyConfig config = policy_preset(key, features);
       config.architecture.center_mu = features == GraphFeatures::authors;

@@ -421,6 +421,7 @@ class Engine {
         // rollout() evaluates its start again, a state already counted: the CLI counts T + 1 for T steps.
         ++d.evaluations_start;
         system_.positions = episode.positions.back();
+        system_.previous_displacement = episode.actions.back();  // the next step's, as in a T-step rollout
         ++d.step;
         energy = episode.evaluations.back().energy;
       }
@@ -549,6 +550,7 @@ class Engine {
     Driver& d = *driver_;
     d.step = 0;
     d.evaluations_start = evaluator_.evaluations();
+    system_.previous_displacement.resize(3, 0);  // a run starts without a previous policy step
     double energy = result_->energy;
     if (d.optimizer) energy = d.optimizer->init(system_, evaluator_).energy;
     if (d.hopping) energy = d.hopping->init(system_, evaluator_).energy;

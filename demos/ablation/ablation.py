@@ -38,6 +38,14 @@ VARIANTS = [
     ("all", "bptt, alpha 1e-12, lecun init, restarts from any state (paper features)",
      ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun"],
      ["--estimator", "bptt", "--restart", "any"]),
+    ("forces", "all with the forces features (paper's plus each atom's force and its previous step)",
+     ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun", "--features", "forces"],
+     ["--estimator", "bptt", "--restart", "any"]),
+    ("forces-pathwise", "+lecun with the forces features (pathwise: later states held constant)",
+     ["--estimator", "pathwise", "--init", "lecun", "--features", "forces"], ["--estimator", "pathwise"]),
+    ("forces-lr5e-4", "forces with Adam learning rate 5e-4 (training and adaptation)",
+     ["--estimator", "bptt", "--variance", "1e-12", "--init", "lecun", "--features", "forces", "--lr", "0.0005"],
+     ["--estimator", "bptt", "--restart", "any", "--lr", "0.0005"]),
 ]
 
 

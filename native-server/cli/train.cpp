@@ -42,7 +42,10 @@ const CommandSpec train_spec{
       options.push_back({"--validation-steps", "T", "policy steps of a validation episode (default 20)"});
       options.push_back({"--batch-size", "B", "episodes per batch (default 4)"});
       options.push_back({"--accumulation", "A", "batches per update (default 2)"});
-      options.push_back({"--features", "SET", "graph features: paper (eq. 3-4, default) or authors (their code)"});
+      options.push_back({"--features", "SET", "graph features: paper (the paper's eq. 3-4: one-hot species and"
+                                              " per-atom energies, default), authors (what the authors' code used:"
+                                              " no one-hot, r - sigma edges) or forces (strider's own: paper's plus"
+                                              " each atom's force and its previous policy step)"});
       options.push_back({"--init", "NAME", "initial weights: lecun (truncated-normal weights of variance 1/fan_in,"
                                            " zero biases: flax's default, the authors' code; the default: the largest"
                                            " single gain in demos/ablation), torch (uniform weights and biases,"
@@ -225,6 +228,7 @@ std::string training_metadata(const TrainRun& run, const StartingPolicy& start, 
                    {"data", run.data},
                    {"estimator", rl::to_string(settings.estimator)},
                    {"initialisation", start.initialisation},
+                   {"features", to_string(start.policy->config().graph.features)},
                    {"variance", start.policy->variance()},
                    {"displacement_scale", start.policy->config().displacement_scale},
                    {"epochs", s.epoch},
@@ -269,6 +273,7 @@ void print_json_summary(const TrainRun& run, const StartingPolicy& start, const 
                         {"system", settings.system},
                         {"estimator", rl::to_string(settings.estimator)},
                         {"initialisation", start.initialisation},
+                        {"features", to_string(start.policy->config().graph.features)},
                         {"variance", start.policy->variance()},
                         {"displacement_scale", start.policy->config().displacement_scale},
                         {"backend", run.backend.name},

@@ -271,6 +271,13 @@ import json,sys; o=json.load(open(sys.argv[1])); w=open(sys.argv[2]).read()
 assert o["estimator"]=="bptt" and o["initialisation"]=="torch" and o["variance"]==1e-12 and o["displacement_scale"]==3.5
 assert "\"initialisation\": \"torch\"" in w and "\"variance\": 1e-12" in w and "\"displacement_scale\": 3.5" in w' \
   "$WORK/train-bptt.json" "$WORK/b.weights"
+"$STRIDER" train $TRAIN --epochs 1 --estimator bptt --features forces --out "$WORK/f.weights" --json >"$WORK/train-forces.json"
+check "train --features forces: recorded in the JSON and the weight file" $PY -c '
+import json,sys; o=json.load(open(sys.argv[1])); w=json.JSONDecoder().raw_decode(open(sys.argv[2]).read().split("\n",1)[1])[0]
+assert o["features"]=="forces" and w["graph"]["features"]=="forces" and w["training"]["features"]=="forces"' "$WORK/train-forces.json" "$WORK/f.weights"
+check "rollout and adapt (bptt) run a forces policy" bash -c "'$STRIDER' rollout '$WORK/f.weights' '$WORK/gen1/002.xyz' --steps 3 >/dev/null &&
+  '$STRIDER' adapt '$WORK/f.weights' '$WORK/gen1/002.xyz' --epochs 2 --seeds 2 --steps 3 --estimator bptt >/dev/null"
+refuses "train: an unknown feature set" "known: paper, authors, forces" train $TRAIN --features force --out "$WORK/x.weights"
 refuses "adapt: an unknown restart rule" "unknown rule" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --restart best
 refuses "adapt: --restart with --candidates" "give one" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --restart any --candidates 3
 refuses "adapt: a zero variance" "--variance" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --variance 0

@@ -35,8 +35,8 @@ double relative_difference(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 
 // He initialisation: mu differs from atom to atom, so parity is checked on
 // an atom-dependent output, not a near-constant one.
-PolicyConfig config_for(const std::string& key) {
-  PolicyConfig config = policy_preset(key);
+PolicyConfig config_for(const std::string& key, GraphFeatures features = GraphFeatures::paper) {
+  PolicyConfig config = policy_preset(key, features);
   config.initialisation = Initialisation::he;
   return config;
 }
@@ -185,69 +185,75 @@ TEST_CASE("torch parameter gradients of one vector-Jacobian product equal the en
 
 TEST_CASE("each estimator's gradient of one episode batch is the same from both backends", "[torch]") {
   const std::string key = "lj-binary";
-  StriderPolicy engine(config_for(key), 16);
-  TorchPolicy twin(engine);
-  std::vector<System> starts{load_reference("lj-binary-n25.xyz", key, 0.05, 5).system,
-                             load_reference("lj-binary-n100.xyz", key, 0.05, 6).system};
-  rl::RolloutSettings settings;
-  settings.steps = 12;  // the N = 100 episode's 12 graphs (~20k edges) run as two batches (kBatchEdges)
-  for (rl::Estimator estimator : {rl::Estimator::reinforce, rl::Estimator::pathwise, rl::Estimator::bptt}) {
-    INFO(rl::to_string(estimator));
-    engine.zero_gradient();
-    twin.zero_gradient();
-    double engine_objective = 0.0, twin_objective = 0.0;
-    for (std::size_t i = 0; i < starts.size(); ++i) {
-      Evaluator evaluator(make_potential(key));
-      Random random(20 + i);
-      // The engine's rollout; the twin recomputes its means (accumulate_gradient
-      // throws if they differ from the recorded ones by more than 1e-9).
-      const rl::Episode episode = rl::rollout(engine, starts[i], evaluator, settings, random);
-      Evaluator fire_evaluator(make_potential(key));
-      const std::vector<double> baseline =
-          estimator == rl::Estimator::reinforce
-              ? rl::fire_baseline(starts[i], fire_evaluator, key, settings.steps).returns
-              : std::vector<double>{};
-      // bptt's weighted-force passes need the episode's potential.
-      engine_objective += rl::accumulate_gradient(engine, episode, estimator, baseline, 0.5, rl::kGamma, &evaluator);
-      twin_objective += rl::accumulate_gradient(twin, episode, estimator, baseline, 0.5, rl::kGamma, &evaluator);
+  for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::forces}) {
+    INFO(to_string(features) << " features");
+    StriderPolicy engine(config_for(key, features), 16);
+    TorchPolicy twin(engine);
+    std::vector<System> starts{load_reference("lj-binary-n25.xyz", key, 0.05, 5).system,
+                               load_reference("lj-binary-n100.xyz", key, 0.05, 6).system};
+    rl::RolloutSettings settings;
+    settings.steps = 12;  // the N = 100 episode's 12 graphs (~20k edges) run as two batches (kBatchEdges)
+    for (rl::Estimator estimator : {rl::Estimator::reinforce, rl::Estimator::pathwise, rl::Estimator::bptt}) {
+      INFO(rl::to_string(estimator));
+      engine.zero_gradient();
+      twin.zero_gradient();
+      double engine_objective = 0.0, twin_objective = 0.0;
+      for (std::size_t i = 0; i < starts.size(); ++i) {
+        Evaluator evaluator(make_potential(key));
+        Random random(20 + i);
+        // The engine's rollout; the twin recomputes its means (accumulate_gradient
+        // throws if they differ from the recorded ones by more than 1e-9).
+        const rl::Episode episode = rl::rollout(engine, starts[i], evaluator, settings, random);
+        Evaluator fire_evaluator(make_potential(key));
+        const std::vector<double> baseline =
+            estimator == rl::Estimator::reinforce
+                ? rl::fire_baseline(starts[i], fire_evaluator, key, settings.steps).returns
+                : std::vector<double>{};
+        // bptt's weighted-force passes need the episode's potential.
+        engine_objective += rl::accumulate_gradient(engine, episode, estimator, baseline, 0.5, rl::kGamma, &evaluator);
+        twin_objective += rl::accumulate_gradient(twin, episode, estimator, baseline, 0.5, rl::kGamma, &evaluator);
+      }
+      CHECK(twin_objective == engine_objective);
+      REQUIRE(engine.gradient().cwiseAbs().maxCoeff() > 0.0);
+      CHECK(relative_difference(twin.gradient(), engine.gradient()) <= 1e-9);
     }
-    CHECK(twin_objective == engine_objective);
-    REQUIRE(engine.gradient().cwiseAbs().maxCoeff() > 0.0);
-    CHECK(relative_difference(twin.gradient(), engine.gradient()) <= 1e-9);
   }
 }
 
 TEST_CASE("episodes in lockstep (one batch per step) equal the engine's episodes one by one", "[torch]") {
   const std::string key = "lj-binary";
-  StriderPolicy engine(config_for(key), 19);
-  TorchPolicy twin(engine);
-  const std::vector<System> starts{load_reference("lj-binary-n25.xyz", key, 0.05, 8).system,
-                                   load_reference("lj-binary-n100.xyz", key, 0.05, 9).system,
-                                   load_reference("lj-binary-n25.xyz", key, 0.05, 10).system};
-  rl::RolloutSettings settings;
-  settings.steps = 6;
-  std::vector<std::unique_ptr<Evaluator>> evaluators;
-  std::vector<Evaluator*> pointers;
-  std::vector<Random> randoms;
-  for (std::size_t k = 0; k < starts.size(); ++k) {
-    evaluators.push_back(std::make_unique<Evaluator>(make_potential(key)));
-    pointers.push_back(evaluators.back().get());
-    randoms.emplace_back(40 + k);
-  }
-  const std::vector<rl::Episode> batch = rl::rollouts(twin, starts, pointers, settings, randoms);
-  REQUIRE(batch.size() == starts.size());
-  for (std::size_t k = 0; k < starts.size(); ++k) {
-    INFO("episode " << k);
-    Evaluator evaluator(make_potential(key));
-    Random random(40 + k);
-    const rl::Episode one = rl::rollout(engine, starts[k], evaluator, settings, random);
-    REQUIRE(batch[k].steps() == settings.steps);
-    CHECK(batch[k].evaluations_used == one.evaluations_used);
-    for (int t = 0; t < settings.steps; ++t) {
-      CHECK(relative_difference(batch[k].mu[t], one.mu[t]) <= 1e-10);
-      CHECK(batch[k].noise[t] == one.noise[t]);
+  for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::forces}) {
+    INFO(to_string(features) << " features");
+    StriderPolicy engine(config_for(key, features), 19);
+    TorchPolicy twin(engine);
+    const std::vector<System> starts{load_reference("lj-binary-n25.xyz", key, 0.05, 8).system,
+                                     load_reference("lj-binary-n100.xyz", key, 0.05, 9).system,
+                                     load_reference("lj-binary-n25.xyz", key, 0.05, 10).system};
+    rl::RolloutSettings settings;
+    settings.steps = 6;
+    std::vector<std::unique_ptr<Evaluator>> evaluators;
+    std::vector<Evaluator*> pointers;
+    std::vector<Random> randoms;
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      evaluators.push_back(std::make_unique<Evaluator>(make_potential(key)));
+      pointers.push_back(evaluators.back().get());
+      randoms.emplace_back(40 + k);
     }
-    CHECK(std::abs(batch[k].energies().back() - one.energies().back()) <= 1e-10 * std::abs(one.energies().back()));
+    const std::vector<rl::Episode> batch = rl::rollouts(twin, starts, pointers, settings, randoms);
+    REQUIRE(batch.size() == starts.size());
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      INFO("episode " << k);
+      Evaluator evaluator(make_potential(key));
+      Random random(40 + k);
+      const rl::Episode one = rl::rollout(engine, starts[k], evaluator, settings, random);
+      REQUIRE(batch[k].steps() == settings.steps);
+      CHECK(batch[k].evaluations_used == one.evaluations_used);
+      for (int t = 0; t < settings.steps; ++t) {
+        CHECK(relative_difference(batch[k].mu[t], one.mu[t]) <= 1e-10);
+        CHECK(batch[k].noise[t] == one.noise[t]);
+      }
+      CHECK(std::abs(batch[k].energies().back() - one.energies().back()) <= 1e-10 * std::abs(one.energies().back()));
+    }
   }
 }
 

@@ -9,9 +9,14 @@
 //           edge: x_v - x_u (3) | r_eq_ab - r_vu                              (4 numbers)
 //   authors node: U_v | sum | mean                                            (3 numbers)
 //           edge: x_v - x_u (3) | r_vu - sigma_ab                             (4 numbers)
-// (the authors' released code had no one-hot and used r - sigma; kept for ablation).
-// Lengths are divided by GraphSettings::length_scale and energies by
-// energy_scale, so features are O(1) in every system (csh energies are
+//   forces  node: paper's | F_v l / e (3) | a_{t-1,v} / l (3)                 (S + 9 numbers)
+//           edge: as paper
+// (the authors' released code had no one-hot and used r - sigma; kept for
+// ablation. forces is strider's own, beyond the paper: the force on each atom
+// and the policy's previous displacement of it (System::previous_displacement,
+// zero when empty), so the policy can represent FIRE-like momentum.)
+// Lengths are divided by GraphSettings::length_scale (l) and energies by
+// energy_scale (e), so features are O(1) in every system (csh energies are
 // ~1e3-1e4 kcal/mol); the presets are listed in shared/policy-weights.md.
 #include <Eigen/Core>
 #include <string>
@@ -22,9 +27,9 @@
 
 namespace strider {
 
-enum class GraphFeatures { paper, authors };
+enum class GraphFeatures { paper, authors, forces };
 
-// "paper" / "authors"; the parser throws InputError naming both for anything else.
+// "paper" / "authors" / "forces"; the parser throws InputError naming them for anything else.
 std::string to_string(GraphFeatures features);
 GraphFeatures graph_features_from_string(const std::string& name);
 
@@ -85,10 +90,13 @@ class GraphBuilder {
   explicit GraphBuilder(GraphSettings settings, double skin = -1.0);
 
   // The graph of `system` whose per-atom energies (N, energy unit) are
-  // `per_atom`. Throws InputError for a species index outside the settings'
-  // species or a per_atom of the wrong length. The reference stays valid
-  // until the next call.
-  const Graph& build(const System& system, const Eigen::VectorXd& per_atom);
+  // `per_atom` and forces (3 x N, energy / length; read only by the feature
+  // set `forces`, which needs them) are `forces`. Throws InputError for a
+  // species index outside the settings' species, a per_atom, forces or
+  // system.previous_displacement of the wrong size. The reference stays
+  // valid until the next call.
+  const Graph& build(const System& system, const Eigen::VectorXd& per_atom,
+                     const Eigen::Matrix3Xd& forces = Eigen::Matrix3Xd());
 
   const GraphSettings& settings() const { return settings_; }
   const NeighborList& neighbor_list() const { return list_; }
@@ -102,23 +110,32 @@ class GraphBuilder {
 };
 
 // One graph, with a fresh neighbour list (no skin): the stateless form of GraphBuilder::build.
-Graph build_graph(const System& system, const Eigen::VectorXd& per_atom, const GraphSettings& settings);
+Graph build_graph(const System& system, const Eigen::VectorXd& per_atom, const GraphSettings& settings,
+                  const Eigen::Matrix3Xd& forces = Eigen::Matrix3Xd());
 
 // Fills graph.node_features and graph.edge_features from its topology and
 // displacements (used by the builder; exposed for tests and tools).
-// species: N indices; per_atom: N energies.
+// species: N indices; per_atom: N energies; forces (3 x N) and
+// previous_displacement (3 x N, or empty for zero) are read by the set `forces` only.
 void compute_graph_features(Graph& graph, const std::vector<int>& species, const Eigen::VectorXd& per_atom,
-                            const GraphSettings& settings);
+                            const GraphSettings& settings, const Eigen::Matrix3Xd& forces = Eigen::Matrix3Xd(),
+                            const Eigen::Matrix3Xd& previous_displacement = Eigen::Matrix3Xd());
+
+// The derivative of a loss with respect to the inputs of a graph's features.
+struct StateGradient {
+  Eigen::Matrix3Xd positions;              // 3 x N, per length unit, through the edge geometry
+  Eigen::VectorXd per_atom;                // N, per energy unit
+  Eigen::Matrix3Xd forces;                 // 3 x N, per (energy / length); zero unless the set is forces
+  Eigen::Matrix3Xd previous_displacement;  // 3 x N, per length unit; zero unless the set is forces
+};
 
 // Back-propagation through compute_graph_features with the edge set held
 // fixed (it is piecewise constant in the positions). Given d(loss)/d(node
 // features) grad_node (F x N) and d(loss)/d(edge features) grad_edge (4 x E)
-// of `graph`, adds the loss's derivative through the edge displacements to
-// grad_positions (3 x N, per length unit; resized and zeroed if empty) and sets
-// grad_per_atom (N, per energy unit) to its derivative with respect to the
-// per-atom energies the node features were computed from.
+// of `graph`, sets `out` to the loss's derivative through the edge
+// displacements (positions), the per-atom energies, the forces and the
+// previous displacement the features were computed from.
 void graph_feature_gradient(const Graph& graph, const GraphSettings& settings, const Eigen::MatrixXd& grad_node,
-                            const Eigen::MatrixXd& grad_edge, Eigen::Matrix3Xd& grad_positions,
-                            Eigen::VectorXd& grad_per_atom);
+                            const Eigen::MatrixXd& grad_edge, StateGradient& out);
 
 }  // namespace strider

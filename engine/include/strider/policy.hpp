@@ -106,12 +106,12 @@ class StriderPolicy : public PolicyModel {
   StriderPolicy& operator=(const StriderPolicy&) = delete;
 
   // PolicyModel. forward builds the graph of `system` (a neighbour list with
-  // a skin is kept between calls) from evaluation.per_atom, then runs forward(graph).
+  // a skin is kept between calls) from the evaluation (per-atom energies,
+  // forces) and system.previous_displacement, then runs forward(graph).
   Eigen::Matrix3Xd forward(const System& system, const Evaluation& evaluation, bool training) override;
   void backward(const Eigen::Matrix3Xd& grad_mu) override;
   // Through the graph of the last forward(system, ...) (graph_feature_gradient).
-  void backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
-                         Eigen::VectorXd& grad_per_atom) override;
+  void backward_to_state(const Eigen::Matrix3Xd& grad_mu, StateGradient& grad_state) override;
   Eigen::VectorXd parameters() const override { return params_; }
   void set_parameters(const Eigen::VectorXd& values) override;
   const Eigen::VectorXd& gradient() const override { return grad_; }

@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <vector>
 
+#include "strider/graph.hpp"
 #include "strider/system.hpp"
 
 namespace strider {
@@ -26,13 +27,13 @@ class PolicyModel {
   virtual void backward(const Eigen::Matrix3Xd& grad_mu) = 0;
 
   // backward(grad_mu), and also the derivative of the loss through the
-  // structure inputs of the last forward(): grad_positions (3 x N, per length
-  // unit) through the geometry the model reads (edge vectors and distances),
-  // grad_per_atom (N, per energy unit) through the per-atom energies of its
-  // `evaluation` (the caller chains it through the potential). What the bptt
-  // estimator needs. The default throws InputError (a model without it).
-  virtual void backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
-                                 Eigen::VectorXd& grad_per_atom);
+  // structure inputs of the last forward() (graph.hpp's StateGradient):
+  // through the geometry the model reads (edge vectors and distances), the
+  // per-atom energies and forces of its `evaluation` and the system's
+  // previous displacement (the caller chains them through the potential and
+  // the previous step). What the bptt estimator needs. The default throws
+  // InputError (a model without it).
+  virtual void backward_to_state(const Eigen::Matrix3Xd& grad_mu, StateGradient& grad_state);
 
   // forward() then backward(grad_mu[k]) for each state k in turn, returning
   // the means (3 x N_k each); the gradient of all of them is added. A model

@@ -86,7 +86,7 @@ struct Episode {
   int steps() const { return static_cast<int>(mu.size()); }
   // E_0 .. E_T.
   std::vector<double> energies() const;
-  // S_t as a System (t = 0 .. T).
+  // S_t as a System (t = 0 .. T), with previous_displacement a_{t-1} (the start's own at t = 0).
   System state(int t) const;
 };
 
@@ -107,9 +107,10 @@ std::vector<Episode> rollouts(PolicyModel& model, const std::vector<System>& sta
 // The two halves of a rollout, for a driver that steps episodes itself (the
 // batched adaptation, rl_adaptation_batch.hpp). begin_episode: the episode
 // with S_0 = start evaluated (one evaluation), no steps yet; alpha is the
-// policy's variance. take_step: step t of `episode` from `state` (S_t, moved
-// to S_{t+1}) with mean mu: draws the noise (if settings.sample), moves,
-// wraps, evaluates. Both throw DivergedError as rollout() does.
+// policy's variance. take_step: step t of `episode`
+// from `state` (S_t, moved to S_{t+1}, its previous_displacement set to a_t)
+// with mean mu: draws the noise (if settings.sample), moves, wraps,
+// evaluates. Both throw DivergedError as rollout() does.
 Episode begin_episode(double alpha, const System& start, Evaluator& evaluator, const RolloutSettings& settings);
 void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& evaluator,
                const RolloutSettings& settings, Random& random, int t);

@@ -45,17 +45,16 @@ class SlotPolicyModel {
                                                          const std::vector<Eigen::Matrix3Xd>& grad_mu) = 0;
   // forward_backward(slots, states, evaluations, training, grad_mu), and also
   // each state's derivative of the loss through its structure inputs, as
-  // PolicyModel::backward_to_state: grad_positions[i] (3 x N_i, per length
-  // unit) through the edge geometry and grad_per_atom[i] (N_i, per energy
-  // unit) through the per-atom energies of evaluations[i] (the caller chains
-  // it through the potential). What the bptt estimator needs. Returns the means.
+  // PolicyModel::backward_to_state: grad_state[i] (graph.hpp's StateGradient:
+  // through the edge geometry, the per-atom energies and forces of
+  // evaluations[i], and the previous displacement; the caller chains them
+  // through the potential). What the bptt estimator needs. Returns the means.
   virtual std::vector<Eigen::Matrix3Xd> backward_to_state(const std::vector<int>& slots,
                                                           const std::vector<System>& states,
                                                           const std::vector<const Evaluation*>& evaluations,
                                                           bool training,
                                                           const std::vector<Eigen::Matrix3Xd>& grad_mu,
-                                                          std::vector<Eigen::Matrix3Xd>& grad_positions,
-                                                          std::vector<Eigen::VectorXd>& grad_per_atom) = 0;
+                                                          std::vector<StateGradient>& grad_state) = 0;
 
   // Slot s's parameters and accumulated gradient (PolicyModel's flat layout).
   virtual Eigen::Index parameter_count() const = 0;  // per slot

@@ -10,21 +10,24 @@
 
 namespace strider::rl {
 
-// Steps go t = T-1 .. 0: give the model grad_mu = lambda() at step t; for
-// t >= 1 then hand its backward_to_state outputs to step_back(t, ...).
+// Steps go t = T-1 .. 0: give the model grad_mu() at step t; for t >= 1
+// then hand its backward_to_state output to step_back(t, ...).
 class BpttSweep {
  public:
   // `episode` must outlive the sweep; weight multiplies the loss.
   BpttSweep(const Episode& episode, double weight, double gamma = kGamma);
   // sum_m w_m (E_0 - E_m), the objective for logs.
   double objective() const { return objective_; }
-  // weight * lambda_{t+1} = weight * dL/dx_{t+1} (3 x N, per length unit): d(loss)/d(mu_t).
-  const Eigen::Matrix3Xd& lambda() const { return lambda_; }
-  // lambda_t = lambda_{t+1} + grad_positions - weighted_forces(S_t; grad_per_atom) - weight w_t F_t,
+  // d(loss)/d(mu_t) = weight * (lambda_{t+1} + p_{t+1}) (3 x N, per length
+  // unit): lambda_{t+1} = dL/dx_{t+1}, p_{t+1} the derivative through step
+  // t+1's previous-displacement feature (zero unless the set is forces).
+  const Eigen::Matrix3Xd& grad_mu() const { return grad_mu_; }
+  // lambda_t = lambda_{t+1} + grad.positions - weighted_forces(S_t; grad.per_atom)
+  //            - H_t grad.forces - weight w_t F_t,   p_t = grad.previous_displacement,
   // with the model's derivatives through the state at step t (t >= 1) and the
-  // episode's potential (one weighted-force pass, counted by `evaluator`).
-  void step_back(int t, const Eigen::Matrix3Xd& grad_positions, const Eigen::VectorXd& grad_per_atom,
-                 Evaluator& evaluator);
+  // episode's potential (one weighted-force pass, and two force evaluations
+  // for the Hessian product when grad.forces is not zero; all counted by `evaluator`).
+  void step_back(int t, const StateGradient& grad, Evaluator& evaluator);
 
  private:
   const Episode& episode_;
@@ -32,6 +35,7 @@ class BpttSweep {
   std::vector<double> w_;  // w_0 .. w_T
   double objective_ = 0.0;
   Eigen::Matrix3Xd lambda_;
+  Eigen::Matrix3Xd grad_mu_;
 };
 
 }  // namespace strider::rl

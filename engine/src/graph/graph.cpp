@@ -9,8 +9,19 @@ namespace strider {
 
 namespace {
 
-void check_inputs(const System& system, const Eigen::VectorXd& per_atom, const GraphSettings& settings) {
+void check_inputs(const System& system, const Eigen::VectorXd& per_atom, const Eigen::Matrix3Xd& forces,
+                  const GraphSettings& settings) {
   const int n = system.size();
+  if (settings.features == GraphFeatures::forces) {
+    if (forces.cols() != n) {
+      throw InputError("graph: the feature set 'forces' needs the forces of all " + std::to_string(n) + " atoms (got " +
+                       std::to_string(forces.cols()) + ")");
+    }
+    if (system.previous_displacement.size() != 0 && system.previous_displacement.cols() != n) {
+      throw InputError("graph: " + std::to_string(system.previous_displacement.cols()) +
+                       " previous displacements for " + std::to_string(n) + " atoms");
+    }
+  }
   if (static_cast<int>(system.species.size()) != n) {
     throw InputError("system has " + std::to_string(n) + " positions but " + std::to_string(system.species.size()) +
                      " species");
@@ -57,10 +68,12 @@ void collect_edges(const System& system, const NeighborList& list, const GraphSe
 }  // namespace
 
 void compute_graph_features(Graph& graph, const std::vector<int>& species, const Eigen::VectorXd& per_atom,
-                            const GraphSettings& settings) {
+                            const GraphSettings& settings, const Eigen::Matrix3Xd& forces,
+                            const Eigen::Matrix3Xd& previous_displacement) {
   const int n = graph.nodes;
   const int e = graph.edges();
-  const bool paper = settings.features == GraphFeatures::paper;
+  const bool with_forces = settings.features == GraphFeatures::forces;
+  const bool paper = settings.features == GraphFeatures::paper || with_forces;  // one-hot, r_eq - r
 
   // Node features (eq. 3): [one-hot] | U_v | sum_{u->v} U_u | mean_{u->v} U_u.
   const Eigen::VectorXd u = per_atom / settings.energy_scale;
@@ -71,12 +84,19 @@ void compute_graph_features(Graph& graph, const std::vector<int>& species, const
     count[graph.receiver[k]] += 1.0;
   }
   const int one_hot = paper ? settings.species_count() : 0;
-  graph.node_features.setZero(one_hot + 3, n);
+  graph.node_features.setZero(settings.node_feature_count(), n);
   for (int v = 0; v < n; ++v) {
     if (paper) graph.node_features(species[v], v) = 1.0;
     graph.node_features(one_hot + 0, v) = u[v];
     graph.node_features(one_hot + 1, v) = sum[v];
     graph.node_features(one_hot + 2, v) = count[v] > 0.0 ? sum[v] / count[v] : 0.0;
+  }
+  // forces: | F_v l / e | a_{t-1,v} / l (zero without a previous step).
+  if (with_forces) {
+    graph.node_features.middleRows(one_hot + 3, 3) = forces * (settings.length_scale / settings.energy_scale);
+    if (previous_displacement.size() != 0) {
+      graph.node_features.middleRows(one_hot + 6, 3) = previous_displacement / settings.length_scale;
+    }
   }
 
   // Edge features (eq. 4): x_v - x_u | r_eq - r (paper) or r - sigma (authors).
@@ -95,22 +115,24 @@ GraphBuilder::GraphBuilder(GraphSettings settings, double skin)
     : settings_((settings.validate(), std::move(settings))),
       list_(settings_.max_cutoff(), skin >= 0.0 ? skin : 0.1 * settings_.max_cutoff()) {}
 
-const Graph& GraphBuilder::build(const System& system, const Eigen::VectorXd& per_atom) {
-  check_inputs(system, per_atom, settings_);
+const Graph& GraphBuilder::build(const System& system, const Eigen::VectorXd& per_atom,
+                                 const Eigen::Matrix3Xd& forces) {
+  check_inputs(system, per_atom, forces, settings_);
   list_.update(system);
   collect_edges(system, list_, settings_, graph_);
-  compute_graph_features(graph_, system.species, per_atom, settings_);
+  compute_graph_features(graph_, system.species, per_atom, settings_, forces, system.previous_displacement);
   return graph_;
 }
 
-Graph build_graph(const System& system, const Eigen::VectorXd& per_atom, const GraphSettings& settings) {
+Graph build_graph(const System& system, const Eigen::VectorXd& per_atom, const GraphSettings& settings,
+                  const Eigen::Matrix3Xd& forces) {
   settings.validate();
-  check_inputs(system, per_atom, settings);
+  check_inputs(system, per_atom, forces, settings);
   NeighborList list(settings.max_cutoff(), 0.0);
   list.build(system);
   Graph graph;
   collect_edges(system, list, settings, graph);
-  compute_graph_features(graph, system.species, per_atom, settings);
+  compute_graph_features(graph, system.species, per_atom, settings, forces, system.previous_displacement);
   return graph;
 }
 

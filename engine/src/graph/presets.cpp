@@ -1,6 +1,7 @@
 // Graph settings: the feature-set names, validation, and the per-system presets
 // (each system's numbers are in its file under engine/src/systems/).
 #include <cmath>
+#include <stdexcept>
 
 #include "strider/error.hpp"
 #include "strider/graph.hpp"
@@ -9,17 +10,28 @@
 namespace strider {
 
 std::string to_string(GraphFeatures features) {
-  return features == GraphFeatures::paper ? "paper" : "authors";
+  switch (features) {
+    case GraphFeatures::paper: return "paper";
+    case GraphFeatures::authors: return "authors";
+    case GraphFeatures::forces: return "forces";
+  }
+  throw std::logic_error("unknown GraphFeatures value");
 }
 
 GraphFeatures graph_features_from_string(const std::string& name) {
   if (name == "paper") return GraphFeatures::paper;
   if (name == "authors") return GraphFeatures::authors;
-  throw InputError("unknown graph feature set '" + name + "' (known: paper, authors)");
+  if (name == "forces") return GraphFeatures::forces;
+  throw InputError("unknown graph feature set '" + name + "' (known: paper, authors, forces)");
 }
 
 int GraphSettings::node_feature_count() const {
-  return (features == GraphFeatures::paper ? species_count() : 0) + 3;
+  switch (features) {
+    case GraphFeatures::paper: return species_count() + 3;
+    case GraphFeatures::authors: return 3;
+    case GraphFeatures::forces: return species_count() + 9;
+  }
+  throw std::logic_error("unknown GraphFeatures value");
 }
 
 double GraphSettings::max_cutoff() const { return cutoff.size() == 0 ? 0.0 : cutoff.maxCoeff(); }

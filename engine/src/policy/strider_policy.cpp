@@ -141,7 +141,7 @@ StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : c
 StriderPolicy::~StriderPolicy() = default;
 
 Eigen::Matrix3Xd StriderPolicy::forward(const System& system, const Evaluation& evaluation, bool training) {
-  return forward(builder_->build(system, evaluation.per_atom), training);
+  return forward(builder_->build(system, evaluation.per_atom, evaluation.forces), training);
 }
 
 Eigen::Matrix3Xd StriderPolicy::forward(const Graph& graph, bool training) {
@@ -391,12 +391,9 @@ void StriderPolicy::set_running_statistics(const Eigen::VectorXd& mean, const Ei
   norm_->running_var = var;
 }
 
-void StriderPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
-                                      Eigen::VectorXd& grad_per_atom) {
+void StriderPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, StateGradient& grad_state) {
   backward(grad_mu);
-  grad_positions.resize(3, 0);
-  graph_feature_gradient(builder_->graph(), config_.graph, grad_node_features_, grad_edge_features_, grad_positions,
-                         grad_per_atom);
+  graph_feature_gradient(builder_->graph(), config_.graph, grad_node_features_, grad_edge_features_, grad_state);
 }
 
 void StriderPolicy::set_variance(double variance) {

@@ -90,8 +90,8 @@ std::vector<Eigen::Matrix3Xd> lockstep_bptt(SlotPolicyModel& model, const std::v
     rows += static_cast<std::size_t>(episode->steps());
     steps = std::max(steps, episode->steps());
   }
-  std::vector<Eigen::Matrix3Xd> mus(rows), grad_positions;
-  std::vector<Eigen::VectorXd> grad_per_atom;
+  std::vector<Eigen::Matrix3Xd> mus(rows);
+  std::vector<StateGradient> grad_state;
   for (int t = steps - 1; t >= 0; --t) {
     std::vector<std::size_t> here;  // the episodes with a step t
     std::vector<int> slots;
@@ -104,15 +104,15 @@ std::vector<Eigen::Matrix3Xd> lockstep_bptt(SlotPolicyModel& model, const std::v
       slots.push_back(ids[r]);
       states.push_back(episodes[r]->state(t));
       evaluations.push_back(&episodes[r]->evaluations[static_cast<std::size_t>(t)]);
-      grad_mu.push_back(sweeps[r].lambda());
+      grad_mu.push_back(sweeps[r].grad_mu());
     }
     std::vector<Eigen::Matrix3Xd> mu =
         t == 0 ? model.forward_backward(slots, states, evaluations, training, grad_mu)
-               : model.backward_to_state(slots, states, evaluations, training, grad_mu, grad_positions, grad_per_atom);
+               : model.backward_to_state(slots, states, evaluations, training, grad_mu, grad_state);
     for (std::size_t k = 0; k < here.size(); ++k) {
       const std::size_t r = here[k];
       mus[first_row[r] + static_cast<std::size_t>(t)] = std::move(mu[k]);
-      if (t > 0) sweeps[r].step_back(t, grad_positions[k], grad_per_atom[k], *evaluators[r]);
+      if (t > 0) sweeps[r].step_back(t, grad_state[k], *evaluators[r]);
     }
   }
   return mus;

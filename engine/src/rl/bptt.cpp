@@ -36,9 +36,55 @@
 //   d/dx (c . U(x)) = -weighted_forces(x; c).
 // Cost: T forward and backward passes of the network (as the other
 // estimators) and T - 1 weighted-force passes of the potential.
+//
+// [SECTION] the feature set forces
+// Its node features add the forces F(x_m) and the previous action a_{m-1},
+//   mu_m = mu(G(x_m, U(x_m), F(x_m), a_{m-1}); theta),
+// so backward_to_state also returns g_F = dL/dF_m (through the features only)
+// and p_m = dL/da_{m-1} (the same). The force is a function of x_m with
+// dF/dx = -H (H the potential's Hessian, symmetric), and a_{m-1} reaches
+// both x_m and mu_m, so with grad_mu_m := dL/dmu_m = dL/da_m,
+//   grad_mu_{T-1} = lambda_T,   grad_mu_{m-1} = lambda_m + p_m,
+//   lambda_m = -w_m F_m + lambda_{m+1} + (d mu_m / d x_m)^T grad_mu_m,
+// where the state part now has a third term, -H_m g_F, and
+// dL/dtheta = sum_m (d mu_m / d theta)^T grad_mu_m. (a_{-1} = 0 is a
+// constant: p_0 is dropped.) H_m g_F is a central difference of the forces
+// along g_F (minus_hessian_times below): two force evaluations per step,
+// counted like every other evaluation.
+#include <algorithm>
+#include <cmath>
+
 #include "strider/rl_bptt.hpp"
 
 namespace strider::rl {
+
+namespace {
+
+// -H v (3 x N) at `system` for the potential's Hessian H, by the central
+// difference (F(x + h u) - F(x - h u)) |v| / (2h) along u = v / |v|. Its
+// error is about (h / s)^2 (curvature) + eps |x| / h (rounding of the moved
+// positions), s the mean interatomic spacing (the box or cluster's largest
+// extent over N^(1/3)); h = 1e-5 s makes both ~1e-10 relative to |H v|.
+// Two evaluations, counted by `evaluator`; zero v costs none.
+Eigen::Matrix3Xd minus_hessian_times(const System& system, const Eigen::Matrix3Xd& v, Evaluator& evaluator) {
+  const double norm = v.norm();
+  if (norm == 0.0) return Eigen::Matrix3Xd::Zero(3, system.size());
+  const Eigen::Vector3d extent = system.positions.rowwise().maxCoeff() - system.positions.rowwise().minCoeff();
+  const double spacing = std::max(extent.maxCoeff(), 1e-3) / std::cbrt(static_cast<double>(system.size()));
+  const double h = 1e-5 * spacing;
+  auto forces_at = [&](double sign) {
+    System moved = system;
+    moved.positions += (sign * h / norm) * v;
+    if (moved.box.any_periodic()) {
+      for (int i = 0; i < moved.size(); ++i) moved.positions.col(i) = moved.box.wrap(moved.positions.col(i));
+    }
+    return Eigen::Matrix3Xd(evaluator.evaluate(moved).forces);
+  };
+  const Eigen::Matrix3Xd plus = forces_at(1.0);
+  return (plus - forces_at(-1.0)) * (norm / (2.0 * h));
+}
+
+}  // namespace
 
 BpttSweep::BpttSweep(const Episode& episode, double weight, double gamma)
     : episode_(episode), weight_(weight), w_(static_cast<std::size_t>(episode.steps()) + 1, 0.0) {
@@ -47,29 +93,30 @@ BpttSweep::BpttSweep(const Episode& episode, double weight, double gamma)
   const std::vector<double> energies = episode.energies();
   for (int m = 1; m <= T; ++m) objective_ += w_[static_cast<std::size_t>(m)] * (energies.front() - energies[m]);
   if (T > 0) lambda_ = -(weight * w_[static_cast<std::size_t>(T)]) * episode.evaluations.back().forces;
+  grad_mu_ = lambda_;
 }
 
-void BpttSweep::step_back(int t, const Eigen::Matrix3Xd& grad_positions, const Eigen::VectorXd& grad_per_atom,
-                          Evaluator& evaluator) {
+void BpttSweep::step_back(int t, const StateGradient& grad, Evaluator& evaluator) {
   const std::size_t k = static_cast<std::size_t>(t);
-  lambda_ += grad_positions - evaluator.weighted_forces(episode_.state(t), grad_per_atom) -
-             (weight_ * w_[k]) * episode_.evaluations[k].forces;
+  const System state = episode_.state(t);
+  lambda_ += grad.positions - evaluator.weighted_forces(state, grad.per_atom) +
+             minus_hessian_times(state, grad.forces, evaluator) - (weight_ * w_[k]) * episode_.evaluations[k].forces;
+  grad_mu_ = lambda_ + grad.previous_displacement;
 }
 
 double bptt_gradient(PolicyModel& model, const Episode& episode, Evaluator& evaluator, double weight, double gamma) {
   BpttSweep sweep(episode, weight, gamma);
-  Eigen::Matrix3Xd grad_positions;
-  Eigen::VectorXd grad_per_atom;
+  StateGradient grad_state;
   for (int t = episode.steps() - 1; t >= 0; --t) {
     const std::size_t k = static_cast<std::size_t>(t);
     check_same_mean(model.forward(episode.state(t), episode.evaluations[k], episode.batch_statistics),
                     episode.mu[k], t);
     if (t == 0) {  // x_0 is given: only the parameters' part
-      model.backward(sweep.lambda());
+      model.backward(sweep.grad_mu());
       break;
     }
-    model.backward_to_state(sweep.lambda(), grad_positions, grad_per_atom);
-    sweep.step_back(t, grad_positions, grad_per_atom, evaluator);
+    model.backward_to_state(sweep.grad_mu(), grad_state);
+    sweep.step_back(t, grad_state, evaluator);
   }
   return sweep.objective();
 }

@@ -35,7 +35,7 @@ std::vector<Eigen::Matrix3Xd> PolicyModel::forward_many(const std::vector<System
   return mu;
 }
 
-void PolicyModel::backward_to_state(const Eigen::Matrix3Xd&, Eigen::Matrix3Xd&, Eigen::VectorXd&) {
+void PolicyModel::backward_to_state(const Eigen::Matrix3Xd&, StateGradient&) {
   throw InputError("this policy model cannot differentiate through its inputs (the bptt estimator needs it)");
 }
 

@@ -18,6 +18,7 @@ System Episode::state(int t) const {
   s.positions = positions.at(static_cast<std::size_t>(t));
   s.species = start.species;
   s.box = start.box;
+  s.previous_displacement = t > 0 ? actions.at(static_cast<std::size_t>(t - 1)) : start.previous_displacement;
   return s;
 }
 
@@ -63,6 +64,7 @@ void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& 
   Eigen::Matrix3Xd action = mu + std::sqrt(episode.alpha) * z;
   state.positions += action;
   wrap(state);
+  state.previous_displacement = action;
   episode.evaluations.push_back(evaluate_finite(evaluator, state, t + 1));
   episode.positions.push_back(state.positions);
   episode.mu.push_back(std::move(mu));

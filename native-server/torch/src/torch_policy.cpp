@@ -386,7 +386,7 @@ void TorchPolicy::backward(const std::vector<Eigen::Matrix3Xd>& grad_mu) {
 }
 
 Eigen::Matrix3Xd TorchPolicy::forward(const System& system, const Evaluation& evaluation, bool training) {
-  pending_graph_ = builder_->build(system, evaluation.per_atom);
+  pending_graph_ = builder_->build(system, evaluation.per_atom, evaluation.forces);
   pending_training_ = training;
   pending_ = true;
   return run(std::vector<const Graph*>{&pending_graph_}, training, false, true).front();
@@ -400,8 +400,7 @@ void TorchPolicy::backward(const Eigen::Matrix3Xd& grad_mu) {
   backward(std::vector<Eigen::Matrix3Xd>{grad_mu});
 }
 
-void TorchPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
-                                    Eigen::VectorXd& grad_per_atom) {
+void TorchPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, StateGradient& grad_state) {
   if (!pending_) throw std::logic_error("TorchPolicy::backward_to_state without a forward(system, ...)");
   input_gradient_ = true;  // the same forward again, with autograd through the features too
   run(std::vector<const Graph*>{&pending_graph_}, pending_training_, true, false);
@@ -422,8 +421,7 @@ void TorchPolicy::backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matr
   const Eigen::MatrixXd grad_edge =
       to_matrix(net_->edges.grad(), pending_graph_.edge_features.rows(), pending_graph_.edges());
   net_->nodes = net_->edges = torch::Tensor();
-  grad_positions.resize(3, 0);
-  graph_feature_gradient(pending_graph_, config_.graph, grad_node, grad_edge, grad_positions, grad_per_atom);
+  graph_feature_gradient(pending_graph_, config_.graph, grad_node, grad_edge, grad_state);
 }
 
 std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_backward(const std::vector<System>& states,
@@ -435,7 +433,9 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_backward(const std::vector<Sy
   }
   std::vector<Graph> graphs;
   graphs.reserve(states.size());
-  for (std::size_t k = 0; k < states.size(); ++k) graphs.push_back(builder_->build(states[k], evaluations[k]->per_atom));
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    graphs.push_back(builder_->build(states[k], evaluations[k]->per_atom, evaluations[k]->forces));
+  }
   std::vector<Eigen::Matrix3Xd> mu;
   for (const auto& [begin, end] : chunks(graphs)) {
     std::vector<const Graph*> pointers;
@@ -457,7 +457,7 @@ std::vector<Eigen::Matrix3Xd> TorchPolicy::forward_many(const std::vector<System
   while (batch_builders_.size() < states.size()) batch_builders_.push_back(std::make_unique<GraphBuilder>(config_.graph));
   std::vector<Graph> graphs;
   for (std::size_t k = 0; k < states.size(); ++k) {
-    graphs.push_back(batch_builders_[k]->build(states[k], evaluations[k]->per_atom));
+    graphs.push_back(batch_builders_[k]->build(states[k], evaluations[k]->per_atom, evaluations[k]->forces));
   }
   pending_ = false;
   std::vector<Eigen::Matrix3Xd> mu;

@@ -387,27 +387,22 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::backward_to_state(const std::vect
                                                                  const std::vector<const Evaluation*>& evaluations,
                                                                  bool training,
                                                                  const std::vector<Eigen::Matrix3Xd>& grad_mu,
-                                                                 std::vector<Eigen::Matrix3Xd>& grad_positions,
-                                                                 std::vector<Eigen::VectorXd>& grad_per_atom) {
+                                                                 std::vector<StateGradient>& grad_state) {
   if (grad_mu.size() != slots.size()) {
     throw std::invalid_argument("TorchSlotPolicy::backward_to_state: slots and gradients differ in number");
   }
-  return evaluate(slots, states, evaluations, training, &grad_mu, &grad_positions, &grad_per_atom);
+  return evaluate(slots, states, evaluations, training, &grad_mu, &grad_state);
 }
 
 std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& slots, const std::vector<System>& states,
                                                         const std::vector<const Evaluation*>& evaluations,
                                                         bool training, const std::vector<Eigen::Matrix3Xd>* grad_mu,
-                                                        std::vector<Eigen::Matrix3Xd>* grad_positions,
-                                                        std::vector<Eigen::VectorXd>* grad_per_atom) {
+                                                        std::vector<StateGradient>* grad_state) {
   if (states.size() != slots.size() || evaluations.size() != slots.size()) {
     throw std::invalid_argument("TorchSlotPolicy: slots, states and evaluations differ in number");
   }
-  const bool to_state = grad_positions != nullptr;
-  if (to_state) {
-    grad_positions->assign(slots.size(), Eigen::Matrix3Xd());
-    grad_per_atom->assign(slots.size(), Eigen::VectorXd());
-  }
+  const bool to_state = grad_state != nullptr;
+  if (to_state) grad_state->assign(slots.size(), StateGradient());
   for (int s : slots) check_slot(s);
   // The order of evaluation: every slot's first state, then every slot's second, ...
   std::vector<int> seen(static_cast<std::size_t>(slots_), 0), rank(slots.size());
@@ -428,7 +423,8 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& 
     while (end < order.size()) {
       if (!next) {
         const std::size_t i = order[end];
-        next = builders_[static_cast<std::size_t>(slots[i])]->build(states[i], evaluations[i]->per_atom);
+        next = builders_[static_cast<std::size_t>(slots[i])]->build(states[i], evaluations[i]->per_atom,
+                                                                     evaluations[i]->forces);
       }
       if (end > begin && edges + next->edges() > kBatchEdges) break;  // it opens the next chunk
       edges += next->edges();
@@ -493,7 +489,7 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& 
         std::memcpy(grad_edge.data(), edge_grad.data_ptr<double>() + fe * first_edge,
                     sizeof(double) * static_cast<std::size_t>(grad_edge.size()));
         const std::size_t i = order[begin + k];
-        graph_feature_gradient(g, config_.graph, grad_node, grad_edge, (*grad_positions)[i], (*grad_per_atom)[i]);
+        graph_feature_gradient(g, config_.graph, grad_node, grad_edge, (*grad_state)[i]);
       }
     }
     const torch::Tensor host = mu_tensor.detach().to(torch::kCPU).contiguous();

@@ -37,8 +37,7 @@ class TorchPolicy : public PolicyModel {
   void backward(const Eigen::Matrix3Xd& grad_mu) override;
   // The last forward(system, ...) again with autograd through its input
   // features, then graph_feature_gradient (for the bptt estimator).
-  void backward_to_state(const Eigen::Matrix3Xd& grad_mu, Eigen::Matrix3Xd& grad_positions,
-                         Eigen::VectorXd& grad_per_atom) override;
+  void backward_to_state(const Eigen::Matrix3Xd& grad_mu, StateGradient& grad_state) override;
   std::vector<Eigen::Matrix3Xd> forward_backward(const std::vector<System>& states,
                                                  const std::vector<const Evaluation*>& evaluations, bool training,
                                                  const std::vector<Eigen::Matrix3Xd>& grad_mu) override;

@@ -45,8 +45,7 @@ class TorchSlotPolicy : public rl::SlotPolicyModel {
   std::vector<Eigen::Matrix3Xd> backward_to_state(const std::vector<int>& slots, const std::vector<System>& states,
                                                   const std::vector<const Evaluation*>& evaluations, bool training,
                                                   const std::vector<Eigen::Matrix3Xd>& grad_mu,
-                                                  std::vector<Eigen::Matrix3Xd>& grad_positions,
-                                                  std::vector<Eigen::VectorXd>& grad_per_atom) override;
+                                                  std::vector<StateGradient>& grad_state) override;
   Eigen::Index parameter_count() const override;
   Eigen::VectorXd parameters(int slot) const override;
   void set_parameters(int slot, const Eigen::VectorXd& values) override;
@@ -66,12 +65,11 @@ class TorchSlotPolicy : public rl::SlotPolicyModel {
   struct Net;  // the parameter tensor, its layout and the running statistics (torch_slot_policy.cpp)
   void check_slot(int slot) const;
   // forward (grad_mu null, under no autograd), forward_backward, or with
-  // grad_positions and grad_per_atom (both or neither) backward_to_state.
+  // grad_state backward_to_state.
   std::vector<Eigen::Matrix3Xd> evaluate(const std::vector<int>& slots, const std::vector<System>& states,
                                          const std::vector<const Evaluation*>& evaluations, bool training,
                                          const std::vector<Eigen::Matrix3Xd>* grad_mu,
-                                         std::vector<Eigen::Matrix3Xd>* grad_positions = nullptr,
-                                         std::vector<Eigen::VectorXd>* grad_per_atom = nullptr);
+                                         std::vector<StateGradient>* grad_state = nullptr);
 
   PolicyConfig config_;
   int slots_;
