@@ -29,6 +29,8 @@ namespace strider {
 
 namespace {
 
+using torch_helpers::gather_rows;
+using torch_helpers::scatter_add_rows;
 using torch_helpers::scatter_mean;
 using torch_helpers::to_tensor;
 using torch_helpers::to_vector;
@@ -154,9 +156,9 @@ struct TorchSlotPolicy::Net {
     const torch::Tensor x = b.nodes.reshape({-1, features});
     const torch::Tensor count = b.graph_count.unsqueeze(1).clamp_min(1.0);
     const torch::Tensor mean = scatter_mean(x, b.graph, count);
-    const torch::Tensor centred = x - mean.index_select(0, b.graph);
+    const torch::Tensor centred = x - gather_rows(mean, b.graph);
     const torch::Tensor var = scatter_mean(centred * centred, b.graph, count);
-    const torch::Tensor normalised = centred * torch::rsqrt(var + eps).index_select(0, b.graph);
+    const torch::Tensor normalised = centred * gather_rows(torch::rsqrt(var + eps), b.graph);
     if (update_running) update_running_statistics(mean.detach(), var.detach(), b, slot_list);
     return normalised.view(b.nodes.sizes()) * weight + bias;
   }
@@ -201,10 +203,8 @@ struct TorchSlotPolicy::Net {
     Edges e = edges_from(p, edge_embed, p.linear(b.edges, edge_embed[0]));
     auto mean = [&](const torch::Tensor& index, const torch::Tensor& count, const torch::Tensor& has) {
       const std::int64_t width = e.a.size(2);
-      const torch::Tensor m = (torch::zeros({blocks * rows, width}, e.a.options())
-                                   .index_add_(0, index, e.a.reshape({-1, width}))
-                                   .view({blocks, rows, width})) /
-                              count;
+      const torch::Tensor m =
+          scatter_add_rows(e.a.reshape({-1, width}), index, blocks * rows).view({blocks, rows, width}) / count;
       return e.w.defined() ? torch::bmm(m, e.w.transpose(1, 2)) + has * e.bias : m;
     };
     auto around_node = [&] {
@@ -212,7 +212,7 @@ struct TorchSlotPolicy::Net {
     };
     // A node term (S', M, H) gathered onto the edges (S', E, H) by `index`.
     auto on_edges = [&](const torch::Tensor& node_term, const torch::Tensor& index) {
-      return node_term.reshape({blocks * rows, -1}).index_select(0, index).view({blocks, -1, node_term.size(2)});
+      return gather_rows(node_term.reshape({blocks * rows, -1}), index).view({blocks, -1, node_term.size(2)});
     };
     for (std::size_t l = 0; l < node_update.size(); ++l) {
       h = apply(p, node_update[l], around_node());
@@ -234,7 +234,7 @@ struct TorchSlotPolicy::Net {
     if (config.architecture.center_mu) {
       const torch::Tensor flat = mu.reshape({-1, 3});
       const torch::Tensor count = b.graph_count.unsqueeze(1).clamp_min(1.0);
-      mu = (flat - scatter_mean(flat, b.graph, count).index_select(0, b.graph)).view(mu.sizes());
+      mu = (flat - gather_rows(scatter_mean(flat, b.graph, count), b.graph)).view(mu.sizes());
     }
     return mu;
   }
