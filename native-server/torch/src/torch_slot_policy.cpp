@@ -29,6 +29,7 @@ namespace strider {
 
 namespace {
 
+using torch_helpers::add_gathered_rows;
 using torch_helpers::gather_rows;
 using torch_helpers::scatter_add_rows;
 using torch_helpers::scatter_mean;
@@ -210,10 +211,7 @@ struct TorchSlotPolicy::Net {
     auto around_node = [&] {
       return torch::cat({h, mean(b.receiver, b.in_count, b.has_in), mean(b.sender, b.out_count, b.has_out)}, 2);
     };
-    // A node term (S', M, H) gathered onto the edges (S', E, H) by `index`.
-    auto on_edges = [&](const torch::Tensor& node_term, const torch::Tensor& index) {
-      return gather_rows(node_term.reshape({blocks * rows, -1}), index).view({blocks, -1, node_term.size(2)});
-    };
+    auto node_rows = [&](const torch::Tensor& node_term) { return node_term.reshape({blocks * rows, -1}); };
     for (std::size_t l = 0; l < node_update.size(); ++l) {
       h = apply(p, node_update[l], around_node());
       const LinearBlock& first_layer = edge_update[l][0];
@@ -226,8 +224,12 @@ struct TorchSlotPolicy::Net {
               ? torch::baddbmm(torch::bmm(e.bias, w_edge.transpose(1, 2)) + bias, e.a,
                                torch::bmm(w_edge, e.w).transpose(1, 2))
               : torch::baddbmm(bias, e.a, w_edge.transpose(1, 2));
-      const torch::Tensor first = from_edge + on_edges(torch::bmm(h, w.narrow(2, width, width).transpose(1, 2)), b.sender) +
-                                  on_edges(torch::bmm(h, w.narrow(2, 2 * width, width).transpose(1, 2)), b.receiver);
+      // from_edge + the sender's and the receiver's node terms gathered onto the edges: (S', E, H).
+      const torch::Tensor first =
+          add_gathered_rows(from_edge.reshape({-1, width}),
+                            node_rows(torch::bmm(h, w.narrow(2, width, width).transpose(1, 2))), b.sender,
+                            node_rows(torch::bmm(h, w.narrow(2, 2 * width, width).transpose(1, 2))), b.receiver)
+              .view(from_edge.sizes());
       e = edges_from(p, edge_update[l], first);
     }
     torch::Tensor mu = (config.displacement_scale * config.output_gain) * apply(p, displacement, around_node());
