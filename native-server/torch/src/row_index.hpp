@@ -5,8 +5,8 @@
 // LibTorch 1.13's index_add_ on a CPU matrix runs one TensorIterator add per
 // row, and index_select's backward is that index_add_: together about 30% of
 // the slot policy's time at N = 100 (tests/benchmarks/README.md). The loops
-// add the rows in index order, as index_add_ does, so results are the same
-// bit for bit. Other devices use index_select / index_add_.
+// add the rows in index order, as index_add_ does. Other devices use
+// index_select / index_add_.
 // Includes <torch/torch.h>: only for the torch translation units.
 #include <torch/torch.h>
 
