@@ -576,6 +576,13 @@ TEST_CASE("truncated, wrong-version and malformed weight files give clear errors
   std::string bad_json = text;
   bad_json.replace(bad_json.find("\"system\""), 8, "\"system");
   CHECK_THAT(weights_error(bad_json), Catch::StartsWith("model.weights:3: header:"));
+  // A number no double holds (found by fuzz_weights: the JSON library's out_of_range escaped the reader).
+  std::string huge = text;
+  const size_t width_at = huge.find("\"width\": 48");
+  huge.replace(width_at, 11, "\"width\": 1e405");
+  const long width_line = 1 + std::count(huge.begin(), huge.begin() + static_cast<long>(width_at), '\n');
+  CHECK_THAT(weights_error(huge), Catch::StartsWith("model.weights:" + std::to_string(width_line) + ": header:") &&
+                                      Catch::Contains("1e405 is out of range"));
   CHECK_THAT(weights_error(text + "more\n"), Catch::Contains("unexpected text after 'end'"));
 
   CHECK_THROWS_WITH(write_policy_weights(out, policy, "[1, 2]"), Catch::Contains("must be a JSON object"));

@@ -344,6 +344,7 @@ class Api {
                {"max_batch_size", l.max_batch_size},
                {"workers", config_.workers},
                {"commands", commands},
+               {"backends", config_.torch ? json::array({"engine", "torch"}) : json::array({"engine"})},
                {"systems", config_.systems}});
   }
 

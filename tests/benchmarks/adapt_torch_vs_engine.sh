@@ -7,22 +7,27 @@
 # backend is faster) and each run's peak memory (maximum resident set, from
 # /usr/bin/time). The trained policy is shared/policy-lj-binary-100.weights
 # (inductive: it runs at every N). Not a test.
-# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick] [--estimator NAME] [--n N]
+# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick] [--estimator NAME] [--n N] [--memory]
 #   DEVICE: cpu (default) or cuda; --quick: fewer epochs (a smoke run);
 #   --estimator: pathwise (default), reinforce or bptt, for both backends;
-#   --n: only the row of that N (100, 1000 or 10000).
+#   --n: only the row of that N (100, 1000 or 10000);
+#   --memory: instead, peak memory against N (one seed, one epoch, N = 1000,
+#   3000, 10 000) and its growth per 1000 atoms between rows: constant when
+#   memory is linear in N.
 set -euo pipefail
 strider=$1
 device=cpu
 quick=0
 estimator=pathwise
 only=
+memory=0
 shift
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --estimator) estimator=$2; shift ;;
     --n) only=$2; shift ;;
+    --memory) memory=1 ;;
     *) device=$1 ;;
   esac
   shift
@@ -54,6 +59,29 @@ run() {
   /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["seconds"], open(sys.argv[2]).read().split()[-1])' \
     "$work/$name.json" "$work/$name.time"
 }
+
+if [ "$memory" = 1 ]; then
+  printf "%-6s %-15s %-15s %-28s %s\n" N "engine peak MB" "torch peak MB" "engine MB per 1000 atoms more" \
+    "torch MB per 1000 atoms more"
+  previous=
+  for n in 1000 3000 10000; do
+    "$strider" generate --system lj-binary --n "$n" --count 1 --seed 2 --equilibration 300 --interval 100 \
+      --out "$work/m$n" > /dev/null
+    common=("$policy" "$work/m$n/000.xyz" --epochs 1 --seeds 1 --seed 1 --estimator "$estimator")
+    read -r _ engine_kb <<< "$(run engine-m$n "${common[@]}" --backend engine)"
+    read -r _ torch_kb <<< "$(run torch-m$n "${common[@]}" --backend torch --device "$device")"
+    /usr/bin/python3 - <<PY
+n, e, t, previous = $n, $engine_kb / 1024, $torch_kb / 1024, "$previous".split()
+growth = ["", ""]
+if previous:
+    pn, pe, pt = int(previous[0]), float(previous[1]), float(previous[2])
+    growth = [f"{(e - pe) / (n - pn) * 1000:.1f}", f"{(t - pt) / (n - pn) * 1000:.1f}"]
+print(f"{n:<6} {e:<15.0f} {t:<15.0f} {growth[0]:<28} {growth[1]}")
+PY
+    previous="$n $((engine_kb / 1024)) $((torch_kb / 1024))"
+  done
+  exit 0
+fi
 
 printf "%-6s %-3s %-7s %-17s %-17s %-15s %-14s %s\n" N K epochs "engine epochs/s" "torch epochs/s" "torch / engine" \
   "engine peak MB" "torch peak MB"

@@ -349,9 +349,9 @@ const actions = {
   },
   adapt: async () => {
     if (start.size() > ADAPT_MAX_ATOMS) {
-      document.getElementById('job-kind').value = 'adapt';
+      if (server.available) server.offerAdapt();
       throw new Error(`adapting in the page is for N ≤ ${ADAPT_MAX_ATOMS} (this is N = ${start.size()}): ` +
-        (server.available ? 'send it to the server (Server, "adapt policy")' : 'run `strider adapt` or `strider serve`'));
+        (server.available ? 'the server adapts at any N: "adapt policy" is selected under Server, press "Send to server"' : 'run `strider adapt` or `strider serve`'));
     }
     if (!adapted || adapted.system !== start.system()) {
       adapted = { text: await policyText(start.system()), source: `${policyFor(start.system()).file}, adapted here`, system: start.system() };

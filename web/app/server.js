@@ -4,7 +4,6 @@
 // page then runs as static files.
 
 const JOB_ID = /^\/r\/([0-9a-f]{32})$/;
-const ADAPT_SEEDS = 2;
 
 export class Server {
   // element: the #server section; app: {setup() -> {system, n, ..., drivers}, structure() -> extxyz,
@@ -20,6 +19,9 @@ export class Server {
     this.status = element.querySelector('#job-status');
     // The API's address, fixed now: showing a result moves the page to /r/ID.
     this.api = new URL('api/', document.baseURI).href;
+    this.seedTable = element.querySelector('#job-seed-progress');
+    this.kind = element.querySelector('#job-kind');
+    this.kind.addEventListener('change', () => this.showKind());
     element.querySelector('#job-submit').addEventListener('click', () => this.submit().catch((e) => app.say(e.message, true)));
     this.installPlayback();
     this.detected = this.detect();
@@ -34,20 +36,49 @@ export class Server {
       this.available = false;
     }
     this.element.hidden = !this.available;
+    if (this.available) {
+      // The adaptation backends this server has, torch (seeds batched) first: the default.
+      const backends = ['torch', 'engine'].filter((b) => (this.limits.backends || ['engine']).includes(b));
+      this.element.querySelector('#job-backend').replaceChildren(...backends.map((b) => new Option(b, b)));
+      this.showKind();
+    }
     return this.available;
   }
 
-  // The job request for the current setup (shared/api/job-request.schema.json). An adapt job
-  // asks for the torch backend (seeds batched); submit() falls back when the server has none.
+  // The adapt options are shown for an adapt job only.
+  showKind() {
+    this.element.querySelector('#job-adapt-options').hidden = this.kind.value !== 'adapt';
+  }
+
+  // Selects an adapt job (the page's own adaptation refuses large N) and puts the focus on Send.
+  offerAdapt() {
+    this.kind.value = 'adapt';
+    this.showKind();
+    this.element.querySelector('#job-submit').focus();
+  }
+
+  // The whole number >= 1 in the input #id, or an error naming it.
+  count(id, name) {
+    const value = Number(this.element.querySelector(`#${id}`).value);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
+    return value;
+  }
+
+  // The job request for the current setup (shared/api/job-request.schema.json); an adapt job
+  // with the epochs, seeds, steps per episode and backend of its controls.
   request(kind) {
     const setup = this.app.setup();
     const structure = this.app.structure();
     if (kind === 'adapt') {
       const policy = this.app.policy();
       if (!policy) throw new Error(`an adapt job needs a policy for ${setup.system} (none is shipped; load weights first)`);
-      const epochs = Number(this.element.querySelector('#job-epochs').value);
-      if (!Number.isInteger(epochs) || epochs < 1) throw new Error('epochs must be a whole number >= 1');
-      return { command: 'adapt', structure, policy, options: { epochs, seeds: ADAPT_SEEDS, backend: 'torch' } };
+      const options = {
+        epochs: this.count('job-epochs', 'epochs'),
+        seeds: this.count('job-seeds', 'seeds'),
+        steps: this.count('job-steps', 'T (steps per episode)'),
+        backend: this.element.querySelector('#job-backend').value,
+      };
+      return { command: 'adapt', structure, policy, options };
     }
     const first = setup.drivers.find((d) => !['policy', 'adapted', 'basin-hopping'].includes(d.name));
     if (!first) throw new Error('a minimize job needs a local optimiser ticked (not basin hopping or a policy)');
@@ -69,19 +100,14 @@ export class Server {
   }
 
   async submit() {
-    const kind = this.element.querySelector('#job-kind').value;
+    const kind = this.kind.value;
     const request = this.request(kind);
-    let answer = await this.post(request);
-    let note = '';
-    if (!answer.ok && request.options.backend && /backend/.test(answer.body.error || '')) {
-      // A server without the torch backend refuses the option: send the job to its engine backend.
-      delete request.options.backend;
-      note = ' (this server has no torch backend: it adapts with the engine, one seed after the other)';
-      answer = await this.post(request);
-    }
+    const answer = await this.post(request);
     if (!answer.ok) throw new Error(`server refused the job (HTTP ${answer.status}): ${answer.body.error || ''}${answer.body.field ? ` [${answer.body.field}]` : ''}`);
     this.atoms = this.app.atoms();
-    this.app.say(`job ${answer.body.id.slice(0, 8)} sent: ${kind}, N = ${this.atoms}${note}`);
+    const backend = kind === 'adapt' ? ` on the ${request.options.backend} backend` : '';
+    this.app.say(`job ${answer.body.id.slice(0, 8)} sent: ${kind}, N = ${this.atoms}${backend}`);
+    this.seedTable.hidden = true;
     this.follow(answer.body.id);
     return answer.body.id;
   }
@@ -107,9 +133,11 @@ export class Server {
   show() {
     const j = this.job;
     const p = j.progress ? ` ${j.progress.done}/${j.progress.total} ${j.progress.label} ${this.perAtomNote(j.progress.note)}` : '';
-    const text = `job ${j.id.slice(0, 8)}: ${j.status} (${j.command})${p}${j.error ? ' — ' + j.error : ''}`;
+    const backend = j.request && j.request.options && j.request.options.backend;
+    const text = `job ${j.id.slice(0, 8)}: ${j.status} (${j.command}${backend ? `, ${backend} backend` : ''})${p}${j.error ? ' — ' + j.error : ''}`;
     this.status.textContent = text + ' ';
     this.app.say(text, j.status === 'failed');
+    this.showSeeds(j.progress && j.progress.seeds);
     if (j.status === 'succeeded') {
       const open = document.createElement('a');
       open.href = j.share_url;
@@ -118,6 +146,22 @@ export class Server {
       open.addEventListener('click', (e) => { e.preventDefault(); this.open(j.id).catch((err) => this.app.say(err.message, true)); });
       this.status.append(open);
     }
+  }
+
+  // The latest state of every seed of an adapt job (progress.seeds: {seed, epoch, energy,
+  // best_energy}, energies in E/N), one row each; hidden when there is none.
+  showSeeds(seeds) {
+    this.seedTable.hidden = !seeds || !seeds.length || !this.atoms;
+    if (this.seedTable.hidden) return;
+    const perAtom = (e) => (e / this.atoms).toFixed(5);
+    this.seedTable.tBodies[0].replaceChildren(...seeds.map((s) => {
+      const row = document.createElement('tr');
+      row.dataset.seed = String(s.seed);
+      for (const text of [s.target === undefined ? s.seed : `${s.target}:${s.seed}`, s.epoch, perAtom(s.energy), perAtom(s.best_energy)]) {
+        row.insertCell().textContent = String(text);
+      }
+      return row;
+    }));
   }
 
   // Opens a finished job: its final structure in the view, its trajectory (if any) for

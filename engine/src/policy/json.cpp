@@ -47,6 +47,12 @@ Value parse(std::string_view text) {
     return Value::parse(text.begin(), text.end(), strict);
   } catch (const nlohmann::json::parse_error& e) {
     throw ParseError(e.byte > 0 ? e.byte - 1 : 0, reason(e));
+  } catch (const nlohmann::json::out_of_range& e) {  // a number no double holds (1e999): "... parsing '1e999'"
+    const std::string what = e.what();
+    const std::size_t open = what.find('\''), close = what.rfind('\'');
+    const std::string number = open < close ? what.substr(open + 1, close - open - 1) : std::string();
+    const std::size_t at = number.empty() ? std::string_view::npos : text.find(number);
+    throw ParseError(at == std::string_view::npos ? 0 : at, "the number " + number + " is out of range for a double");
   }
 }
 

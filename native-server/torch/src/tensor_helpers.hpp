@@ -7,12 +7,14 @@
 #include <cstring>
 #include <vector>
 
+#include "row_index.hpp"
+
 namespace strider::torch_helpers {
 
 // Mean over the rows of `values` (rows, H) that share an index -> (count.size(0), H);
 // count: (groups, 1) rows per index, at least 1.
 inline torch::Tensor scatter_mean(const torch::Tensor& values, const torch::Tensor& index, const torch::Tensor& count) {
-  return torch::zeros({count.size(0), values.size(1)}, values.options()).index_add_(0, index, values) / count;
+  return scatter_add_rows(values, index, count.size(0)) / count;
 }
 
 // The layer sizes of an MLP: `in`, `count` hidden layers of `hidden`, then `out`.

@@ -18,6 +18,7 @@ namespace strider {
 
 namespace {
 
+using torch_helpers::gather_rows;
 using torch_helpers::scatter_mean;
 using torch_helpers::to_tensor;
 using torch_helpers::to_vector;
@@ -82,9 +83,9 @@ struct GraphBatchNormImpl : torch::nn::Module {
     } else {
       const torch::Tensor count = batch.graph_count.unsqueeze(1).clamp_min(1.0);  // (G, 1)
       const torch::Tensor mean = scatter_mean(x, batch.graph, count);             // (G, F)
-      const torch::Tensor centred = x - mean.index_select(0, batch.graph);
+      const torch::Tensor centred = x - gather_rows(mean, batch.graph);
       const torch::Tensor var = scatter_mean(centred * centred, batch.graph, count);  // biased
-      normalised = centred * torch::rsqrt(var + eps).index_select(0, batch.graph);
+      normalised = centred * gather_rows(torch::rsqrt(var + eps), batch.graph);
       if (batch.update_running) update_running(mean.detach(), var.detach(), batch.sizes);
     }
     return normalised * weight + bias;
@@ -157,14 +158,14 @@ struct StriderNetImpl : torch::nn::Module {
                                           ? torch::linear(e.a, torch::mm(w_edge, e.w), torch::mv(w_edge, e.bias) + bias)
                                           : torch::linear(e.a, w_edge, bias);
       const torch::Tensor first = from_edge +
-                                  torch::linear(h, w.narrow(1, width, width)).index_select(0, b.sender) +
-                                  torch::linear(h, w.narrow(1, 2 * width, width)).index_select(0, b.receiver);
+                                  gather_rows(torch::linear(h, w.narrow(1, width, width)), b.sender) +
+                                  gather_rows(torch::linear(h, w.narrow(1, 2 * width, width)), b.receiver);
       e = edges_from(edge_update[l], first);
     }
     torch::Tensor mu = (config.displacement_scale * config.output_gain) * displacement->forward(around_node());
     if (config.architecture.center_mu) {
       const torch::Tensor count = b.graph_count.unsqueeze(1).clamp_min(1.0);
-      mu = mu - scatter_mean(mu, b.graph, count).index_select(0, b.graph);
+      mu = mu - gather_rows(scatter_mean(mu, b.graph, count), b.graph);
     }
     return mu;
   }

@@ -29,6 +29,9 @@ namespace strider {
 
 namespace {
 
+using torch_helpers::add_gathered_rows;
+using torch_helpers::gather_rows;
+using torch_helpers::scatter_add_rows;
 using torch_helpers::scatter_mean;
 using torch_helpers::to_tensor;
 using torch_helpers::to_vector;
@@ -154,9 +157,9 @@ struct TorchSlotPolicy::Net {
     const torch::Tensor x = b.nodes.reshape({-1, features});
     const torch::Tensor count = b.graph_count.unsqueeze(1).clamp_min(1.0);
     const torch::Tensor mean = scatter_mean(x, b.graph, count);
-    const torch::Tensor centred = x - mean.index_select(0, b.graph);
+    const torch::Tensor centred = x - gather_rows(mean, b.graph);
     const torch::Tensor var = scatter_mean(centred * centred, b.graph, count);
-    const torch::Tensor normalised = centred * torch::rsqrt(var + eps).index_select(0, b.graph);
+    const torch::Tensor normalised = centred * gather_rows(torch::rsqrt(var + eps), b.graph);
     if (update_running) update_running_statistics(mean.detach(), var.detach(), b, slot_list);
     return normalised.view(b.nodes.sizes()) * weight + bias;
   }
@@ -201,19 +204,14 @@ struct TorchSlotPolicy::Net {
     Edges e = edges_from(p, edge_embed, p.linear(b.edges, edge_embed[0]));
     auto mean = [&](const torch::Tensor& index, const torch::Tensor& count, const torch::Tensor& has) {
       const std::int64_t width = e.a.size(2);
-      const torch::Tensor m = (torch::zeros({blocks * rows, width}, e.a.options())
-                                   .index_add_(0, index, e.a.reshape({-1, width}))
-                                   .view({blocks, rows, width})) /
-                              count;
+      const torch::Tensor m =
+          scatter_add_rows(e.a.reshape({-1, width}), index, blocks * rows).view({blocks, rows, width}) / count;
       return e.w.defined() ? torch::bmm(m, e.w.transpose(1, 2)) + has * e.bias : m;
     };
     auto around_node = [&] {
       return torch::cat({h, mean(b.receiver, b.in_count, b.has_in), mean(b.sender, b.out_count, b.has_out)}, 2);
     };
-    // A node term (S', M, H) gathered onto the edges (S', E, H) by `index`.
-    auto on_edges = [&](const torch::Tensor& node_term, const torch::Tensor& index) {
-      return node_term.reshape({blocks * rows, -1}).index_select(0, index).view({blocks, -1, node_term.size(2)});
-    };
+    auto node_rows = [&](const torch::Tensor& node_term) { return node_term.reshape({blocks * rows, -1}); };
     for (std::size_t l = 0; l < node_update.size(); ++l) {
       h = apply(p, node_update[l], around_node());
       const LinearBlock& first_layer = edge_update[l][0];
@@ -226,15 +224,19 @@ struct TorchSlotPolicy::Net {
               ? torch::baddbmm(torch::bmm(e.bias, w_edge.transpose(1, 2)) + bias, e.a,
                                torch::bmm(w_edge, e.w).transpose(1, 2))
               : torch::baddbmm(bias, e.a, w_edge.transpose(1, 2));
-      const torch::Tensor first = from_edge + on_edges(torch::bmm(h, w.narrow(2, width, width).transpose(1, 2)), b.sender) +
-                                  on_edges(torch::bmm(h, w.narrow(2, 2 * width, width).transpose(1, 2)), b.receiver);
+      // from_edge + the sender's and the receiver's node terms gathered onto the edges: (S', E, H).
+      const torch::Tensor first =
+          add_gathered_rows(from_edge.reshape({-1, width}),
+                            node_rows(torch::bmm(h, w.narrow(2, width, width).transpose(1, 2))), b.sender,
+                            node_rows(torch::bmm(h, w.narrow(2, 2 * width, width).transpose(1, 2))), b.receiver)
+              .view(from_edge.sizes());
       e = edges_from(p, edge_update[l], first);
     }
     torch::Tensor mu = (config.displacement_scale * config.output_gain) * apply(p, displacement, around_node());
     if (config.architecture.center_mu) {
       const torch::Tensor flat = mu.reshape({-1, 3});
       const torch::Tensor count = b.graph_count.unsqueeze(1).clamp_min(1.0);
-      mu = (flat - scatter_mean(flat, b.graph, count).index_select(0, b.graph)).view(mu.sizes());
+      mu = (flat - gather_rows(scatter_mean(flat, b.graph, count), b.graph)).view(mu.sizes());
     }
     return mu;
   }
