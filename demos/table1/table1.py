@@ -199,7 +199,7 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
         md.append(f"| {M.stem(tg)} | {e0:.2f} | " + " | ".join(cells) + f" | {budget[tg]} |")
     md += ["", "Notes:",
            f"- FIRE: the paper's preset (dt_max 0.4) where it converges; where it diverges (exit status 3: energy non-finite or above 1000× its "
-           f"initial size) FIRE with `--set dt_max={M.FIRE_STABLE_DT_MAX}`: "
+           f"initial size) FIRE with `--preset stable` (dt_max 0.02; for sw-si dt_start 0.05, dt_max 0.2): "
            + (f"the preset diverged on {len(diverged_fire)}/{len(targets)} targets ({', '.join(diverged_fire)})." if diverged_fire else "the preset converged on every target."),
            "- Policy: energy = the lowest start energy reached by the best seed; evaluations count every seed's energy evaluations."
            + "".join(f" Seeds aborted by strider on {M.stem(tg)}: " + "; ".join(f"seed {f['seed']}: {f['error']}" for f in per['policy'][tg]['failed_seeds']) + "."

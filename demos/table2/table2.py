@@ -147,7 +147,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
           f"- Targets: `strider generate --system lj-binary --n N --seed 2`, the first {P['targets']} per N "
           f"({P['large_targets']} at N >= {LARGE_N}; T = 2.0 liquids at density 1.2).",
           f"- Classical: `strider minimize` with the paper's presets and 1000 steps; FIRE with the paper's preset where it converges, "
-          f"with dt_max {M.FIRE_STABLE_DT_MAX} where it diverges (the FIRE rows below say on how many targets). Basin hopping "
+          f"with `--preset stable` (dt_max 0.02) where it diverges (the FIRE rows below say on how many targets). Basin hopping "
           "(`strider search`, L-BFGS) and FIRE with restarts get the policy's own number of energy evaluations (all seeds) on each target.",
           f"- Wall time of this call: {wall:.0f} s with {a.jobs} jobs in parallel.", "",
           "Mean final energy per atom (epsilon; lower is better):", "",
@@ -162,7 +162,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
         r = table[n]
         md.append(f"| {n} | " + " | ".join(f"{fmt(r[m]['mean'])} / {fmt(r[m]['min'])}; {fmt(r[m]['mean_evaluations'], 0)} ev, "
                                           f"{fmt(r[m]['mean_wall_seconds'], 1)} s" for m in order) + " |")
-    md += ["", "FIRE's preset diverged (dt_max " + M.FIRE_STABLE_DT_MAX + " used) on: " + "; ".join(
+    md += ["", "FIRE's preset diverged (the stable preset used) on: " + "; ".join(
         f"N = {n}: {sum(v != 'paper preset' for v in table[n]['fire_variants'].values())}/{table[n]['targets']}" for n in sizes) + ".",
            "Adaptation wall time per epoch (one seed, T = 15 steps, forward + backward): " + "; ".join(
         f"N = {n}: {1000 * table[n]['policy_seconds_per_epoch']:.0f} ms" for n in sizes) + " (shared machine).", ""]
