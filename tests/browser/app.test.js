@@ -569,7 +569,7 @@ test('a share link with changed parameters carries them; nonsense in a link keep
     ['#system=lj&n=99999999', /n=99999999 is not a whole number in \[2, 5000\]/],
     ['#system=lj&n=10&run=fire:warp=2', /fire has no parameter 'warp'/],
     ['#system=sw-si&n=100&eq=10', /N must be 8 k\^3.*got 100/],
-    ['#system=sw-si&n=64&eq=10&run=policy', /no policy is shipped for sw-si/],
+    ['#system=lj&n=13&eq=10&run=policy', /no policy is shipped for lj/],
   ]) {
     const bad = await openApp(hash);
     try {

@@ -62,6 +62,7 @@ export function systemInfo(key) {
 // A lane named 'policy' races the first entry for the structure's system.
 export const POLICIES = [
   { system: 'lj-binary', file: 'shared/policy-lj-binary-100.weights', trainedOn: 'N = 100' },
+  { system: 'sw-si', file: 'shared/policy-sw-si-64.weights', trainedOn: 'N = 64' },
 ];
 // Largest N the page accepts (the viewport and the per-frame budget are sized for ~1000s).
 export const MAX_ATOMS = 5000;
