@@ -74,6 +74,21 @@ async function openApp(address) {
   return page;
 }
 
+// Opens a result's /r/ID link in a fresh page: it must show the job's energy (E/N), pass
+// `check` and raise no page error.
+async function checkResultLink(url, resultEnergy, check = async () => {}) {
+  const again = await openApp(url);
+  try {
+    await again.waitForFunction(() => /opened result/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
+    const shown = await again.evaluate(() => window.striderApp.energyShown());
+    assert.ok(Math.abs(shown - resultEnergy) < 1e-5, `/r/ID shows ${shown}, the job's ${resultEnergy}`);
+    await check(again);
+    assert.deepEqual(again.errors, []);
+  } finally {
+    await again.close();
+  }
+}
+
 test('send a job from the page, follow it, open its result and its /r/ID link', async () => {
   const page = await openApp(url);
   let shareUrl;
@@ -107,15 +122,7 @@ test('send a job from the page, follow it, open its result and its /r/ID link', 
     await page.close();
   }
 
-  const again = await openApp(shareUrl);
-  try {
-    await again.waitForFunction(() => /opened result/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
-    const shown = await again.evaluate(() => window.striderApp.energyShown());
-    assert.ok(Math.abs(shown - resultEnergy) < 1e-5, `/r/ID shows ${shown}, the job's ${resultEnergy}`);
-    assert.deepEqual(again.errors, []);
-  } finally {
-    await again.close();
-  }
+  await checkResultLink(shareUrl, resultEnergy);
 });
 
 // A trajectory (N = 200, 61 frames): it opens (the time is printed: the server compresses
@@ -266,14 +273,6 @@ test('a 10-seed adaptation of N = 1000 from the page runs on the server, per-see
     await page.close();
   }
 
-  const again = await openApp(shareUrl);
-  try {
-    await again.waitForFunction(() => /opened result/.test(window.striderApp.message()), null, { timeout: TIMEOUT });
-    const shown = await again.evaluate(() => window.striderApp.energyShown());
-    assert.ok(Math.abs(shown - resultEnergy) < 1e-5, `/r/ID shows ${shown}, the job's ${resultEnergy}`);
-    assert.match((await again.evaluate(() => window.striderApp.adaptedWeights())).source, /model\.weights/);
-    assert.deepEqual(again.errors, []);
-  } finally {
-    await again.close();
-  }
+  await checkResultLink(shareUrl, resultEnergy, async (again) =>
+    assert.match((await again.evaluate(() => window.striderApp.adaptedWeights())).source, /model\.weights/));
 });
