@@ -302,9 +302,15 @@ test('a failed Generate keeps the structure and says so; the policy is offered o
     await typeInto(page, '#n', 64);
     await page.click('#generate');
     await page.waitForFunction(() => window.striderApp.state.applied.system === 'sw-si', null, { timeout: TIMEOUT });
-    await page.waitForFunction(() => document.querySelector('[aria-label="use policy"]').disabled, null, { timeout: TIMEOUT });
     assert.match(await page.textContent('#energy'), /eV/);
     assert.equal(await page.locator('#pending').isVisible(), false);
+    await page.waitForFunction(() => !document.querySelector('[aria-label="use policy"]').disabled, null, { timeout: TIMEOUT });
+    // Plain LJ has no shipped policy.
+    await page.selectOption('#system', 'lj');
+    await typeInto(page, '#n', 13);
+    await page.click('#generate');
+    await page.waitForFunction(() => window.striderApp.state.applied.system === 'lj', null, { timeout: TIMEOUT });
+    await page.waitForFunction(() => document.querySelector('[aria-label="use policy"]').disabled, null, { timeout: TIMEOUT });
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();

@@ -3,7 +3,7 @@
 # processes on 127.0.0.1; seed k on rank k % 2) gives exactly what one process
 # gives: the same JSON numbers, the same best structure file and curve, byte
 # for byte (each seed's noise depends on the seed alone and the gather adds
-# zeros), and only rank 0 writes. Seed 8 makes run 1 the best, so the best
+# zeros), and only rank 0 writes. Seed 10 makes run 1 the best (with the shipped policy), so the best
 # structure and policy cross from rank 1 to rank 0.
 # With --backend torch (extra arguments go to strider adapt) each process runs
 # its seeds as one batch, and the result is the single process's to rounding
@@ -17,7 +17,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 adapt=(adapt "$root/shared/policy-lj-binary-100.weights" "$root/tests/references/lj-binary-n25.xyz"
-       --epochs 4 --seeds 3 --seed 8 --json "$@")
+       --epochs 4 --seeds 3 --seed 10 --json "$@")
 "$strider" "${adapt[@]}" --out "$work/single.xyz" --curve "$work/single.csv" --policy-out "$work/single.weights" \
   > "$work/single.json"
 
