@@ -21,6 +21,7 @@
 #include "strider/frame.hpp"
 #include "strider/io.hpp"
 #include "strider/optimizers.hpp"
+#include "bowl_potential.hpp"
 
 namespace fs = std::filesystem;
 using namespace strider;
@@ -53,29 +54,6 @@ bool inside_box(const System& system) {
   }
   return true;
 }
-
-// E = 1/2 sum_i k_i |x_i - c_i|^2 in a free box: the quadratic bowl.
-class Bowl : public Potential {
- public:
-  Bowl(Eigen::Matrix3Xd centres, Eigen::VectorXd k) : centres_(std::move(centres)), k_(std::move(k)) {}
-  double cutoff() const override { return std::numeric_limits<double>::infinity(); }
-  const std::vector<std::string>& species_names() const override { return names_; }
-  std::vector<double> masses() const override { return {1.0}; }
-  void compute(const System& system, const NeighborList&, Evaluation& out) const override {
-    out.reset(system.size());
-    for (int i = 0; i < system.size(); ++i) {
-      const Eigen::Vector3d d = system.positions.col(i) - centres_.col(i);
-      out.per_atom[i] = 0.5 * k_[i] * d.squaredNorm();
-      out.energy += out.per_atom[i];
-      out.forces.col(i) = -k_[i] * d;
-    }
-  }
-
- private:
-  Eigen::Matrix3Xd centres_;
-  Eigen::VectorXd k_;
-  std::vector<std::string> names_{"X"};
-};
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);

@@ -23,34 +23,13 @@
 #include "strider/rl.hpp"
 #include "strider/rl_adaptation.hpp"
 #include "strider/rl_training.hpp"
+#include "bowl_potential.hpp"
 
 using namespace strider;
 using namespace strider::rl;
 
 namespace {
 
-// E = k/2 sum_v |x_v - c_v|^2 in a free box.
-class Bowl : public Potential {
- public:
-  Bowl(Eigen::Matrix3Xd centres, double k) : centres_(std::move(centres)), k_(k) {}
-  double cutoff() const override { return std::numeric_limits<double>::infinity(); }
-  const std::vector<std::string>& species_names() const override { return names_; }
-  std::vector<double> masses() const override { return {1.0}; }
-  void compute(const System& system, const NeighborList&, Evaluation& out) const override {
-    out.reset(system.size());
-    for (int i = 0; i < system.size(); ++i) {
-      const Eigen::Vector3d d = system.positions.col(i) - centres_.col(i);
-      out.per_atom[i] = 0.5 * k_ * d.squaredNorm();
-      out.energy += out.per_atom[i];
-      out.forces.col(i) = -k_ * d;
-    }
-  }
-
- private:
-  Eigen::Matrix3Xd centres_;
-  double k_;
-  std::vector<std::string> names_{"X"};
-};
 
 // mu = sum_j theta_j B_j(S): each basis B_j is the forces at S (when `force`)
 // or a fixed 3 x N matrix. With a schedule, the n-th forward() since the last
