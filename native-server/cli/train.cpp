@@ -53,8 +53,8 @@ const CommandSpec train_spec{
       options.push_back({"--variance", "ALPHA", "action variance alpha (length^2), stored in MODEL (default 1e-5, the"
                                                 " paper's; the authors' code sampled with alpha 1e-12)"});
       options.push_back({"--displacement-scale", "S", "the policy's displacement scale s (length unit; mu = s x 0.01 x"
-                                                      " network output), stored in MODEL (default: the system's, 2.0"
-                                                      " for lj-binary, lj and sw-si, 5.0 A for csh)"});
+                                                      " network output), stored in MODEL (default: the system's preset,"
+                                                      " listed in docs/policy.md)"});
       for (const OptionSpec& o : learning_options(15, rl::AdamSettings{}.learning_rate)) options.push_back(o);
       options.push_back({"--backend", "NAME", "engine (the hand-written network, default) or torch (the LibTorch twin;"
                                               " data parallel over processes when WORLD_SIZE > 1, see below)"});

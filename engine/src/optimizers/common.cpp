@@ -5,14 +5,14 @@
 #include <cstdio>
 
 #include "strider/error.hpp"
+#include "strider/md.hpp"
 #include "strider/text.hpp"
 
 namespace strider::optimizers {
 
 void displace(System& system, const Eigen::Matrix3Xd& displacement) {
   system.positions += displacement;
-  if (!system.box.any_periodic()) return;
-  for (int i = 0; i < system.size(); ++i) system.positions.col(i) = system.box.wrap(system.positions.col(i));
+  wrap_positions(system);
 }
 
 StepReport make_report(long step, double energy, const Eigen::Matrix3Xd& forces, const Evaluator& evaluator,

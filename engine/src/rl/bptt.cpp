@@ -56,6 +56,8 @@
 
 #include "strider/rl_bptt.hpp"
 
+#include "strider/md.hpp"
+
 namespace strider::rl {
 
 namespace {
@@ -75,9 +77,7 @@ Eigen::Matrix3Xd minus_hessian_times(const System& system, const Eigen::Matrix3X
   auto forces_at = [&](double sign) {
     System moved = system;
     moved.positions += (sign * h / norm) * v;
-    if (moved.box.any_periodic()) {
-      for (int i = 0; i < moved.size(); ++i) moved.positions.col(i) = moved.box.wrap(moved.positions.col(i));
-    }
+    wrap_positions(moved);
     return Eigen::Matrix3Xd(evaluator.evaluate(moved).forces);
   };
   const Eigen::Matrix3Xd plus = forces_at(1.0);

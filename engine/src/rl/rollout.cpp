@@ -2,6 +2,7 @@
 #include <cmath>
 #include <string>
 
+#include "strider/md.hpp"
 #include "strider/rl.hpp"
 
 namespace strider::rl {
@@ -23,11 +24,6 @@ System Episode::state(int t) const {
 }
 
 namespace {
-
-void wrap(System& system) {
-  if (!system.box.any_periodic()) return;
-  for (int i = 0; i < system.size(); ++i) system.positions.col(i) = system.box.wrap(system.positions.col(i));
-}
 
 // The evaluation of `s` after the policy's step `step`; DivergedError when a
 // position (checked first: the neighbour list refuses it) or the energy is not finite.
@@ -63,7 +59,7 @@ void take_step(Episode& episode, System& state, Eigen::Matrix3Xd mu, Evaluator& 
   }
   Eigen::Matrix3Xd action = mu + std::sqrt(episode.alpha) * z;
   state.positions += action;
-  wrap(state);
+  wrap_positions(state);
   state.previous_displacement = action;
   episode.evaluations.push_back(evaluate_finite(evaluator, state, t + 1));
   episode.positions.push_back(state.positions);
