@@ -129,7 +129,5 @@ Eigen::Matrix3Xd maxwell_boltzmann(const Eigen::VectorXd& masses, double tempera
                                    std::uint64_t seed);
 // Per-atom masses (N) from the potential's per-species masses.
 Eigen::VectorXd atom_masses(const System& system, const Potential& potential);
-// Moves every atom into the box along its periodic axes.
-void wrap_positions(System& system);
 
 }  // namespace strider

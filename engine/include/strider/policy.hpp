@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "strider/evaluation.hpp"
 #include "strider/graph.hpp"
 #include "strider/policy_model.hpp"
 #include "strider/random.hpp"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "strider/graph.hpp"
+#include "strider/evaluation.hpp"
 #include "strider/system.hpp"
 
 namespace strider {

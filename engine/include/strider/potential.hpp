@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "strider/neighbor_list.hpp"
+#include "strider/evaluation.hpp"
 #include "strider/system.hpp"
 
 namespace strider {

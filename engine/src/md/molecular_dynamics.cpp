@@ -54,11 +54,6 @@ Eigen::VectorXd atom_masses(const System& system, const Potential& potential) {
   return m;
 }
 
-void wrap_positions(System& system) {
-  if (!system.box.any_periodic()) return;
-  for (int i = 0; i < system.size(); ++i) system.positions.col(i) = system.box.wrap(system.positions.col(i));
-}
-
 MolecularDynamics::MolecularDynamics(const Units& units, const MdSettings& settings)
     : units_(units), settings_(settings) {
   if (!(settings.dt > 0.0) || !std::isfinite(settings.dt)) throw InputError("time step must be a finite number > 0");

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "strider/error.hpp"
-#include "strider/md.hpp"
+#include "strider/system.hpp"
 #include "strider/text.hpp"
 
 namespace strider::optimizers {

@@ -1,5 +1,4 @@
-// The result of a potential evaluation (strider/system.hpp: Evaluation).
-#include "strider/system.hpp"
+#include "strider/evaluation.hpp"
 
 namespace strider {
 

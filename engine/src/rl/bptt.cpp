@@ -56,7 +56,7 @@
 
 #include "strider/rl_bptt.hpp"
 
-#include "strider/md.hpp"
+#include "strider/system.hpp"
 
 namespace strider::rl {
 

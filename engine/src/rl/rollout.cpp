@@ -2,7 +2,7 @@
 #include <cmath>
 #include <string>
 
-#include "strider/md.hpp"
+#include "strider/system.hpp"
 #include "strider/rl.hpp"
 
 namespace strider::rl {
