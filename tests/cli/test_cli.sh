@@ -346,6 +346,20 @@ check "1000 box lengths out: the energy of the wrapped pair" same_energy "$WORK/
 # strider alone, with no strider-torch beside it (a build without LibTorch, or strider copied by
 # itself): asking for the torch backend or a distributed run is a clear error; the rest works.
 mkdir "$WORK/alone" && cp "$STRIDER" "$WORK/alone/strider"
+# --- the shipped policies: each has its card, names the system of its file name, and lowers the
+# energy of a structure of its training size that it never saw (20 mean-action steps) -------------
+for weights in "$HERE"/../shared/policy-*.weights; do
+  name=$(basename "$weights" .weights)
+  size=${name##*-}
+  system=${name#policy-}
+  system=${system%-*}
+  check "$name has a card" test -s "${weights%.weights}.md"
+  check "$name is a $system policy" grep -q "\"system\": \"$system\"" "$weights"
+  "$STRIDER" generate --system "$system" --n "$size" --count 1 --seed 9 --out "$WORK/shipped-$system" >/dev/null
+  check "$name lowers the energy of a fresh $system N = $size structure" bash -c "'$STRIDER' rollout '$weights' \
+    '$WORK/shipped-$system/000.xyz' --steps 20 --mean --json | $PY -c 'import json, sys; d = json.load(sys.stdin); sys.exit(not d[\"final_energy\"] < d[\"initial_energy\"])'"
+done
+
 BESIDE=$STRIDER
 STRIDER=$WORK/alone/strider
 refuses "train --backend torch without strider-torch" "^strider train: error: --backend torch: this strider was built without LibTorch" \

@@ -63,6 +63,7 @@ export function systemInfo(key) {
 export const POLICIES = [
   { system: 'lj-binary', file: 'shared/policy-lj-binary-100.weights', trainedOn: 'N = 100' },
   { system: 'sw-si', file: 'shared/policy-sw-si-64.weights', trainedOn: 'N = 64' },
+  { system: 'csh', file: 'shared/policy-csh-152.weights', trainedOn: 'N = 152' },
 ];
 // Largest N the page accepts (the viewport and the per-frame budget are sized for ~1000s).
 export const MAX_ATOMS = 5000;
