@@ -50,8 +50,10 @@ def main():
     name = f"{system}-{a.scale}" + (f"-{tag}" if tag else "")
     method = {"estimator": a.estimator, "train_options": train_options, "adapt_options": adapt_options, "tag": tag}
     check_parameters(a.work, {"system": system, "targets": P["targets"]})
-    # the policy is trained once per (estimator, training options): methods that differ in adaptation share it
-    train_dir = os.path.join(a.work, "training-" + (M.method_tag(a.estimator, train_options, []) or a.estimator))
+    # the policy is trained once per (estimator, training options, epochs when not the scale's):
+    # methods that differ in adaptation share it
+    epochs_suffix = "" if P["train_epochs"] == SCALES[a.scale]["train_epochs"] else f"-{P['train_epochs']}-epochs"
+    train_dir = os.path.join(a.work, "training-" + (M.method_tag(a.estimator, train_options, []) or a.estimator) + epochs_suffix)
     check_parameters(train_dir, {"estimator": a.estimator, "train_options": train_options,
                             "train_epochs": P["train_epochs"], "validation_every": P["validation_every"]})
     mdir = os.path.join(a.work, "method-" + (tag or a.estimator))
