@@ -22,13 +22,16 @@ struct JobCommand {
   bool structure;         // a structure (extxyz text): the FILE positional
   bool policy;            // a policy (weight file text or a train job's model): the MODEL positional
   bool dataset;           // a dataset (generated or extxyz texts): --data
+  bool structure_out;     // writes the final structure: --out structure.xyz
+  bool curve;             // has an energy curve (curve.csv, or minimize's trajectory)
 };
 inline constexpr std::array<JobCommand, 5> job_commands{{
-    {"minimize", "minimize", true, false, false},
-    {"search", "search", true, false, false},
-    {"train", "train", false, false, true},
-    {"adapt", "adapt", true, true, false},
-    {"benchmark", "bench", true, false, false},
+    // name, cli, structure, policy, dataset, structure_out, curve
+    {"minimize", "minimize", true, false, false, true, true},
+    {"search", "search", true, false, false, true, false},
+    {"train", "train", false, false, true, false, true},
+    {"adapt", "adapt", true, true, false, true, true},
+    {"benchmark", "bench", true, false, false, false, false},
 }};
 // The CLI command that makes a train job's generated dataset.
 inline constexpr std::string_view generate_command = "generate";
