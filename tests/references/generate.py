@@ -642,23 +642,20 @@ def case_list():
     r0 = 2 ** (1 / 6)
     free = {"shift": False, "cutoff": 0}
 
-    def lj13(rng, tmp):
-        x = icosahedron13(r0) + rng.uniform(-0.05, 0.05, (13, 3))
-        return Structure(x, ["X"] * 13, None)
+    def perturbed_cluster(points):
+        """A free cluster of species X: the points, each coordinate moved uniformly within +-0.05."""
+        return lambda rng, tmp: Structure(points + rng.uniform(-0.05, 0.05, points.shape), ["X"] * len(points), None)
 
     add("lj", "cluster13",
         "free 13-atom cluster: icosahedron (centre-vertex distance 2^(1/6)) perturbed within +-0.05; "
         "no cutoff (LAMMPS: boundary f f f, cutoff 20 > cluster diameter)",
-        dict(free, lammps_cutoff=20.0, free_margin=20.0), lj13)
-
-    def lj38(rng, tmp):
-        x = truncated_octahedron38(r0 * math.sqrt(2)) + rng.uniform(-0.05, 0.05, (38, 3))
-        return Structure(x, ["X"] * 38, None)
+        dict(free, lammps_cutoff=20.0, free_margin=20.0), perturbed_cluster(icosahedron13(r0)))
 
     add("lj", "cluster38",
         "free 38-atom fcc truncated octahedron (nearest-neighbour distance 2^(1/6)), perturbed within "
         "+-0.05; no cutoff (LAMMPS: boundary f f f, cutoff 20 > cluster diameter)",
-        dict(free, lammps_cutoff=20.0, free_margin=20.0), lj38)
+        dict(free, lammps_cutoff=20.0, free_margin=20.0),
+        perturbed_cluster(truncated_octahedron38(r0 * math.sqrt(2))))
 
     def lj_periodic(rng, tmp):
         a = 4 ** (1 / 3)  # fcc at number density 1.0
