@@ -1,4 +1,6 @@
 // Basin hopping finds the known global minimum of a small Lennard-Jones cluster.
+#include <functional>
+
 #include <catch2/catch.hpp>
 
 #include "strider/basin_hopping.hpp"
@@ -39,6 +41,20 @@ Outcome search(const System& start, std::uint64_t seed, long budget, double temp
   return {report.best_energy, report.evaluations, report.hop};
 }
 
+// `hops` hops of `hopping` (a search on LJ) from `start`; `check` sees
+// the report before and after each hop.
+void hop_from(BasinHopping& hopping, const System& start, int hops,
+              const std::function<void(const HopReport& before, const HopReport& after)>& check) {
+  Evaluator evaluator(make_potential("lj"));
+  System system = start;
+  HopReport report = hopping.init(system, evaluator);
+  for (int k = 0; k < hops; ++k) {
+    const HopReport before = report;
+    report = hopping.hop(system, evaluator);
+    check(before, report);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("basin hopping finds the LJ13 global minimum from random starts within 20000 evaluations") {
@@ -68,15 +84,10 @@ TEST_CASE("basin hopping at zero temperature accepts only downhill hops") {
   BasinHoppingOptions options;
   options.temperature = 0.0;
   BasinHopping hopping(make_optimizer("lbfgs", "lj"), options);
-  Evaluator evaluator(make_potential("lj"));
-  System system = start;
-  HopReport report = hopping.init(system, evaluator);
-  for (int k = 0; k < 30; ++k) {
-    const double before = report.energy;
-    report = hopping.hop(system, evaluator);
-    CHECK(report.accepted == (report.trial_energy <= before));
-    CHECK(report.energy <= before);
-  }
+  hop_from(hopping, start, 30, [](const HopReport& before, const HopReport& report) {
+    CHECK(report.accepted == (report.trial_energy <= before.energy));
+    CHECK(report.energy <= before.energy);
+  });
 }
 
 TEST_CASE("basin hopping refuses bad options") {
@@ -112,14 +123,9 @@ TEST_CASE("basin hopping moves with the proposal it is given, and its evaluation
   BasinHoppingOptions options;
   options.temperature = 0.0;
   BasinHopping hopping(make_optimizer("lbfgs", "lj"), options, nudge);
-  Evaluator evaluator(make_potential("lj"));
-  System system = start;
-  HopReport report = hopping.init(system, evaluator);
-  for (int k = 0; k < 5; ++k) {
-    const long before = report.evaluations;
-    report = hopping.hop(system, evaluator);
-    CHECK(report.evaluations >= before + 2);  // the proposal's evaluation and at least one local one
-  }
+  hop_from(hopping, start, 5, [](const HopReport& before, const HopReport& report) {
+    CHECK(report.evaluations >= before.evaluations + 2);  // the proposal's evaluation and at least one local one
+  });
   CHECK(calls == 5);
   // The uniform proposal refuses a step size that is not > 0.
   CHECK_THROWS_AS(random_displacement(0.0), InputError);

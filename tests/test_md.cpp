@@ -55,6 +55,21 @@ RunSummary run(Loaded& loaded, const std::string& key, MdSettings settings, long
   return s;
 }
 
+// NVE (no thermostat) from the structure in `loaded` at the temperature's
+// velocities: the mean conserved energy of the last tenth stays within
+// drift x |E_0| of the first tenth's, and every step within deviation x |E_0| of the start.
+void check_nve(Loaded& loaded, const std::string& key, double dt, double temperature, long steps, double drift,
+               double deviation) {
+  MdSettings settings;
+  settings.dt = dt;
+  settings.temperature = temperature;
+  settings.thermostat = Thermostat::None;
+  const RunSummary s = run(loaded, key, settings, steps);
+  INFO("drift " << s.last_conserved_mean - s.first_conserved_mean << " max dev " << s.max_deviation);
+  CHECK(std::abs(s.last_conserved_mean - s.first_conserved_mean) < drift * std::abs(s.initial_potential));
+  CHECK(s.max_deviation < deviation * std::abs(s.initial_potential));
+}
+
 }  // namespace
 
 TEST_CASE("unit styles carry LAMMPS's constants", "[md]") {
@@ -105,32 +120,15 @@ TEST_CASE("NVE conserves energy: lj-binary N = 100, 5000 steps of dt 0.003", "[m
   // Truncated, unshifted LJ (as the paper): each pair crossing the cutoff makes
   // the energy jump by |V(rc)| ~ 0.016-0.025, so H fluctuates; it must not drift.
   Loaded loaded = load("lj-binary-n100.xyz", "lj-binary");
-  MdSettings settings;
-  settings.dt = 0.003;
-  settings.temperature = 2.0;
-  settings.thermostat = Thermostat::None;
-  const RunSummary s = run(loaded, "lj-binary", settings, 5000);
-  INFO("drift " << s.last_conserved_mean - s.first_conserved_mean << " max dev " << s.max_deviation);
-  CHECK(std::abs(s.last_conserved_mean - s.first_conserved_mean) < 2e-3 * std::abs(s.initial_potential));
-  CHECK(s.max_deviation < 6e-3 * std::abs(s.initial_potential));
+  check_nve(loaded, "lj-binary", 0.003, 2.0, 5000, 2e-3, 6e-3);
   // Shifted pair energies remove the jumps: the conservation is much tighter.
   Loaded shifted = load("lj-binary-n100.xyz", "lj-binary", {true, 0.0});
-  const RunSummary t = run(shifted, "lj-binary", settings, 5000);
-  INFO("shifted drift " << t.last_conserved_mean - t.first_conserved_mean << " max dev " << t.max_deviation);
-  CHECK(std::abs(t.last_conserved_mean - t.first_conserved_mean) < 5e-4 * std::abs(t.initial_potential));
-  CHECK(t.max_deviation < 1.5e-3 * std::abs(t.initial_potential));
+  check_nve(shifted, "lj-binary", 0.003, 2.0, 5000, 5e-4, 1.5e-3);
 }
 
 TEST_CASE("NVE conserves energy: sw-si liquid, 5000 steps of 1 fs", "[md]") {
   Loaded loaded = load("sw-si-hot64.xyz", "sw-si");
-  MdSettings settings;
-  settings.dt = 0.001;
-  settings.temperature = 3500.0;
-  settings.thermostat = Thermostat::None;
-  const RunSummary s = run(loaded, "sw-si", settings, 5000);
-  INFO("drift " << s.last_conserved_mean - s.first_conserved_mean << " max dev " << s.max_deviation);
-  CHECK(std::abs(s.last_conserved_mean - s.first_conserved_mean) < 1e-4 * std::abs(s.initial_potential));
-  CHECK(s.max_deviation < 3e-4 * std::abs(s.initial_potential));
+  check_nve(loaded, "sw-si", 0.001, 3500.0, 5000, 1e-4, 3e-4);
 }
 
 TEST_CASE("the error of velocity Verlet shrinks as dt^2", "[md]") {

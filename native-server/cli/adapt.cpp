@@ -28,8 +28,7 @@ const CommandSpec adapt_spec{
     "Adapt a trained policy to the structure in each FILE and keep the lowest energy it reaches.",
     {"MODEL", "FILE..."},
     [] {
-      std::vector<OptionSpec> options = potential_options();
-      options[0].help = "the system; must be the policy's (default: the policy's)";
+      std::vector<OptionSpec> options = policy_potential_options();
       options.push_back({"--epochs", "E", "adaptation epochs per seed (default 1000, the paper's)"});
       options.push_back({"--seeds", "K", "independent runs from the trained policy; the best is kept (default 10,"
                                          " the paper's)"});

@@ -47,6 +47,12 @@ BackendChoice backend_option(const ParsedArgs& args) {
   return choice;
 }
 
+std::vector<OptionSpec> policy_potential_options() {
+  std::vector<OptionSpec> options = potential_options();
+  options[0].help = "the system; must be the policy's (default: the policy's)";
+  return options;
+}
+
 std::vector<OptionSpec> learning_options(int default_steps, double default_learning_rate) {
   return {{"--estimator", "NAME", "pathwise (reparameterised, later graphs held constant; the default),"
                                   " bptt (what the authors' code computes: descent on the discounted later"

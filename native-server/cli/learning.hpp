@@ -21,6 +21,9 @@ PolicyFile load_policy(const std::string& path);
 // system must agree.
 LoadedStructure load_structure_for_policy(const ParsedArgs& args, const std::string& path, const std::string& key);
 
+// potential_options() of a command that reads a policy (adapt, rollout): --system must be the policy's.
+std::vector<OptionSpec> policy_potential_options();
+
 // --variance ALPHA (train and adapt): the action variance, when given
 // (InputError unless finite and > 0).
 std::optional<double> variance_option(const ParsedArgs& args);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,7 @@ const CommandSpec rollout_spec{
     "Move the atoms of FILE with a policy for T steps (no learning) and report the energies.",
     {"MODEL", "FILE"},
     [] {
-      std::vector<OptionSpec> options = potential_options();
-      options[0].help = "the system; must be the policy's (default: the policy's)";
+      std::vector<OptionSpec> options = policy_potential_options();
       options.push_back({"--steps", "T", "policy steps (default 20)"});
       options.push_back({"--seed", "S", "seed of the action noise (default 1)"});
       options.push_back({"--mean", "", "take the mean action a = mu (default: sample a = mu + sqrt(alpha) z)"});
@@ -39,6 +39,35 @@ const CommandSpec rollout_spec{
     "training), moves every atom by a = mu + sqrt(alpha) z, wraps the periodic axes\n"
     "and evaluates the energy once: T + 1 evaluations in all. Exit status 3 when a\n"
     "step makes the energy non-finite.\n"};
+
+namespace {
+
+// State t of the episode as a frame of system `key` with its energy (and, when
+// `full`, its forces and per-atom energies).
+Frame episode_frame(const rl::Episode& episode, int t, const Potential& potential, const std::string& key, bool full) {
+  Frame frame = to_frame(episode.state(t), potential);
+  frame.system_key = key;
+  const Evaluation& e = episode.evaluations[static_cast<std::size_t>(t)];
+  frame.energy = e.energy;
+  if (full) {
+    frame.forces = e.forces;
+    frame.per_atom_energy = e.per_atom;
+  }
+  return frame;
+}
+
+// Every state of the episode to the trajectory file and the last, in full, to the out file (each when given).
+void write_episode(const rl::Episode& episode, const Potential& potential, const std::string& key,
+                   const std::optional<std::string>& trajectory_path, const std::optional<std::string>& out_path) {
+  if (trajectory_path) {
+    ExtxyzTrajectory trajectory(*trajectory_path);
+    for (int t = 0; t <= episode.steps(); ++t) trajectory.write(episode_frame(episode, t, potential, key, false));
+    trajectory.finish();
+  }
+  if (out_path) write_extxyz_file(*out_path, {episode_frame(episode, episode.steps(), potential, key, true)});
+}
+
+}  // namespace
 
 int run_rollout(const ParsedArgs& args) {
   using Clock = std::chrono::steady_clock;
@@ -73,23 +102,7 @@ int run_rollout(const ParsedArgs& args) {
   const auto min_it = std::min_element(energies.begin(), energies.end());
   const long min_step = static_cast<long>(min_it - energies.begin());
 
-  auto frame_at = [&](int t, bool full) {
-    Frame frame = to_frame(episode.state(t), evaluator.potential());
-    frame.system_key = key;
-    const Evaluation& e = episode.evaluations[static_cast<std::size_t>(t)];
-    frame.energy = e.energy;
-    if (full) {
-      frame.forces = e.forces;
-      frame.per_atom_energy = e.per_atom;
-    }
-    return frame;
-  };
-  if (trajectory_path) {
-    ExtxyzTrajectory trajectory(*trajectory_path);
-    for (int t = 0; t <= episode.steps(); ++t) trajectory.write(frame_at(t, false));
-    trajectory.finish();
-  }
-  if (out_path) write_extxyz_file(*out_path, {frame_at(episode.steps(), true)});
+  write_episode(episode, evaluator.potential(), key, trajectory_path, out_path);
 
   const int n = loaded.system.size();
   if (args.flag("--json")) {

@@ -275,7 +275,8 @@ class Api {
     if (job->command == "minimize" && job->status == "succeeded" && fs::exists(dir / "trajectory.xyz")) {
       return send_json(res, 200, trajectory_curve(dir / "trajectory.xyz"));
     }
-    send_error(res, 404, job->command == "search" || job->command == "benchmark"
+    const jobs::JobCommand* command = jobs::find_job_command(job->command);
+    send_error(res, 404, command && !command->curve
                              ? "a " + job->command + " job has no energy curve"
                              : "no energy curve yet: the job is " + job->status);
   }

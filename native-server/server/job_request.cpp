@@ -313,7 +313,7 @@ std::vector<JobStage> job_stages(const json& request, const std::string& dir, bo
         args.push_back(jobs::argument("every", std::to_string(static_cast<long>(std::ceil(*steps / 1000.0)))));
       }
     }
-    if (command != "benchmark") args.push_back(jobs::argument(option::out, file("structure.xyz")));
+    if (job.structure_out) args.push_back(jobs::argument(option::out, file("structure.xyz")));
     if (job.policy) {
       args.insert(args.end(), {jobs::argument(option::policy_out, file("model.weights")),
                                jobs::argument(option::curve, file("curve.csv"))});

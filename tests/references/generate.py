@@ -140,25 +140,23 @@ def binary_species(rng, n):
     return list(sp[rng.permutation(n)])
 
 
-def diamond(cells, a):
-    basis = np.array([[0, 0, 0], [0, .5, .5], [.5, 0, .5], [.5, .5, 0],
-                      [.25, .25, .25], [.25, .75, .75], [.75, .25, .75], [.75, .75, .25]])
+def lattice(basis, cells, a):
+    """The cubic cells (cells[0] x cells[1] x cells[2], edge a) each holding the basis (fractions)."""
     pts = []
     for i in range(cells[0]):
         for j in range(cells[1]):
             for k in range(cells[2]):
-                pts.extend((basis + [i, j, k]) * a)
+                pts.extend((np.array(basis) + [i, j, k]) * a)
     return np.array(pts)
+
+
+def diamond(cells, a):
+    return lattice([[0, 0, 0], [0, .5, .5], [.5, 0, .5], [.5, .5, 0],
+                    [.25, .25, .25], [.25, .75, .75], [.75, .25, .75], [.75, .75, .25]], cells, a)
 
 
 def fcc(cells, a):
-    basis = np.array([[0, 0, 0], [0, .5, .5], [.5, 0, .5], [.5, .5, 0]])
-    pts = []
-    for i in range(cells[0]):
-        for j in range(cells[1]):
-            for k in range(cells[2]):
-                pts.extend((basis + [i, j, k]) * a)
-    return np.array(pts)
+    return lattice([[0, 0, 0], [0, .5, .5], [.5, 0, .5], [.5, .5, 0]], cells, a)
 
 
 def simple_cubic(m, a):
@@ -644,23 +642,20 @@ def case_list():
     r0 = 2 ** (1 / 6)
     free = {"shift": False, "cutoff": 0}
 
-    def lj13(rng, tmp):
-        x = icosahedron13(r0) + rng.uniform(-0.05, 0.05, (13, 3))
-        return Structure(x, ["X"] * 13, None)
+    def perturbed_cluster(points):
+        """A free cluster of species X: the points, each coordinate moved uniformly within +-0.05."""
+        return lambda rng, tmp: Structure(points + rng.uniform(-0.05, 0.05, points.shape), ["X"] * len(points), None)
 
     add("lj", "cluster13",
         "free 13-atom cluster: icosahedron (centre-vertex distance 2^(1/6)) perturbed within +-0.05; "
         "no cutoff (LAMMPS: boundary f f f, cutoff 20 > cluster diameter)",
-        dict(free, lammps_cutoff=20.0, free_margin=20.0), lj13)
-
-    def lj38(rng, tmp):
-        x = truncated_octahedron38(r0 * math.sqrt(2)) + rng.uniform(-0.05, 0.05, (38, 3))
-        return Structure(x, ["X"] * 38, None)
+        dict(free, lammps_cutoff=20.0, free_margin=20.0), perturbed_cluster(icosahedron13(r0)))
 
     add("lj", "cluster38",
         "free 38-atom fcc truncated octahedron (nearest-neighbour distance 2^(1/6)), perturbed within "
         "+-0.05; no cutoff (LAMMPS: boundary f f f, cutoff 20 > cluster diameter)",
-        dict(free, lammps_cutoff=20.0, free_margin=20.0), lj38)
+        dict(free, lammps_cutoff=20.0, free_margin=20.0),
+        perturbed_cluster(truncated_octahedron38(r0 * math.sqrt(2))))
 
     def lj_periodic(rng, tmp):
         a = 4 ** (1 / 3)  # fcc at number density 1.0
@@ -688,20 +683,32 @@ def case_seed(system, name):
     return int.from_bytes(f"{system}/{name}".encode(), "little") % (2 ** 32)
 
 
+def case_arguments(ap):
+    """The options of every reference generator: --keep DIR and --only TEXT."""
+    ap.add_argument("--keep", help="keep the LAMMPS work directories under this directory")
+    ap.add_argument("--only", help="only cases whose <system>-<case> contains this string")
+
+
+def selected(cases, only):
+    """(tag, case) for each case (system, name, ...) whose tag <system>-<name> contains `only`
+    (every case when it is None), printing the tag."""
+    for case in cases:
+        tag = f"{case[0]}-{case[1]}"
+        if only and only not in tag:
+            continue
+        print(tag)
+        yield tag, case
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="cross-check LAMMPS with a numpy brute force")
-    ap.add_argument("--keep", help="keep the LAMMPS work directories under this directory")
-    ap.add_argument("--only", help="only cases whose <system>-<case> contains this string")
+    case_arguments(ap)
     args = ap.parse_args()
 
     version = lammps_version()
     print("LAMMPS", version)
-    for system, name, description, options, build in case_list():
-        tag = f"{system}-{name}"
-        if args.only and args.only not in tag:
-            continue
-        print(tag)
+    for tag, (system, name, description, options, build) in selected(case_list(), args.only):
         if args.keep:
             tmp = os.path.join(os.path.abspath(args.keep), tag)
             os.makedirs(tmp, exist_ok=True)

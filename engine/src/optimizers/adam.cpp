@@ -7,11 +7,21 @@
 
 namespace strider {
 
+namespace {
+
+// Adam's parameters: name, field, help and the rule its value must keep.
+std::vector<optimizers::Binding> bindings(AdamParameters& p) {
+  using optimizers::Rule;
+  return {{"learning_rate", &p.learning_rate, "step scale (length)", Rule::positive},
+          {"beta1", &p.beta1, "decay of the first moment", Rule::open_unit},
+          {"beta2", &p.beta2, "decay of the second moment", Rule::open_unit},
+          {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)", Rule::positive}};
+}
+
+}  // namespace
+
 Adam::Adam(const AdamParameters& parameters) : parameters_(parameters) {
-  optimizers::require_positive("adam", "learning_rate", parameters_.learning_rate);
-  optimizers::require_open_unit("adam", "beta1", parameters_.beta1);
-  optimizers::require_open_unit("adam", "beta2", parameters_.beta2);
-  optimizers::require_positive("adam", "epsilon", parameters_.epsilon);
+  optimizers::check_parameters("adam", bindings(parameters_));
 }
 
 StepReport Adam::init(System& system, Evaluator& evaluator) {
@@ -44,12 +54,7 @@ StepReport Adam::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec adam() {
-  return make_spec<Adam>("adam", "Adam, as optax", +[](AdamParameters& p) -> std::vector<Binding> {
-    return {{"learning_rate", &p.learning_rate, "step scale (length)"},
-            {"beta1", &p.beta1, "decay of the first moment"},
-            {"beta2", &p.beta2, "decay of the second moment"},
-            {"epsilon", &p.epsilon, "added to sqrt(v_hat) (energy / length)"}};
-  });
+  return make_spec<Adam>("adam", "Adam, as optax", bindings);
 }
 
 }  // namespace optimizers

@@ -33,29 +33,34 @@ namespace {
 
 }  // namespace
 
-void require_positive(const std::string& optimizer, const std::string& name, double value) {
-  if (!(std::isfinite(value) && value > 0.0)) fail(optimizer, name, value, "a finite number > 0");
-}
-
-void require_open_unit(const std::string& optimizer, const std::string& name, double value) {
-  if (!(std::isfinite(value) && value > 0.0 && value < 1.0)) fail(optimizer, name, value, "between 0 and 1 (exclusive)");
-}
-
-void require_count(const std::string& optimizer, const std::string& name, double value, long minimum) {
-  if (!(std::isfinite(value) && value >= static_cast<double>(minimum) && value <= 1e9 && value == std::floor(value))) {
-    fail(optimizer, name, value, "a whole number >= " + std::to_string(minimum));
-  }
-}
-
-void require_flag(const std::string& optimizer, const std::string& name, double value) {
-  if (!(value == 0.0 || value == 1.0)) fail(optimizer, name, value, "0 or 1");
-}
-
-void require_at_least(const std::string& optimizer, const std::string& name, double value, double minimum) {
-  if (!(std::isfinite(value) && value >= minimum)) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", minimum);
-    fail(optimizer, name, value, std::string("a finite number >= ") + text);
+void check_parameters(const std::string& optimizer, const std::vector<Binding>& bindings) {
+  for (const Binding& b : bindings) {
+    const double value = *b.value;
+    switch (b.rule) {
+      case Rule::positive:
+        if (!(std::isfinite(value) && value > 0.0)) fail(optimizer, b.name, value, "a finite number > 0");
+        break;
+      case Rule::open_unit:
+        if (!(std::isfinite(value) && value > 0.0 && value < 1.0)) {
+          fail(optimizer, b.name, value, "between 0 and 1 (exclusive)");
+        }
+        break;
+      case Rule::count:
+        if (!(std::isfinite(value) && value >= b.minimum && value <= 1e9 && value == std::floor(value))) {
+          fail(optimizer, b.name, value, "a whole number >= " + std::to_string(static_cast<long>(b.minimum)));
+        }
+        break;
+      case Rule::flag:
+        if (!(value == 0.0 || value == 1.0)) fail(optimizer, b.name, value, "0 or 1");
+        break;
+      case Rule::at_least:
+        if (!(std::isfinite(value) && value >= b.minimum)) {
+          char text[32];
+          std::snprintf(text, sizeof text, "%g", b.minimum);
+          fail(optimizer, b.name, value, std::string("a finite number >= ") + text);
+        }
+        break;
+    }
   }
 }
 

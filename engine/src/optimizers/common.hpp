@@ -1,6 +1,6 @@
 #pragma once
 // What every optimiser file shares: moving atoms (wrapping periodic axes),
-// filling a StepReport, checking parameters and binding them to their names.
+// filling a StepReport, binding parameters to their names and checking them.
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,21 +19,22 @@ void displace(System& system, const Eigen::Matrix3Xd& displacement);
 StepReport make_report(long step, double energy, const Eigen::Matrix3Xd& forces, const Evaluator& evaluator,
                        long evaluations_start);
 
-// Throws InputError("OPTIMIZER: NAME must be ...") unless the value is finite and
-// in range: positive (> 0), a fraction in (0, 1) (exclusive), a whole count
-// >= minimum, a flag 0 or 1, a number >= minimum.
-void require_positive(const std::string& optimizer, const std::string& name, double value);
-void require_open_unit(const std::string& optimizer, const std::string& name, double value);
-void require_count(const std::string& optimizer, const std::string& name, double value, long minimum);
-void require_flag(const std::string& optimizer, const std::string& name, double value);
-void require_at_least(const std::string& optimizer, const std::string& name, double value, double minimum);
+// What a parameter's value must be: finite and > 0; a fraction in (0, 1),
+// exclusive; a whole count >= minimum; a flag 0 or 1; finite and >= minimum.
+enum class Rule { positive, open_unit, count, flag, at_least };
 
-// A parameter bound to a field of an optimiser's parameter struct.
+// A parameter bound to a field of an optimiser's parameter struct, with its rule.
 struct Binding {
   const char* name;
   double* value;
   const char* help;  // one line, with units
+  Rule rule;
+  double minimum = 0.0;  // of Rule::count and Rule::at_least
 };
+
+// Throws InputError("OPTIMIZER: NAME must be ... (got VALUE)") for the first
+// bound value that breaks its rule.
+void check_parameters(const std::string& optimizer, const std::vector<Binding>& bindings);
 
 // Sets the bound fields to `values` (InputError naming the known parameters for
 // an unknown name) and lists the resulting values in the bindings' order.

@@ -10,14 +10,24 @@
 
 namespace strider {
 
+namespace {
+
+// Fire's parameters: name, field, help and the rule its value must keep.
+std::vector<optimizers::Binding> bindings(FireParameters& p) {
+  using optimizers::Rule;
+  return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)", Rule::positive},
+          {"dt_max", &p.dt_max, "largest time step", Rule::positive},
+          {"n_min", &p.n_min, "steps with P >= 0 before dt grows", Rule::count, 0},
+          {"f_inc", &p.f_inc, "dt growth factor", Rule::at_least, 1.0},
+          {"f_dec", &p.f_dec, "dt shrink factor when P < 0", Rule::open_unit},
+          {"alpha_start", &p.alpha_start, "initial velocity mixing", Rule::open_unit},
+          {"f_alpha", &p.f_alpha, "mixing decay factor", Rule::open_unit}};
+}
+
+}  // namespace
+
 Fire::Fire(const FireParameters& parameters) : parameters_(parameters) {
-  optimizers::require_positive("fire", "dt_start", parameters_.dt_start);
-  optimizers::require_positive("fire", "dt_max", parameters_.dt_max);
-  optimizers::require_count("fire", "n_min", parameters_.n_min, 0);
-  optimizers::require_at_least("fire", "f_inc", parameters_.f_inc, 1.0);
-  optimizers::require_open_unit("fire", "f_dec", parameters_.f_dec);
-  optimizers::require_open_unit("fire", "alpha_start", parameters_.alpha_start);
-  optimizers::require_open_unit("fire", "f_alpha", parameters_.f_alpha);
+  optimizers::check_parameters("fire", bindings(parameters_));
 }
 
 StepReport Fire::init(System& system, Evaluator& evaluator) {
@@ -64,15 +74,7 @@ StepReport Fire::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec fire() {
-  return make_spec<Fire>("fire", "FIRE, the paper's, as jax-md", +[](FireParameters& p) -> std::vector<Binding> {
-    return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
-            {"dt_max", &p.dt_max, "largest time step"},
-            {"n_min", &p.n_min, "steps with P >= 0 before dt grows"},
-            {"f_inc", &p.f_inc, "dt growth factor"},
-            {"f_dec", &p.f_dec, "dt shrink factor when P < 0"},
-            {"alpha_start", &p.alpha_start, "initial velocity mixing"},
-            {"f_alpha", &p.f_alpha, "mixing decay factor"}};
-  });
+  return make_spec<Fire>("fire", "FIRE, the paper's, as jax-md", bindings);
 }
 
 }  // namespace optimizers

@@ -12,20 +12,29 @@
 
 namespace strider {
 
+namespace {
+
+// Fire2's parameters: name, field, help and the rule its value must keep.
+std::vector<optimizers::Binding> bindings(Fire2Parameters& p) {
+  using optimizers::Rule;
+  return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)", Rule::positive},
+          {"t_max", &p.t_max, "dt_max = t_max dt_start", Rule::at_least, 1.0},
+          {"t_min", &p.t_min, "dt_min = t_min dt_start", Rule::positive},
+          {"dmax", &p.dmax, "cap on dt times the largest velocity component (length)", Rule::positive},
+          {"n_delay", &p.n_delay, "steps after a reset before dt grows", Rule::count, 0},
+          {"f_inc", &p.f_inc, "dt growth factor", Rule::at_least, 1.0},
+          {"f_dec", &p.f_dec, "dt shrink factor when P <= 0", Rule::open_unit},
+          {"alpha_start", &p.alpha_start, "initial velocity mixing", Rule::open_unit},
+          {"f_alpha", &p.f_alpha, "mixing decay factor", Rule::open_unit},
+          {"half_step_back", &p.half_step_back, "1: x -= dt/2 V when P <= 0", Rule::flag},
+          {"initial_delay", &p.initial_delay, "1: no dt or alpha reset in the first n_delay steps", Rule::flag}};
+}
+
+}  // namespace
+
 Fire2::Fire2(const Fire2Parameters& parameters) : parameters_(parameters) {
-  const Fire2Parameters& p = parameters_;
-  optimizers::require_positive("fire2", "dt_start", p.dt_start);
-  optimizers::require_at_least("fire2", "t_max", p.t_max, 1.0);
-  optimizers::require_positive("fire2", "t_min", p.t_min);
-  if (p.t_min > p.t_max) throw InputError("fire2: t_min must not exceed t_max");
-  optimizers::require_positive("fire2", "dmax", p.dmax);
-  optimizers::require_count("fire2", "n_delay", p.n_delay, 0);
-  optimizers::require_at_least("fire2", "f_inc", p.f_inc, 1.0);
-  optimizers::require_open_unit("fire2", "f_dec", p.f_dec);
-  optimizers::require_open_unit("fire2", "alpha_start", p.alpha_start);
-  optimizers::require_open_unit("fire2", "f_alpha", p.f_alpha);
-  optimizers::require_flag("fire2", "half_step_back", p.half_step_back);
-  optimizers::require_flag("fire2", "initial_delay", p.initial_delay);
+  optimizers::check_parameters("fire2", bindings(parameters_));
+  if (parameters_.t_min > parameters_.t_max) throw InputError("fire2: t_min must not exceed t_max");
 }
 
 StepReport Fire2::init(System& system, Evaluator& evaluator) {
@@ -103,19 +112,7 @@ double lammps_equivalent_dt(const std::string& system_key, double dt_lammps, dou
 namespace optimizers {
 
 OptimizerSpec fire2() {
-  return make_spec<Fire2>("fire2", "FIRE 2.0, as LAMMPS min_style fire", +[](Fire2Parameters& p) -> std::vector<Binding> {
-    return {{"dt_start", &p.dt_start, "initial time step (unit mass; dt^2 F is a length)"},
-            {"t_max", &p.t_max, "dt_max = t_max dt_start"},
-            {"t_min", &p.t_min, "dt_min = t_min dt_start"},
-            {"dmax", &p.dmax, "cap on dt times the largest velocity component (length)"},
-            {"n_delay", &p.n_delay, "steps after a reset before dt grows"},
-            {"f_inc", &p.f_inc, "dt growth factor"},
-            {"f_dec", &p.f_dec, "dt shrink factor when P <= 0"},
-            {"alpha_start", &p.alpha_start, "initial velocity mixing"},
-            {"f_alpha", &p.f_alpha, "mixing decay factor"},
-            {"half_step_back", &p.half_step_back, "1: x -= dt/2 V when P <= 0"},
-            {"initial_delay", &p.initial_delay, "1: no dt or alpha reset in the first n_delay steps"}};
-  });
+  return make_spec<Fire2>("fire2", "FIRE 2.0, as LAMMPS min_style fire", bindings);
 }
 
 }  // namespace optimizers

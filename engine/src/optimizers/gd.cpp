@@ -4,8 +4,18 @@
 
 namespace strider {
 
+namespace {
+
+// GradientDescent's parameters: name, field, help and the rule its value must keep.
+std::vector<optimizers::Binding> bindings(GradientDescentParameters& p) {
+  using optimizers::Rule;
+  return {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)", Rule::positive}};
+}
+
+}  // namespace
+
 GradientDescent::GradientDescent(const GradientDescentParameters& parameters) : parameters_(parameters) {
-  optimizers::require_positive("gd", "learning_rate", parameters_.learning_rate);
+  optimizers::check_parameters("gd", bindings(parameters_));
 }
 
 StepReport GradientDescent::init(System& system, Evaluator& evaluator) {
@@ -26,9 +36,7 @@ StepReport GradientDescent::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec gd() {
-  return make_spec<GradientDescent>("gd", "gradient descent", +[](GradientDescentParameters& p) -> std::vector<Binding> {
-    return {{"learning_rate", &p.learning_rate, "x += learning_rate F (length^2 / energy)"}};
-  });
+  return make_spec<GradientDescent>("gd", "gradient descent", bindings);
 }
 
 }  // namespace optimizers

@@ -16,12 +16,18 @@ double max_atom_norm(const Eigen::VectorXd& d) {
   return std::sqrt(Eigen::Map<const Eigen::Matrix3Xd>(d.data(), 3, d.size() / 3).colwise().squaredNorm().maxCoeff());
 }
 
+// Lbfgs's parameters: name, field, help and the rule its value must keep.
+std::vector<optimizers::Binding> bindings(LbfgsParameters& p) {
+  using optimizers::Rule;
+  return {{"memory", &p.memory, "(s, y) pairs kept", Rule::count, 1},
+          {"max_step", &p.max_step, "largest displacement of one atom in one step (length)", Rule::positive},
+          {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)", Rule::positive}};
+}
+
 }  // namespace
 
 Lbfgs::Lbfgs(const LbfgsParameters& parameters) : parameters_(parameters) {
-  optimizers::require_count("lbfgs", "memory", parameters_.memory, 1);
-  optimizers::require_positive("lbfgs", "max_step", parameters_.max_step);
-  optimizers::require_positive("lbfgs", "first_step", parameters_.first_step);
+  optimizers::check_parameters("lbfgs", bindings(parameters_));
 }
 
 StepReport Lbfgs::init(System& system, Evaluator& evaluator) {
@@ -103,11 +109,7 @@ StepReport Lbfgs::step(System& system, Evaluator& evaluator) {
 namespace optimizers {
 
 OptimizerSpec lbfgs() {
-  return make_spec<Lbfgs>("lbfgs", "L-BFGS with a per-atom step cap", +[](LbfgsParameters& p) -> std::vector<Binding> {
-    return {{"memory", &p.memory, "(s, y) pairs kept"},
-            {"max_step", &p.max_step, "largest displacement of one atom in one step (length)"},
-            {"first_step", &p.first_step, "largest atom displacement of a steepest-descent step (length)"}};
-  });
+  return make_spec<Lbfgs>("lbfgs", "L-BFGS with a per-atom step cap", bindings);
 }
 
 }  // namespace optimizers

@@ -168,16 +168,11 @@ def encode(v):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--keep", help="keep the LAMMPS work directories under this directory")
-    ap.add_argument("--only", help="only cases whose <system>-<case> contains this string")
+    ref.case_arguments(ap)
     args = ap.parse_args()
     version = ref.lammps_version()
     print("LAMMPS", version)
-    for system, name, description, options, source in cases():
-        tag = f"{system}-{name}"
-        if args.only and args.only not in tag:
-            continue
-        print(tag)
+    for tag, (system, name, description, options, source) in ref.selected(cases(), args.only):
         top = os.path.join(os.path.abspath(args.keep), tag) if args.keep else tempfile.mkdtemp(prefix=f"strider-min-{tag}-")
         dirs = {k: os.path.join(top, k) for k in ("build", "cg", "fire")}
         for d in dirs.values():

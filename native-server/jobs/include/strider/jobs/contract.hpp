@@ -22,14 +22,17 @@ struct JobCommand {
   bool structure;         // a structure (extxyz text): the FILE positional
   bool policy;            // a policy (weight file text or a train job's model): the MODEL positional
   bool dataset;           // a dataset (generated or extxyz texts): --data
+  bool structure_out;     // writes the final structure: --out structure.xyz
+  bool curve;             // has an energy curve (curve.csv, or minimize's trajectory)
 };
-inline constexpr std::array<JobCommand, 5> job_commands{{
-    {"minimize", "minimize", true, false, false},
-    {"search", "search", true, false, false},
-    {"train", "train", false, false, true},
-    {"adapt", "adapt", true, true, false},
-    {"benchmark", "bench", true, false, false},
-}};
+inline constexpr auto job_commands = std::to_array<JobCommand>({
+    // name, cli, structure, policy, dataset, structure_out, curve
+    {"minimize", "minimize", true, false, false, true, true},
+    {"search", "search", true, false, false, true, false},
+    {"train", "train", false, false, true, false, true},
+    {"adapt", "adapt", true, true, false, true, true},
+    {"benchmark", "bench", true, false, false, false, false},
+});
 // The CLI command that makes a train job's generated dataset.
 inline constexpr std::string_view generate_command = "generate";
 
@@ -47,9 +50,8 @@ inline constexpr std::string_view curve = "curve";            // adapt: the curv
 inline constexpr std::string_view policy_out = "policy-out";  // adapt: the adapted policy
 inline constexpr std::string_view model = "model";            // search: the policy of --proposal policy (not offered to requests yet)
 }  // namespace option
-inline constexpr std::array<std::string_view, 7> file_options{option::out,   option::trajectory, option::data,
-                                                              option::log,   option::curve,      option::policy_out,
-                                                              option::model};
+inline constexpr auto file_options = std::to_array<std::string_view>(
+    {option::out, option::trajectory, option::data, option::log, option::curve, option::policy_out, option::model});
 // Flags the server sets itself: the one-object result on stdout, and resuming a train job.
 inline constexpr std::string_view json_flag = "json";
 inline constexpr std::string_view resume_flag = "resume";
