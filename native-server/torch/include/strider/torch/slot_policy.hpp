@@ -23,8 +23,11 @@ class TorchSlotPolicy : public rl::SlotPolicyModel {
  public:
   // `slots` copies of `source` (configuration, parameters, running
   // statistics). device: "cpu" or "cuda" (InputError when CUDA is not
-  // available or for another name).
-  TorchSlotPolicy(const StriderPolicy& source, int slots, const std::string& device = "cpu");
+  // available or for another name). threads: LibTorch's CPU threads for the
+  // whole process (at::set_num_threads); 0: OMP_NUM_THREADS where set, else 1
+  // (LibTorch's own default, one per core, ran 1.4x slower than one thread on
+  // a loaded 2-core machine: tests/benchmarks/README.md).
+  TorchSlotPolicy(const StriderPolicy& source, int slots, const std::string& device = "cpu", int threads = 0);
   ~TorchSlotPolicy() override;
   TorchSlotPolicy(const TorchSlotPolicy&) = delete;
   TorchSlotPolicy& operator=(const TorchSlotPolicy&) = delete;
