@@ -42,7 +42,7 @@ policy=$root/shared/policy-lj-binary-100.weights
 # = each count of --threads (as train_torch_vs_engine.sh: one by default).
 IFS=, read -r -a thread_counts <<< "$threads"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-echo "torch threads: ${threads} (OMP_NUM_THREADS = OPENBLAS_NUM_THREADS)" \
+echo "torch threads: ${threads} (OMP_NUM_THREADS = OPENBLAS_NUM_THREADS, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset})" \
      "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; device $device; estimator $estimator; load $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
