@@ -26,6 +26,9 @@
 #include "strider/torch/policy.hpp"
 #include "strider/torch/slot_policy.hpp"
 
+// OpenBLAS's thread count, where OpenBLAS is loaded (a weak reference: null otherwise).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
 namespace strider {
 
 namespace {
@@ -252,6 +255,15 @@ struct TorchSlotPolicy::Net {
 
 namespace {
 
+// n LibTorch threads for this process, and as many for OpenBLAS's own pool where LibTorch's BLAS is
+// OpenBLAS (at::set_num_threads leaves that pool alone) and OPENBLAS_NUM_THREADS is not set.
+void set_threads(int n) {
+  at::set_num_threads(n);
+  if (openblas_set_num_threads != nullptr && std::getenv("OPENBLAS_NUM_THREADS") == nullptr) {
+    openblas_set_num_threads(n);
+  }
+}
+
 // The padded batch of graphs[i] for position slot_of[i] of the call's slot list
 // (S' = blocks positions); each block's graphs in the order given.
 Batch make_batch(const std::vector<const Graph*>& graphs, const std::vector<std::int64_t>& slot_of, std::int64_t blocks,
@@ -334,9 +346,9 @@ TorchSlotPolicy::TorchSlotPolicy(const StriderPolicy& source, int slots, const s
   if (slots < 1) throw InputError("TorchSlotPolicy: slots must be >= 1");
   if (threads < 0) throw InputError("TorchSlotPolicy: threads must be >= 0");
   if (threads > 0) {
-    at::set_num_threads(threads);
+    set_threads(threads);
   } else if (std::getenv("OMP_NUM_THREADS") == nullptr) {
-    at::set_num_threads(1);
+    set_threads(1);
   }
   if (device == "cuda") {
     if (!torch_cuda_available()) {
