@@ -7,10 +7,12 @@
 # backend is faster) and each run's peak memory (maximum resident set, from
 # /usr/bin/time). The trained policy is shared/policy-lj-binary-100.weights
 # (inductive: it runs at every N). Not a test.
-# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick] [--estimator NAME] [--n N] [--memory]
+# Usage: adapt_torch_vs_engine.sh STRIDER [DEVICE] [--quick] [--estimator NAME] [--n N] [--threads LIST] [--memory]
 #   DEVICE: cpu (default) or cuda; --quick: fewer epochs (a smoke run);
 #   --estimator: pathwise (default), reinforce or bptt, for both backends;
 #   --n: only the row of that N (100, 1000 or 10000);
+#   --threads: the torch backend's thread counts, comma-separated (e.g. 1,2): one
+#   torch run and row per count against the same engine run (default: OMP_NUM_THREADS, else 1);
 #   --memory: instead, peak memory against N (one seed, one epoch, N = 1000,
 #   3000, 10 000) and its growth per 1000 atoms between rows: constant when
 #   memory is linear in N.
@@ -21,12 +23,14 @@ quick=0
 estimator=pathwise
 only=
 memory=0
+threads=${OMP_NUM_THREADS:-1}
 shift
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --estimator) estimator=$2; shift ;;
     --n) only=$2; shift ;;
+    --threads) threads=$2; shift ;;
     --memory) memory=1 ;;
     *) device=$1 ;;
   esac
@@ -34,10 +38,11 @@ while [ $# -gt 0 ]; do
 done
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 policy=$root/shared/policy-lj-binary-100.weights
-# As train_torch_vs_engine.sh: one BLAS/OpenMP thread for both (the engine is single-threaded);
-# set OMP_NUM_THREADS and OPENBLAS_NUM_THREADS to compare otherwise.
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
-echo "threads: OMP_NUM_THREADS=$OMP_NUM_THREADS OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" \
+# The engine is single-threaded; the torch backend runs with OMP_NUM_THREADS = OPENBLAS_NUM_THREADS
+# = each count of --threads (as train_torch_vs_engine.sh: one by default).
+IFS=, read -r -a thread_counts <<< "$threads"
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+echo "torch threads: ${threads} (OMP_NUM_THREADS = OPENBLAS_NUM_THREADS, OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset})" \
      "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; device $device; estimator $estimator; load $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -69,7 +74,8 @@ if [ "$memory" = 1 ]; then
       --out "$work/m$n" > /dev/null
     common=("$policy" "$work/m$n/000.xyz" --epochs 1 --seeds 1 --seed 1 --estimator "$estimator")
     read -r _ engine_kb <<< "$(run engine-m$n "${common[@]}" --backend engine)"
-    read -r _ torch_kb <<< "$(run torch-m$n "${common[@]}" --backend torch --device "$device")"
+    read -r _ torch_kb <<< "$(OMP_NUM_THREADS=${thread_counts[0]} OPENBLAS_NUM_THREADS=${thread_counts[0]} \
+      run torch-m$n "${common[@]}" --backend torch --device "$device")"
     /usr/bin/python3 - <<PY
 n, e, t, previous = $n, $engine_kb / 1024, $torch_kb / 1024, "$previous".split()
 growth = ["", ""]
@@ -83,8 +89,8 @@ PY
   exit 0
 fi
 
-printf "%-6s %-3s %-7s %-17s %-17s %-15s %-14s %s\n" N K epochs "engine epochs/s" "torch epochs/s" "torch / engine" \
-  "engine peak MB" "torch peak MB"
+printf "%-6s %-3s %-7s %-8s %-17s %-17s %-15s %-14s %s\n" N K epochs threads "engine epochs/s" "torch epochs/s" \
+  "torch / engine" "engine peak MB" "torch peak MB"
 for row in "100 10 10" "1000 10 2" "10000 1 2"; do
   read -r n seeds epochs <<< "$row"
   [ -n "$only" ] && [ "$n" != "$only" ] && continue
@@ -94,8 +100,10 @@ for row in "100 10 10" "1000 10 2" "10000 1 2"; do
   target=$(ls "$work/n$n"/*.xyz | head -1)
   common=("$policy" "$target" --epochs "$epochs" --seeds "$seeds" --seed 1 --estimator "$estimator")
   read -r engine engine_kb <<< "$(run engine$n "${common[@]}" --backend engine)"
-  read -r torch torch_kb <<< "$(run torch$n "${common[@]}" --backend torch --device "$device")"
-  /usr/bin/python3 - "$work/engine$n.json" "$work/torch$n.json" <<PY
+  for t in "${thread_counts[@]}"; do
+    read -r torch torch_kb <<< "$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t \
+      run torch$n-$t "${common[@]}" --backend torch --device "$device")"
+    /usr/bin/python3 - "$work/engine$n.json" "$work/torch$n-$t.json" <<PY
 import json, sys
 engine, torch = (json.load(open(p)) for p in sys.argv[1:3])
 # The same adaptation: the final energies agree to rounding.
@@ -103,7 +111,8 @@ scale = abs(engine["initial_energy"])
 if abs(engine["final_energy"] - torch["final_energy"]) > 1e-8 * scale:
     sys.exit(f"FAIL: N = $n: final energies differ: engine {engine['final_energy']}, torch {torch['final_energy']}")
 n, seeds, epochs, e, t = $n, $seeds, $epochs, $engine, $torch
-print(f"{n:<6} {seeds:<3} {epochs:<7} {seeds * epochs / e:<17.3g} {seeds * epochs / t:<17.3g} {e / t:<15.2f} "
+print(f"{n:<6} {seeds:<3} {epochs:<7} {$t:<8} {seeds * epochs / e:<17.3g} {seeds * epochs / t:<17.3g} {e / t:<15.2f} "
       f"{$engine_kb / 1024:<14.0f} {$torch_kb / 1024:.0f}")
 PY
+  done
 done

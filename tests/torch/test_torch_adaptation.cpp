@@ -152,54 +152,57 @@ TEST_CASE("slot policy: each slot's mu and gradient equal the engine's with that
 TEST_CASE("slot policy: each slot's derivatives through the state equal the engine's backward_to_state", "[torch]") {
   for (const std::string key : {"lj-binary", "sw-si"}) {
     for (GraphFeatures features : {GraphFeatures::paper, GraphFeatures::forces}) {
-      auto engine = make_policy(11, key, features);
-      TorchSlotPolicy slots(*engine, 3);
-      std::vector<Eigen::VectorXd> parameters;
-      for (int s = 0; s < 3; ++s) {
-        parameters.push_back(perturbed(engine->parameters(), 80 + s));
-        slots.set_parameters(s, parameters.back());
-      }
-      // Slots 2 and 0 (slot 1 idle), on two structures of the system, one per slot (as a bptt step);
-      // the second with a previous displacement (read by the forces set).
-      const test::Structure a = reference_of(key, 0.05, 1), b = reference_of(key, 0.05, 2);
-      const std::vector<int> ids{2, 0};
-      std::vector<System> states{a.system, b.system};
-      Random previous(7);
-      states[1].previous_displacement = normal_matrix(b.system.size(), previous) * 0.01;
-      const std::vector<const Evaluation*> evaluations{&a.evaluation, &b.evaluation};
-      for (bool training : {false, true}) {
-        INFO(key << ", " << to_string(features) << ", " << (training ? "training" : "eval") << " mode");
-        Random rng(12);
-        std::vector<Eigen::Matrix3Xd> grad_mu;
-        for (const System& s : states) grad_mu.push_back(normal_matrix(s.size(), rng));
-        slots.zero_gradient();
-        std::vector<StateGradient> grad_state;
-        const std::vector<Eigen::Matrix3Xd> mu =
-            slots.backward_to_state(ids, states, evaluations, training, grad_mu, grad_state);
-        REQUIRE(grad_state.size() == 2);
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-          INFO("state " << i);
-          auto one = make_policy(11, key, features);
-          one->set_parameters(parameters[static_cast<std::size_t>(ids[i])]);
-          one->zero_gradient();
-          const Eigen::Matrix3Xd expected = one->forward(states[i], *evaluations[i], training);
-          StateGradient expected_state;
-          one->backward_to_state(grad_mu[i], expected_state);
-          REQUIRE(expected_state.positions.cwiseAbs().maxCoeff() > 0.0);
-          REQUIRE(expected_state.per_atom.cwiseAbs().maxCoeff() > 0.0);
-          CHECK(relative_difference(mu[i], expected) <= 1e-10);
-          CHECK(relative_difference(grad_state[i].positions, expected_state.positions) <= 1e-10);
-          CHECK(relative_difference(grad_state[i].per_atom, expected_state.per_atom) <= 1e-10);
-          if (features == GraphFeatures::forces) {
-            REQUIRE(expected_state.forces.cwiseAbs().maxCoeff() > 0.0);
-            REQUIRE(expected_state.previous_displacement.cwiseAbs().maxCoeff() > 0.0);
-            CHECK(relative_difference(grad_state[i].forces, expected_state.forces) <= 1e-10);
-            CHECK(relative_difference(grad_state[i].previous_displacement, expected_state.previous_displacement) <=
-                  1e-10);
-          }
-          CHECK(relative_difference(slots.gradient(ids[i]), one->gradient()) <= 1e-10);
+      for (int threads : {1, 2}) {  // the row kernels split their work between LibTorch's threads
+        auto engine = make_policy(11, key, features);
+        TorchSlotPolicy slots(*engine, 3, "cpu", threads);
+        std::vector<Eigen::VectorXd> parameters;
+        for (int s = 0; s < 3; ++s) {
+          parameters.push_back(perturbed(engine->parameters(), 80 + s));
+          slots.set_parameters(s, parameters.back());
         }
-        CHECK(slots.gradient(1).isZero(0.0));
+        // Slots 2 and 0 (slot 1 idle), on two structures of the system, one per slot (as a bptt step);
+        // the second with a previous displacement (read by the forces set).
+        const test::Structure a = reference_of(key, 0.05, 1), b = reference_of(key, 0.05, 2);
+        const std::vector<int> ids{2, 0};
+        std::vector<System> states{a.system, b.system};
+        Random previous(7);
+        states[1].previous_displacement = normal_matrix(b.system.size(), previous) * 0.01;
+        const std::vector<const Evaluation*> evaluations{&a.evaluation, &b.evaluation};
+        for (bool training : {false, true}) {
+          INFO(key << ", " << to_string(features) << ", " << (training ? "training" : "eval") << " mode, "
+                       << threads << " threads");
+          Random rng(12);
+          std::vector<Eigen::Matrix3Xd> grad_mu;
+          for (const System& s : states) grad_mu.push_back(normal_matrix(s.size(), rng));
+          slots.zero_gradient();
+          std::vector<StateGradient> grad_state;
+          const std::vector<Eigen::Matrix3Xd> mu =
+              slots.backward_to_state(ids, states, evaluations, training, grad_mu, grad_state);
+          REQUIRE(grad_state.size() == 2);
+          for (std::size_t i = 0; i < ids.size(); ++i) {
+            INFO("state " << i);
+            auto one = make_policy(11, key, features);
+            one->set_parameters(parameters[static_cast<std::size_t>(ids[i])]);
+            one->zero_gradient();
+            const Eigen::Matrix3Xd expected = one->forward(states[i], *evaluations[i], training);
+            StateGradient expected_state;
+            one->backward_to_state(grad_mu[i], expected_state);
+            REQUIRE(expected_state.positions.cwiseAbs().maxCoeff() > 0.0);
+            REQUIRE(expected_state.per_atom.cwiseAbs().maxCoeff() > 0.0);
+            CHECK(relative_difference(mu[i], expected) <= 1e-10);
+            CHECK(relative_difference(grad_state[i].positions, expected_state.positions) <= 1e-10);
+            CHECK(relative_difference(grad_state[i].per_atom, expected_state.per_atom) <= 1e-10);
+            if (features == GraphFeatures::forces) {
+              REQUIRE(expected_state.forces.cwiseAbs().maxCoeff() > 0.0);
+              REQUIRE(expected_state.previous_displacement.cwiseAbs().maxCoeff() > 0.0);
+              CHECK(relative_difference(grad_state[i].forces, expected_state.forces) <= 1e-10);
+              CHECK(relative_difference(grad_state[i].previous_displacement, expected_state.previous_displacement) <=
+                    1e-10);
+            }
+            CHECK(relative_difference(slots.gradient(ids[i]), one->gradient()) <= 1e-10);
+          }
+          CHECK(slots.gradient(1).isZero(0.0));
+        }
       }
     }
   }

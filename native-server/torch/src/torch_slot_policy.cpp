@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <numeric>
@@ -25,13 +26,16 @@
 #include "strider/torch/policy.hpp"
 #include "strider/torch/slot_policy.hpp"
 
+// OpenBLAS's thread count, where OpenBLAS is loaded (a weak reference: null otherwise).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
 namespace strider {
 
 namespace {
 
 using torch_helpers::add_gathered_rows;
 using torch_helpers::gather_rows;
-using torch_helpers::scatter_add_rows;
+using torch_helpers::scatter_add_row_pair;
 using torch_helpers::scatter_mean;
 using torch_helpers::to_tensor;
 using torch_helpers::to_vector;
@@ -65,8 +69,9 @@ struct Params {
 // The padded batch of one call (see the file comment). graph: (S' M) graph
 // index of every node row (padding rows: the last graph); in/out_count
 // (S', M, 1) edges into / out of a node, at least 1; has_in/out: 1 where a node
-// has edges. graph_slot and sizes: the slot (position in the call's slot list)
-// and node count of each real graph, in order.
+// has edges. edges: each edge's features and a 1, (S', E, F_e + 1). graph_slot
+// and sizes: the slot (position in the call's slot list) and node count of each
+// real graph, in order.
 struct Batch {
   torch::Tensor nodes, edges, sender, receiver, graph, graph_count, in_count, out_count, has_in, has_out;
   std::vector<std::int64_t> graph_slot, sizes;
@@ -132,8 +137,10 @@ struct TorchSlotPolicy::Net {
   torch::Tensor after_first(const Params& p, const MlpBlocks& mlp, torch::Tensor x, bool stop_before_last = false) {
     const double slope = config.architecture.leaky_relu_slope;
     const std::size_t end = mlp.size() - (stop_before_last ? 1 : 0);
-    for (std::size_t k = 1; k < end; ++k) x = p.linear(torch::leaky_relu(x, slope), mlp[k]);
-    return stop_before_last ? torch::leaky_relu(x, slope) : x;
+    // In place: x is always a layer's fresh output, which no backward needs (leaky ReLU's backward reads its
+    // result); one (S', R, H) tensor less per layer.
+    for (std::size_t k = 1; k < end; ++k) x = p.linear(torch::leaky_relu_(x, slope), mlp[k]);
+    return stop_before_last ? torch::leaky_relu_(x, slope) : x;
   }
   torch::Tensor apply(const Params& p, const MlpBlocks& mlp, const torch::Tensor& x) {
     return after_first(p, mlp, p.linear(x, mlp[0]));
@@ -201,15 +208,20 @@ struct TorchSlotPolicy::Net {
     for (const torch::Tensor& leaf : leaves) p.leaves.push_back(all_in_order ? leaf : leaf.index_select(0, slot_ids));
     const std::int64_t blocks = b.blocks, rows = b.rows;
     torch::Tensor h = apply(p, node_embed, normalise(p, b, slot_ids, slot_list, training, update_running));
-    Edges e = edges_from(p, edge_embed, p.linear(b.edges, edge_embed[0]));
-    auto mean = [&](const torch::Tensor& index, const torch::Tensor& count, const torch::Tensor& has) {
-      const std::int64_t width = e.a.size(2);
-      const torch::Tensor m =
-          scatter_add_rows(e.a.reshape({-1, width}), index, blocks * rows).view({blocks, rows, width}) / count;
-      return e.w.defined() ? torch::bmm(m, e.w.transpose(1, 2)) + has * e.bias : m;
-    };
+    // The edge embedding's first layer, its bias a weight column for the edges' column of ones (see Batch).
+    const LinearBlock& edge_layer = edge_embed[0];
+    Edges e = edges_from(
+        p, edge_embed,
+        torch::bmm(b.edges, torch::cat({p.weight(edge_layer), p.bias(edge_layer).transpose(1, 2)}, 2).transpose(1, 2)));
+    // Each node's features and the means of its incoming and of its outgoing edges' features: (S', M, 3H).
     auto around_node = [&] {
-      return torch::cat({h, mean(b.receiver, b.in_count, b.has_in), mean(b.sender, b.out_count, b.has_out)}, 2);
+      const std::int64_t width = e.a.size(2);
+      const auto sums = scatter_add_row_pair(e.a.reshape({-1, width}), b.receiver, b.sender, blocks * rows);
+      auto mean = [&](const torch::Tensor& sum, const torch::Tensor& count, const torch::Tensor& has) {
+        const torch::Tensor m = sum.view({blocks, rows, width}) / count;
+        return e.w.defined() ? torch::bmm(m, e.w.transpose(1, 2)) + has * e.bias : m;
+      };
+      return torch::cat({h, mean(sums.first, b.in_count, b.has_in), mean(sums.second, b.out_count, b.has_out)}, 2);
     };
     auto node_rows = [&](const torch::Tensor& node_term) { return node_term.reshape({blocks * rows, -1}); };
     for (std::size_t l = 0; l < node_update.size(); ++l) {
@@ -220,16 +232,15 @@ struct TorchSlotPolicy::Net {
       const std::int64_t width = h.size(2);
       const torch::Tensor w_edge = w.narrow(2, 0, width);
       const torch::Tensor from_edge =
-          e.w.defined()
-              ? torch::baddbmm(torch::bmm(e.bias, w_edge.transpose(1, 2)) + bias, e.a,
-                               torch::bmm(w_edge, e.w).transpose(1, 2))
-              : torch::baddbmm(bias, e.a, w_edge.transpose(1, 2));
+          torch::bmm(e.a, (e.w.defined() ? torch::bmm(w_edge, e.w) : w_edge).transpose(1, 2));  // (S', E, H)
+      // The layer's bias (and the deferred layer's, through the edge block): (S', 1, H). It rides on
+      // the sender's node term (every edge has one sender): a pass over M node rows, not E edge rows.
+      const torch::Tensor edge_bias = e.w.defined() ? torch::bmm(e.bias, w_edge.transpose(1, 2)) + bias : bias;
       // from_edge + the sender's and the receiver's node terms gathered onto the edges: (S', E, H).
       const torch::Tensor first =
-          add_gathered_rows(from_edge.reshape({-1, width}),
-                            node_rows(torch::bmm(h, w.narrow(2, width, width).transpose(1, 2))), b.sender,
-                            node_rows(torch::bmm(h, w.narrow(2, 2 * width, width).transpose(1, 2))), b.receiver)
-              .view(from_edge.sizes());
+          add_gathered_rows(from_edge, node_rows(torch::baddbmm(edge_bias, h, w.narrow(2, width, width).transpose(1, 2))),
+                            b.sender, node_rows(torch::bmm(h, w.narrow(2, 2 * width, width).transpose(1, 2))),
+                            b.receiver);
       e = edges_from(p, edge_update[l], first);
     }
     torch::Tensor mu = (config.displacement_scale * config.output_gain) * apply(p, displacement, around_node());
@@ -243,6 +254,15 @@ struct TorchSlotPolicy::Net {
 };
 
 namespace {
+
+// n LibTorch threads for this process, and as many for OpenBLAS's own pool where LibTorch's BLAS is
+// OpenBLAS (at::set_num_threads leaves that pool alone) and OPENBLAS_NUM_THREADS is not set.
+void set_threads(int n) {
+  at::set_num_threads(n);
+  if (openblas_set_num_threads != nullptr && std::getenv("OPENBLAS_NUM_THREADS") == nullptr) {
+    openblas_set_num_threads(n);
+  }
+}
 
 // The padded batch of graphs[i] for position slot_of[i] of the call's slot list
 // (S' = blocks positions); each block's graphs in the order given.
@@ -259,7 +279,8 @@ Batch make_batch(const std::vector<const Graph*>& graphs, const std::vector<std:
   const std::int64_t edge_rows = std::max<std::int64_t>(1, *std::max_element(edges_in.begin(), edges_in.end()));
   const std::int64_t real_graphs = static_cast<std::int64_t>(graphs.size());
   torch::Tensor nodes = torch::zeros({blocks, b.rows, features}, torch::kFloat64);
-  torch::Tensor edges = torch::zeros({blocks, edge_rows, edge_features}, torch::kFloat64);
+  torch::Tensor edges = torch::zeros({blocks, edge_rows, edge_features + 1}, torch::kFloat64);
+  edges.select(2, edge_features).fill_(1.0);
   torch::Tensor sender = torch::empty({blocks * edge_rows}, torch::kInt64);
   torch::Tensor receiver = torch::empty({blocks * edge_rows}, torch::kInt64);
   torch::Tensor graph = torch::full({blocks * b.rows}, real_graphs, torch::kInt64);  // padding: the last graph
@@ -278,7 +299,10 @@ Batch make_batch(const std::vector<const Graph*>& graphs, const std::vector<std:
     const std::int64_t edge0 = block * edge_rows + edge_fill[static_cast<std::size_t>(block)];
     // F x N column-major in the engine is (N, F) row-major here.
     std::memcpy(node_data + node0 * features, g.node_features.data(), sizeof(double) * g.node_features.size());
-    std::memcpy(edge_data + edge0 * edge_features, g.edge_features.data(), sizeof(double) * g.edge_features.size());
+    for (int k = 0; k < g.edges(); ++k) {
+      std::memcpy(edge_data + (edge0 + k) * (edge_features + 1), g.edge_features.col(k).data(),
+                  sizeof(double) * static_cast<std::size_t>(edge_features));
+    }
     for (int k = 0; k < g.edges(); ++k) {
       s[edge0 + k] = node0 + g.sender[static_cast<std::size_t>(k)];
       r[edge0 + k] = node0 + g.receiver[static_cast<std::size_t>(k)];
@@ -317,9 +341,15 @@ Batch make_batch(const std::vector<const Graph*>& graphs, const std::vector<std:
 
 }  // namespace
 
-TorchSlotPolicy::TorchSlotPolicy(const StriderPolicy& source, int slots, const std::string& device)
+TorchSlotPolicy::TorchSlotPolicy(const StriderPolicy& source, int slots, const std::string& device, int threads)
     : config_(source.config()), slots_(slots), net_(std::make_unique<Net>()) {
   if (slots < 1) throw InputError("TorchSlotPolicy: slots must be >= 1");
+  if (threads < 0) throw InputError("TorchSlotPolicy: threads must be >= 0");
+  if (threads > 0) {
+    set_threads(threads);
+  } else if (std::getenv("OMP_NUM_THREADS") == nullptr) {
+    set_threads(1);
+  }
   if (device == "cuda") {
     if (!torch_cuda_available()) {
       throw InputError("--device cuda: this LibTorch build sees no CUDA device (use --device cpu)");
@@ -478,7 +508,7 @@ std::vector<Eigen::Matrix3Xd> TorchSlotPolicy::evaluate(const std::vector<int>& 
         return input.grad().defined() ? input.grad().to(torch::kCPU).contiguous()
                                       : torch::zeros_like(input, torch::TensorOptions().device(torch::kCPU));
       };
-      const torch::Tensor node_grad = host_grad(b.nodes), edge_grad = host_grad(b.edges);
+      const torch::Tensor node_grad = host_grad(b.nodes), edge_grad = host_grad(b.edges).narrow(2, 0, fe).contiguous();
       const std::int64_t edge_rows = b.edges.size(1);
       std::vector<std::int64_t> edge_fill(chunk_slots.size(), 0);
       for (std::size_t k = 0; k < graphs.size(); ++k) {

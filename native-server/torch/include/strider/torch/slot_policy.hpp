@@ -23,8 +23,12 @@ class TorchSlotPolicy : public rl::SlotPolicyModel {
  public:
   // `slots` copies of `source` (configuration, parameters, running
   // statistics). device: "cpu" or "cuda" (InputError when CUDA is not
-  // available or for another name).
-  TorchSlotPolicy(const StriderPolicy& source, int slots, const std::string& device = "cpu");
+  // available or for another name). threads: LibTorch's CPU threads for the
+  // whole process (at::set_num_threads, and OpenBLAS's pool unless
+  // OPENBLAS_NUM_THREADS is set); 0: OMP_NUM_THREADS where set, else 1 (the
+  // libraries' own defaults, one per core, ran 1.4x slower than one thread on
+  // a loaded 2-core machine: tests/benchmarks/README.md).
+  TorchSlotPolicy(const StriderPolicy& source, int slots, const std::string& device = "cpu", int threads = 0);
   ~TorchSlotPolicy() override;
   TorchSlotPolicy(const TorchSlotPolicy&) = delete;
   TorchSlotPolicy& operator=(const TorchSlotPolicy&) = delete;
