@@ -57,6 +57,15 @@ def classical(strider, system, target, name, options, folder):
     return dict(stable, variant=FIRE_STABLE_NAME, paper_preset=d)
 
 
+def initial_energy(per, key):
+    """The target's own energy: from the first local optimiser that did not diverge on it (a diverged
+    run has no result, and every optimiser starts from the same energy)."""
+    for m in LOCAL:
+        if "initial_energy" in per[m].get(key, {}):
+            return per[m][key]["initial_energy"]
+    raise SystemExit(f"{key}: every local optimiser diverged, so the target's energy is unknown")
+
+
 def mark_unbudgeted(per, keys):
     """per[method][key] for every equal-budget method: a target whose every policy seed failed has no
     budget, so those methods did not run there; their result there is marked failed."""

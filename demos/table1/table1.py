@@ -121,7 +121,7 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
     system, u = a.system, UNITS[a.system]
     order = M.LOCAL + ["policy"] + M.EQUAL_BUDGET
     summary = {m: M.summarize([per[m][tg] for tg in targets]) for m in order}
-    init = [per["gd"][tg]["initial_energy"] for tg in targets]
+    init = [M.initial_energy(per, tg) for tg in targets]
     fire_variant = {M.stem(tg): per["fire"][tg]["variant"] for tg in targets}
     compute = {"train": trained["wall_seconds"], "classical": sum(per[m][tg]["wall_seconds"] for m in M.LOCAL for tg in targets),
                "adaptation": sum(per["policy"][tg]["wall_seconds"] for tg in targets),

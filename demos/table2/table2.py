@@ -115,7 +115,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
     for n in sizes:
         ks = [key(n, tg) for tg in targets[n]]
         row = {m: M.summarize([per[m][k] for k in ks], n_atoms=n) for m in order}
-        row["initial_mean"] = sum(per["gd"][k]["initial_energy"] for k in ks) / len(ks)
+        row["initial_mean"] = sum(M.initial_energy(per, k) for k in ks) / len(ks)
         row["targets"], row["adapt_epochs"], row["adapt_seeds"] = len(ks), epochs(n), n_seeds(n)
         row["policy_seconds_per_epoch"] = sum(per["policy"][k]["wall_seconds"] for k in ks) / (len(ks) * epochs(n) * n_seeds(n))
         row["fire_variants"] = {k: per["fire"][k]["variant"] for k in ks}
