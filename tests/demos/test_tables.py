@@ -73,6 +73,15 @@ def test_curves():
     check("method tag: the default method has none", M.method_tag("pathwise", [], []) == "")
     check("method tag names estimator and options", M.method_tag("bptt", ["--init", "he"], ["--restart", "any"]) == "bptt-train-init-he-adapt-restart-any",
           M.method_tag("bptt", ["--init", "he"], ["--restart", "any"]))
+    diverged = {"diverged": True, "error": "gd diverged"}
+    per = {m: {"t": {"diverged": False, "initial_energy": -5.0, "final_energy": -7.0}} for m in M.LOCAL}
+    per["gd"]["t"] = diverged
+    check("a target's energy is known when GD diverged on it", M.initial_energy(per, "t") == -5.0)
+    try:
+        M.initial_energy({m: {"t": diverged} for m in M.LOCAL}, "t")
+        check("a target on which every optimiser diverged is an error", False)
+    except SystemExit as e:
+        check("a target on which every optimiser diverged is an error", "t: every local optimiser diverged" in str(e), str(e))
 
 
 def strider_processes(marker):
