@@ -136,7 +136,14 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
                 "N (atoms)", "mean final energy per atom (epsilon)", logx=True, xticks=sizes)
 
     fmt = lambda v, d=2: "—" if v is None else f"{v:.{d}f}"
-    reduced = " (REDUCED — not the paper's protocol)" if a.scale != "full" or any(P[k] != SCALES["full"][k] for k in P) else ""
+    differs = lambda keys: a.scale != "full" or any(P[k] != SCALES["full"][k] for k in keys)
+    small_keys, large_keys = ("targets", "adapt_epochs", "adapt_seeds"), ("large_targets", "large_epochs", "large_seeds")
+    if differs(small_keys):
+        reduced = " (REDUCED — not the paper's protocol)"
+    elif differs(large_keys):
+        reduced = f" (the paper's protocol at N < {LARGE_N}; reduced at N >= {LARGE_N})"
+    else:
+        reduced = ""
     md = [f"# Table 2 reproduction (inductivity), scale `{a.scale}`, {label}{reduced}", "",
           f"- Command: `{a.command}`",
           f"- Date: {out['date_utc']}; machine: {out['machine']}; {out['strider_version']}; commit {head}",
