@@ -1,57 +1,59 @@
 #include "linear.hpp"
 
 #include <cmath>
+#include <stdexcept>
+
+#include "dense.hpp"
 
 namespace strider::nn {
 
 namespace {
-using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using Columns = Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>;
-using GradColumns = Eigen::Map<RowMajor, 0, Eigen::OuterStride<>>;
+
+using dense::View;
+
+View columns_of(const Eigen::MatrixXd& m) { return {m.data(), 1, m.rows()}; }
+View rows_of(const Eigen::MatrixXd& m) { return {m.data(), m.rows(), 1}; }  // m^T
+
 }  // namespace
 
+// Every product below is dense::multiply_add (the same bits on every CPU). W
+// (out x in, row-major) starts at params + offset_; its columns [first, first
+// + count) are the view {W + first, in_, 1}, their transpose {W + first, 1, in_}.
+
 void Linear::forward(const double* params, const Eigen::MatrixXd& X, Eigen::MatrixXd& Y) const {
-  Eigen::Map<const RowMajor> W(params + offset_, out_, in_);
-  Eigen::Map<const Eigen::VectorXd> b(params + offset_ + out_ * in_, out_);
-  Y.resize(out_, X.cols());
-  Y.colwise() = b;  // then accumulate: one pass fewer than a product (which zeroes Y first) plus a bias pass
-  Y.noalias() += W * X;
+  forward_columns(params, 0, in_, X, Y, true);
 }
 
 void Linear::backward(const double* params, double* grad, const Eigen::MatrixXd& X, const Eigen::MatrixXd& dY,
                       Eigen::MatrixXd* dX) const {
-  Eigen::Map<RowMajor> gW(grad + offset_, out_, in_);
-  Eigen::Map<Eigen::VectorXd> gb(grad + offset_ + out_ * in_, out_);
-  gW.noalias() += dY * X.transpose();
-  gb += dY.rowwise().sum();
-  if (dX) {
-    Eigen::Map<const RowMajor> W(params + offset_, out_, in_);
-    dX->resize(in_, dY.cols());
-    dX->noalias() = W.transpose() * dY;
-  }
+  backward_columns(params, grad, 0, in_, X, dY, dX, true);
 }
 
 void Linear::forward_columns(const double* params, int first, int count, const Eigen::MatrixXd& X,
                              Eigen::MatrixXd& Y, bool with_bias) const {
-  Columns W(params + offset_ + first, out_, count, Eigen::OuterStride<>(in_));
+  if (X.rows() != count) throw std::logic_error("Linear: input rows do not match the layer's columns");
   Y.resize(out_, X.cols());
   if (with_bias) {
     Y.colwise() = Eigen::Map<const Eigen::VectorXd>(params + offset_ + out_ * in_, out_);
-    Y.noalias() += W * X;
   } else {
-    Y.noalias() = W * X;
+    Y.setZero();
   }
+  const int n = static_cast<int>(X.cols());
+  dense::multiply_add(out_, n, count, {params + offset_ + first, in_, 1}, columns_of(X), Y.data(), out_);
 }
 
 void Linear::backward_columns(const double* params, double* grad, int first, int count, const Eigen::MatrixXd& X,
                               const Eigen::MatrixXd& dY, Eigen::MatrixXd* dX, bool with_bias) const {
-  GradColumns gW(grad + offset_ + first, out_, count, Eigen::OuterStride<>(in_));
-  gW.noalias() += dY * X.transpose();
+  if (X.rows() != count || dY.rows() != out_ || dY.cols() != X.cols()) {
+    throw std::logic_error("Linear: backward shapes do not match the layer");
+  }
+  const int n = static_cast<int>(X.cols());
+  // dW^T (count x out, column-major with leading dimension in) += X dY^T.
+  dense::multiply_add(count, out_, n, columns_of(X), rows_of(dY), grad + offset_ + first, in_);
   if (with_bias) Eigen::Map<Eigen::VectorXd>(grad + offset_ + out_ * in_, out_) += dY.rowwise().sum();
   if (dX) {
-    Columns W(params + offset_ + first, out_, count, Eigen::OuterStride<>(in_));
-    dX->resize(count, dY.cols());
-    dX->noalias() = W.transpose() * dY;
+    dX->setZero(count, n);
+    dense::multiply_add(count, n, out_, {params + offset_ + first, 1, in_}, columns_of(dY), dX->data(), count);
   }
 }
 

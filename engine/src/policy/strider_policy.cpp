@@ -25,6 +25,7 @@
 
 #include "batch_norm.hpp"
 #include "concat.hpp"
+#include "dense.hpp"
 #include "graph_ops.hpp"
 #include "mlp.hpp"
 #include "strider/error.hpp"
@@ -248,7 +249,9 @@ void StriderPolicy::edge_update_forward(int step, const Eigen::MatrixXd& nodes) 
     w.composed_bias = edge_block * before.last().bias(p) + first.bias(p);
     pre.resize(h, w.edge_capacity);
     pre.colwise() = w.composed_bias;
-    pre.noalias() += w.composed * before.values();
+    const Eigen::MatrixXd& a = before.values();  // pre += composed a, by dense::multiply_add (as every layer)
+    nn::dense::multiply_add(h, static_cast<int>(a.cols()), static_cast<int>(a.rows()),
+                            {w.composed.data(), 1, w.composed.rows()}, {a.data(), 1, a.rows()}, pre.data(), h);
   } else {
     first.forward_columns(p, 0, h, before.values(), pre, true);
   }
@@ -358,14 +361,18 @@ void StriderPolicy::edge_update_backward(int step, const Eigen::MatrixXd& d_valu
   const auto edge_block = first_weight.leftCols(h);
   const nn::Linear& last = before.last();
   const Eigen::VectorXd d_sum = w.d_pre.rowwise().sum();   // D 1
-  w.outer.noalias() = w.d_pre * before.values().transpose();  // D a^T
+  const Eigen::MatrixXd& a = before.values();
+  const int edges = static_cast<int>(w.d_pre.cols()), hidden = static_cast<int>(a.rows());
+  w.outer.setZero(h, hidden);  // D a^T
+  nn::dense::multiply_add(h, hidden, edges, {w.d_pre.data(), 1, h}, {a.data(), hidden, 1}, w.outer.data(), h);
   first.weight(g).leftCols(h).noalias() += w.outer * last.weight(p).transpose();
   first.weight(g).leftCols(h).noalias() += d_sum * last.bias(p).transpose();
   first.bias(g) += d_sum;
   last.weight(g).noalias() += edge_block.transpose() * w.outer;
   last.bias(g).noalias() += edge_block.transpose() * d_sum;
   w.composed.noalias() = edge_block * last.weight(p);
-  d_values_before.noalias() += w.composed.transpose() * w.d_pre;
+  nn::dense::multiply_add(hidden, edges, h, {w.composed.data(), h, 1}, {w.d_pre.data(), 1, h}, d_values_before.data(),
+                          hidden);
 }
 
 void StriderPolicy::set_parameters(const Eigen::VectorXd& values) {
