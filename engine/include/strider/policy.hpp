@@ -18,6 +18,7 @@
 // is documented in shared/policy-weights.md, the weight file format that the
 // LibTorch twin reads too.
 #include <Eigen/Core>
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -100,6 +101,20 @@ struct ParameterBlock {
 
 class StriderPolicy : public PolicyModel {
  public:
+  // The default budget of kept forwards (set_kept_forward_budget). A
+  // forward's activations take about 1 KB per edge (three per-edge matrices
+  // of hidden width 48 and the edge features, 8 bytes a number, plus the
+  // topology): a T = 15 episode keeps 20 MB at N = 100 (1354 edges) and
+  // 200 MB at N = 1000 (13 000), so 256 MiB keeps every step up to about
+  // N = 1000 and a few at N = 10 000 (130 MB each), where the recomputed
+  // forward costs little next to the potential's work anyway. In the
+  // browser (wasm32, whose whole heap is at most 2 GiB) 64 MiB.
+#ifdef __EMSCRIPTEN__
+  static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{64} << 20;
+#else
+  static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{256} << 20;
+#endif
+
   // Parameters initialised from `seed` (strider::Random: the same on every platform).
   StriderPolicy(const PolicyConfig& config, std::uint64_t seed);
   ~StriderPolicy() override;
@@ -120,6 +135,27 @@ class StriderPolicy : public PolicyModel {
   double variance() const override { return config_.variance; }
   // Replaces alpha (length^2; InputError unless finite and > 0).
   void set_variance(double variance);
+
+  // Keeping forwards (PolicyModel). keep_forward moves the last forward's
+  // activations (per-edge matrices of the hidden width: ~1 KB per edge) into
+  // a pool whose buffers are reused; when kept forwards would hold more than
+  // the budget, the oldest is dropped (its state is then recomputed).
+  // forward_again builds the state's graph as forward() does and uses the
+  // kept activations when that graph, the parameters, the batch-norm mode
+  // (and in eval mode the running statistics) and the padding of the
+  // per-edge matrices are those of the kept forward; in training mode it
+  // adds the kept batch statistics to the running ones again, as forward() would.
+  long keep_forward() override;
+  Eigen::Matrix3Xd forward_again(long ticket, const System& system, const Evaluation& evaluation,
+                                 bool training) override;
+  // The pool's budget in bytes (kDefaultKeptForwardBytes unless set; 0 keeps nothing).
+  // Setting it drops every kept forward.
+  void set_kept_forward_budget(std::size_t bytes);
+  std::size_t kept_forward_budget() const { return kept_forward_budget_; }
+  // Bytes the pool holds now (kept forwards and the buffers of spent ones).
+  std::size_t kept_forward_bytes() const;
+  // How many forward_again calls used a kept forward (for tests and benchmarks).
+  long reused_forwards() const { return reused_forwards_; }
 
   // mu (3 x N) for a graph built with this policy's settings (node features
   // F x N, edge features 4 x E). Remembers what backward() needs.
@@ -152,6 +188,19 @@ class StriderPolicy : public PolicyModel {
   struct Workspace;  // the last forward's topology and intermediate values (strider_policy.cpp)
   std::unique_ptr<Workspace> work_;
   Eigen::MatrixXd grad_node_features_, grad_edge_features_;
+  struct KeptForward;  // one forward's activations kept for its backward (strider_policy.cpp)
+  std::vector<std::unique_ptr<KeptForward>> kept_;
+  std::size_t kept_forward_budget_;
+  long next_ticket_ = 0;
+  long reused_forwards_ = 0;
+  long parameters_version_ = 0;  // counts set_parameters calls: a kept forward needs the same
+
+  std::vector<nn::Mlp*> mlps();  // every MLP, in a fixed order
+  // Exchanges the model's forward state (what backward reads) with `kept`'s (O(1)).
+  void swap_forward_state(KeptForward& kept);
+  // The pool entry keep_forward() fills (nullptr: keep nothing).
+  KeptForward* slot_for_forward(std::size_t bytes);
+  Eigen::Matrix3Xd mean_displacement() const;  // mu from the displacement MLP's output
 
   // Steps of forward() and backward() (strider_policy.cpp).
   void stage_means_forward(int stage);
