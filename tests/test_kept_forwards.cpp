@@ -38,6 +38,15 @@ std::vector<System> structures() {
   return out;
 }
 
+rl::AdaptSettings adapt_settings(rl::Estimator estimator, long epochs, int seeds) {
+  rl::AdaptSettings settings;
+  settings.system = "lj-binary";
+  settings.estimator = estimator;
+  settings.epochs = epochs;
+  settings.seeds = seeds;
+  return settings;
+}
+
 void check_same_runs(const rl::AdaptResult& kept, const rl::AdaptResult& recomputed) {
   REQUIRE(kept.runs.size() == recomputed.runs.size());
   for (std::size_t k = 0; k < kept.runs.size(); ++k) {
@@ -75,11 +84,7 @@ TEST_CASE("adaptation with kept forwards equals adaptation that computes them ag
           kept.set_running_statistics(mean, var);
           recomputed.set_running_statistics(mean, var);
         }
-        rl::AdaptSettings settings;
-        settings.system = "lj-binary";
-        settings.estimator = estimator;
-        settings.epochs = 4;
-        settings.seeds = 2;
+        rl::AdaptSettings settings = adapt_settings(estimator, 4, 2);
         settings.batch_statistics = batch_statistics;
         const rl::AdaptResult a = rl::adapt(kept, target, settings);
         const rl::AdaptResult b = rl::adapt(recomputed, target, settings);
@@ -152,11 +157,7 @@ TEST_CASE("a budget for a few forwards keeps the latest and still gives the same
     StriderPolicy recomputed(config_for(GraphFeatures::forces), 5);
     kept.set_kept_forward_budget(4 * per_forward + per_forward / 2);
     recomputed.set_kept_forward_budget(0);
-    rl::AdaptSettings settings;
-    settings.system = "lj-binary";
-    settings.estimator = estimator;
-    settings.epochs = 3;
-    settings.seeds = 1;
+    const rl::AdaptSettings settings = adapt_settings(estimator, 3, 1);
     check_same_runs(rl::adapt(kept, target, settings), rl::adapt(recomputed, target, settings));
     CHECK(kept.kept_forward_bytes() <= kept.kept_forward_budget());
     CHECK(kept.reused_forwards() > 0);

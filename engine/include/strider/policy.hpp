@@ -101,18 +101,21 @@ struct ParameterBlock {
 
 class StriderPolicy : public PolicyModel {
  public:
-  // The default budget of kept forwards (set_kept_forward_budget). A
-  // forward's activations take about 1 KB per edge (three per-edge matrices
-  // of hidden width 48 and the edge features, 8 bytes a number, plus the
-  // topology): a T = 15 episode keeps 20 MB at N = 100 (1354 edges) and
-  // 200 MB at N = 1000 (13 000), so 256 MiB keeps every step up to about
-  // N = 1000 and a few at N = 10 000 (130 MB each), where the recomputed
-  // forward costs little next to the potential's work anyway. In the
-  // browser (wasm32, whose whole heap is at most 2 GiB) 64 MiB.
+  // The default budget of kept forwards (set_kept_forward_budget). One kept
+  // forward of the default architecture holds about 1.5 KB per edge, measured
+  // (bench_policy_step): the per-edge matrices (edge features and two hidden
+  // layers of width 48, 8 bytes a number) and the per-atom ones (~9 KB an
+  // atom). A T = 15 episode keeps 30 MB at N = 100 (1354 edges) and 290 MB
+  // at N = 1000 (13 300 edges), so 384 MiB keeps every step up to N = 1000
+  // (Table 2's largest), with room for the edge count to grow, and one or
+  // two at N = 10 000 (~200 MB each at 1.5 KB per edge), the rest being
+  // computed again: a few percent of a 16-32 GB machine per process. In the
+  // browser (wasm32, whose whole heap is at most 2 GiB) 64 MiB: every step
+  // at N = 100.
 #ifdef __EMSCRIPTEN__
   static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{64} << 20;
 #else
-  static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{256} << 20;
+  static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{384} << 20;
 #endif
 
   // Parameters initialised from `seed` (strider::Random: the same on every platform).
@@ -137,7 +140,7 @@ class StriderPolicy : public PolicyModel {
   void set_variance(double variance);
 
   // Keeping forwards (PolicyModel). keep_forward moves the last forward's
-  // activations (per-edge matrices of the hidden width: ~1 KB per edge) into
+  // activations (~1.5 KB per edge, see kDefaultKeptForwardBytes) into
   // a pool whose buffers are reused; when kept forwards would hold more than
   // the budget, the oldest is dropped (its state is then recomputed).
   // forward_again builds the state's graph as forward() does and uses the

@@ -223,10 +223,10 @@ std::vector<Eigen::Matrix3Xd> pathwise_mu_gradients(const Episode& episode, doub
 // one model.forward_backward call (bptt: one step at a time from the last,
 // see bptt_gradient). When the rollout kept its forwards
 // (Episode::kept_forwards), step by step with model.forward_again instead,
-// which gives each kept forward back rather than computing it again. Returns the episode's surrogate objective
-// sum_t (D^t - b^t) (reinforce), sum_t D^t (pathwise) or
-// sum_m w_m (E_0 - E_m) (bptt) for logs. The model's parameters must be those
-// of the rollout. evaluator: the episode's potential, needed by bptt only
+// which gives each kept forward back rather than computing it again.
+// Returns the episode's surrogate objective sum_t (D^t - b^t) (reinforce),
+// sum_t D^t (pathwise) or sum_m w_m (E_0 - E_m) (bptt) for logs. The model's
+// parameters must be those of the rollout. evaluator: the episode's potential, needed by bptt only
 // (std::invalid_argument without it).
 double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator estimator,
                            const std::vector<double>& baseline, double weight, double gamma = kGamma,
