@@ -10,7 +10,8 @@
 // untrained policy would otherwise drift the atoms into each other). Timed
 // separately: the energy evaluation that gives the next step's per-atom
 // energies (the environment, not the policy), a graph built from scratch, the
-// forward alone and forward + backward.
+// forward alone and forward + backward. Also the bytes one kept forward holds
+// (StriderPolicy::keep_forward: the activations the backward reads).
 //
 // Each figure is the best of 10 batches (mean time per step within a batch):
 // on a shared machine the least disturbed batch is the closest to the code's cost.
@@ -92,6 +93,13 @@ int main(int argc, char** argv) {
     policy.backward(ones);
   });
 
+  // What keeping one forward for its backward holds (PolicyModel::keep_forward).
+  StriderPolicy keeper(policy_preset(key), 1);
+  keeper.forward(system, initial, true);
+  keeper.keep_forward();
+  const double kept_bytes = static_cast<double>(keeper.kept_forward_bytes());
+  const int kept_edges = keeper.last_graph().edges();
+
   std::printf("policy step, %s: N = %d, %d edges, %d parameters, best of 10 batches of %d steps\n", key.c_str(),
               system.size(), edges, policy.parameter_count(), std::max(1, steps / 10));
   std::printf("  graph (skin list) + forward + sampling: %8.4f ms   paper 543 ms: %.0fx faster\n", step_ms,
@@ -101,6 +109,8 @@ int main(int argc, char** argv) {
   std::printf("  graph built from scratch:               %8.4f ms\n", scratch_graph_ms);
   std::printf("  forward, eval / training batch norm:    %8.4f / %.4f ms\n", forward_ms, forward_training_ms);
   std::printf("  forward + backward (training):          %8.4f ms\n", forward_backward_ms);
+  std::printf("  kept forward (what backward reads):     %8.1f KB = %.0f bytes per edge; T = %d steps: %.1f MB\n",
+              kept_bytes / 1024.0, kept_bytes / std::max(1, kept_edges), kEpisode, kEpisode * kept_bytes / (1 << 20));
   std::printf("goal: policy step < 1 ms: %s\n", step_ms < 1.0 ? "met" : "not met");
   return 0;
 }

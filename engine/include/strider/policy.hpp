@@ -18,6 +18,7 @@
 // is documented in shared/policy-weights.md, the weight file format that the
 // LibTorch twin reads too.
 #include <Eigen/Core>
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -100,6 +101,23 @@ struct ParameterBlock {
 
 class StriderPolicy : public PolicyModel {
  public:
+  // The default budget of kept forwards (set_kept_forward_budget). One kept
+  // forward of the default architecture holds about 1.5 KB per edge, measured
+  // (bench_policy_step): the per-edge matrices (edge features and two hidden
+  // layers of width 48, 8 bytes a number) and the per-atom ones (~9 KB an
+  // atom). A T = 15 episode keeps 30 MB at N = 100 (1354 edges) and 290 MB
+  // at N = 1000 (13 300 edges), so 384 MiB keeps every step up to N = 1000
+  // (Table 2's largest), with room for the edge count to grow, and one or
+  // two at N = 10 000 (~200 MB each at 1.5 KB per edge), the rest being
+  // computed again: a few percent of a 16-32 GB machine per process. In the
+  // browser (wasm32, whose whole heap is at most 2 GiB) 64 MiB: every step
+  // at N = 100.
+#ifdef __EMSCRIPTEN__
+  static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{64} << 20;
+#else
+  static constexpr std::size_t kDefaultKeptForwardBytes = std::size_t{384} << 20;
+#endif
+
   // Parameters initialised from `seed` (strider::Random: the same on every platform).
   StriderPolicy(const PolicyConfig& config, std::uint64_t seed);
   ~StriderPolicy() override;
@@ -120,6 +138,27 @@ class StriderPolicy : public PolicyModel {
   double variance() const override { return config_.variance; }
   // Replaces alpha (length^2; InputError unless finite and > 0).
   void set_variance(double variance);
+
+  // Keeping forwards (PolicyModel). keep_forward moves the last forward's
+  // activations (~1.5 KB per edge, see kDefaultKeptForwardBytes) into
+  // a pool whose buffers are reused; when kept forwards would hold more than
+  // the budget, the oldest is dropped (its state is then recomputed).
+  // forward_again builds the state's graph as forward() does and uses the
+  // kept activations when that graph, the parameters, the batch-norm mode
+  // (and in eval mode the running statistics) and the padding of the
+  // per-edge matrices are those of the kept forward; in training mode it
+  // adds the kept batch statistics to the running ones again, as forward() would.
+  long keep_forward() override;
+  Eigen::Matrix3Xd forward_again(long ticket, const System& system, const Evaluation& evaluation,
+                                 bool training) override;
+  // The pool's budget in bytes (kDefaultKeptForwardBytes unless set; 0 keeps nothing).
+  // Setting it drops every kept forward.
+  void set_kept_forward_budget(std::size_t bytes);
+  std::size_t kept_forward_budget() const { return kept_forward_budget_; }
+  // Bytes the pool holds now (kept forwards and the buffers of spent ones).
+  std::size_t kept_forward_bytes() const;
+  // How many forward_again calls used a kept forward (for tests and benchmarks).
+  long reused_forwards() const { return reused_forwards_; }
 
   // mu (3 x N) for a graph built with this policy's settings (node features
   // F x N, edge features 4 x E). Remembers what backward() needs.
@@ -152,6 +191,19 @@ class StriderPolicy : public PolicyModel {
   struct Workspace;  // the last forward's topology and intermediate values (strider_policy.cpp)
   std::unique_ptr<Workspace> work_;
   Eigen::MatrixXd grad_node_features_, grad_edge_features_;
+  struct KeptForward;  // one forward's activations kept for its backward (strider_policy.cpp)
+  std::vector<std::unique_ptr<KeptForward>> kept_;
+  std::size_t kept_forward_budget_;
+  long next_ticket_ = 0;
+  long reused_forwards_ = 0;
+  long parameters_version_ = 0;  // counts set_parameters calls: a kept forward needs the same
+
+  std::vector<nn::Mlp*> mlps();  // every MLP, in a fixed order
+  // Exchanges the model's forward state (what backward reads) with `kept`'s (O(1)).
+  void swap_forward_state(KeptForward& kept);
+  // The pool entry keep_forward() fills (nullptr: keep nothing).
+  KeptForward* slot_for_forward(std::size_t bytes);
+  Eigen::Matrix3Xd mean_displacement() const;  // mu from the displacement MLP's output
 
   // Steps of forward() and backward() (strider_policy.cpp).
   void stage_means_forward(int stage);

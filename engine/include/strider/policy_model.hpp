@@ -53,6 +53,32 @@ class PolicyModel {
   // runs an epoch's episodes in lockstep (rollouts() in rl.hpp).
   virtual bool batches_states() const { return false; }
 
+  // [SECTION] keeping forwards for the backward pass
+  // The estimators run backward() at every state of an episode whose
+  // forward() the rollout already ran. A model may keep what backward() needs
+  // of those forwards (their activations), so that the estimators run T
+  // backward passes instead of T forward and T backward passes.
+
+  // The ticket of a forward that was not kept.
+  static constexpr long kNotKept = -1;
+
+  // Keeps what backward() needs of the last forward() and returns a ticket
+  // for forward_again(), or kNotKept (the default: a model that keeps
+  // nothing). The last forward is then gone: backward() needs a forward()
+  // or forward_again() first.
+  virtual long keep_forward() { return kNotKept; }
+
+  // forward(system, evaluation, training) of a state whose forward was kept
+  // under `ticket`: the kept forward back (so backward() follows it) when it
+  // is bit for bit what forward() would compute now, leaving the model as
+  // forward() would; otherwise forward() (the default, and for kNotKept).
+  // Either way the ticket is spent.
+  virtual Eigen::Matrix3Xd forward_again(long ticket, const System& system, const Evaluation& evaluation,
+                                         bool training) {
+    (void)ticket;
+    return forward(system, evaluation, training);
+  }
+
   // All trainable parameters as one flat vector, and their accumulated gradient (same layout).
   virtual Eigen::VectorXd parameters() const = 0;
   virtual void set_parameters(const Eigen::VectorXd& values) = 0;

@@ -66,9 +66,13 @@ struct RolloutSettings {
   // (flax BatchNorm with use_running_average = False, in training, validation
   // and testing alike); false uses the running statistics instead. With true,
   // every forward call (rollouts, mean-action baselines and the estimators'
-  // recomputation alike) also updates the running statistics, which nothing in
-  // the learning code then reads.
+  // recomputation alike, a kept forward given back included) also updates the
+  // running statistics, which nothing in the learning code then reads.
   bool batch_statistics = true;
+  // Keep each step's forward in the model (PolicyModel::keep_forward) for the
+  // estimator's backward passes that follow: training and adaptation set it
+  // for the episodes whose gradient they take. rollouts() keeps none.
+  bool keep_forwards = false;
 };
 
 // One episode of T policy steps and everything the estimators need.
@@ -82,8 +86,11 @@ struct Episode {
   double alpha = 0.0;                         // the policy's variance during the rollout (length^2)
   long evaluations_used = 0;                  // energy evaluations: T + 1
   bool batch_statistics = true;               // the forward mode of the rollout
+  std::vector<long> kept_forwards;            // T tickets of the model's kept forwards, or empty (none kept)
 
   int steps() const { return static_cast<int>(mu.size()); }
+  // The ticket of step t's kept forward (PolicyModel::kNotKept if none).
+  long kept_forward(int t) const;
   // E_0 .. E_T.
   std::vector<double> energies() const;
   // S_t as a System (t = 0 .. T), with previous_displacement a_{t-1} (the start's own at t = 0).
@@ -214,10 +221,12 @@ std::vector<Eigen::Matrix3Xd> pathwise_mu_gradients(const Episode& episode, doub
 // step, model.forward(S_t) again (same parameters and mode as the rollout, so
 // the same mu_t) then model.backward(weight * d loss / d mu_t), all steps in
 // one model.forward_backward call (bptt: one step at a time from the last,
-// see bptt_gradient). Returns the episode's surrogate objective
-// sum_t (D^t - b^t) (reinforce), sum_t D^t (pathwise) or
-// sum_m w_m (E_0 - E_m) (bptt) for logs. The model's parameters must be those
-// of the rollout. evaluator: the episode's potential, needed by bptt only
+// see bptt_gradient). When the rollout kept its forwards
+// (Episode::kept_forwards), step by step with model.forward_again instead,
+// which gives each kept forward back rather than computing it again.
+// Returns the episode's surrogate objective sum_t (D^t - b^t) (reinforce),
+// sum_t D^t (pathwise) or sum_m w_m (E_0 - E_m) (bptt) for logs. The model's
+// parameters must be those of the rollout. evaluator: the episode's potential, needed by bptt only
 // (std::invalid_argument without it).
 double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator estimator,
                            const std::vector<double>& baseline, double weight, double gamma = kGamma,

@@ -14,36 +14,46 @@ void BatchNorm::forward(const double* params, const Eigen::MatrixXd& X, Eigen::M
   Eigen::Map<const Eigen::VectorXd> gamma(params + offset_, features_);
   Eigen::Map<const Eigen::VectorXd> beta(params + offset_ + features_, features_);
   const Eigen::Index n = X.cols();
-  training_ = training;
-  Eigen::VectorXd mean, var;
+  Activations& a = last_;
+  a.training = training;
+  a.count = n;
   if (training && n > 0) {
-    mean = X.rowwise().mean();
-    normalised_ = X.colwise() - mean;
-    var = normalised_.rowwise().squaredNorm() / static_cast<double>(n);
-    const double unbiased = n > 1 ? static_cast<double>(n) / static_cast<double>(n - 1) : 1.0;
-    running_mean += momentum_ * (mean - running_mean);
-    running_var += momentum_ * (unbiased * var - running_var);
+    a.mean = X.rowwise().mean();
+    a.normalised = X.colwise() - a.mean;
+    a.var = a.normalised.rowwise().squaredNorm() / static_cast<double>(n);
+    repeat_running_update();
+    a.inv_std = (a.var.array() + eps_).rsqrt();
   } else {
-    mean = running_mean;
-    var = running_var;
-    normalised_ = X.colwise() - mean;
+    a.mean.resize(0);
+    a.var.resize(0);
+    a.normalised = X.colwise() - running_mean;
+    a.inv_std = (running_var.array() + eps_).rsqrt();
   }
-  inv_std_ = (var.array() + eps_).rsqrt();
-  normalised_ = inv_std_.asDiagonal() * normalised_;
+  a.normalised = a.inv_std.asDiagonal() * a.normalised;
   Y.resize(features_, n);
-  Y = gamma.asDiagonal() * normalised_;
+  Y = gamma.asDiagonal() * a.normalised;
   Y.colwise() += beta;
+}
+
+void BatchNorm::repeat_running_update() {
+  const Activations& a = last_;
+  if (!a.training || a.count == 0) return;
+  const Eigen::Index n = a.count;
+  const double unbiased = n > 1 ? static_cast<double>(n) / static_cast<double>(n - 1) : 1.0;
+  running_mean += momentum_ * (a.mean - running_mean);
+  running_var += momentum_ * (unbiased * a.var - running_var);
 }
 
 void BatchNorm::backward(const double* params, double* grad, const Eigen::MatrixXd& dY, Eigen::MatrixXd* dX) const {
   Eigen::Map<const Eigen::VectorXd> gamma(params + offset_, features_);
   Eigen::Map<Eigen::VectorXd> g_gamma(grad + offset_, features_);
   Eigen::Map<Eigen::VectorXd> g_beta(grad + offset_ + features_, features_);
-  g_gamma += dY.cwiseProduct(normalised_).rowwise().sum();
+  const Eigen::MatrixXd& normalised = last_.normalised;
+  g_gamma += dY.cwiseProduct(normalised).rowwise().sum();
   g_beta += dY.rowwise().sum();
   if (!dX) return;
-  const Eigen::VectorXd scale = gamma.cwiseProduct(inv_std_);
-  if (!training_ || dY.cols() == 0) {
+  const Eigen::VectorXd scale = gamma.cwiseProduct(last_.inv_std);
+  if (!last_.training || dY.cols() == 0) {
     *dX = scale.asDiagonal() * dY;  // statistics are constants
     return;
   }
@@ -51,9 +61,9 @@ void BatchNorm::backward(const double* params, double* grad, const Eigen::Matrix
   // dx = gamma inv_std (dy - mean(dy) - x_hat mean(dy x_hat)).
   const double inv_n = 1.0 / static_cast<double>(dY.cols());
   const Eigen::VectorXd mean_dy = dY.rowwise().sum() * inv_n;
-  const Eigen::VectorXd mean_dy_xhat = dY.cwiseProduct(normalised_).rowwise().sum() * inv_n;
+  const Eigen::VectorXd mean_dy_xhat = dY.cwiseProduct(normalised).rowwise().sum() * inv_n;
   Eigen::MatrixXd centred = dY.colwise() - mean_dy;
-  centred -= mean_dy_xhat.asDiagonal() * normalised_;
+  centred -= mean_dy_xhat.asDiagonal() * normalised;
   *dX = scale.asDiagonal() * centred;
 }
 

@@ -9,6 +9,7 @@
 //             running_var += momentum (v n/(n-1) - running_var) (unbiased; v when n = 1).
 //   eval:     the same with running_mean and running_var in place of m and v.
 #include <Eigen/Core>
+#include <utility>
 
 namespace strider::nn {
 
@@ -30,15 +31,30 @@ class BatchNorm {
   // gamma = 1, beta = 0; running mean 0, running variance 1.
   void initialise(double* params);
 
+  // What backward() reads of one forward, and the batch statistics that
+  // forward added to the running ones (training mode).
+  struct Activations {
+    bool training = false;
+    Eigen::MatrixXd normalised;  // F x n: (x - mean) / sqrt(var + eps)
+    Eigen::VectorXd inv_std;     // F: 1 / sqrt(var + eps)
+    Eigen::VectorXd mean, var;   // F: the batch mean and biased variance (training mode; else empty)
+    Eigen::Index count = 0;      // n
+  };
+  // Exchanges the last forward's activations with `other` (O(1)): a caller
+  // that keeps forwards for their backward (StriderPolicy::keep_forward).
+  void swap_activations(Activations& other) { std::swap(last_, other); }
+  const Activations& activations() const { return last_; }
+  // In training mode, adds the last forward's batch statistics to the
+  // running ones again, bit for bit what repeating that forward would add.
+  void repeat_running_update();
+
   Eigen::VectorXd running_mean;  // F
   Eigen::VectorXd running_var;   // F
 
  private:
   int features_, offset_;
   double momentum_, eps_;
-  bool training_ = false;
-  Eigen::MatrixXd normalised_;  // F x n: (x - mean) / sqrt(var + eps)
-  Eigen::VectorXd inv_std_;     // F: 1 / sqrt(var + eps)
+  Activations last_;
 };
 
 }  // namespace strider::nn

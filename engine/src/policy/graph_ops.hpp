@@ -5,6 +5,7 @@
 //                 index[k] == v, zero when there are none     (edges -> nodes)
 // Both are linear; each backward is the transposed map.
 #include <Eigen/Core>
+#include <cstddef>
 #include <vector>
 
 namespace strider::nn {
@@ -28,6 +29,8 @@ class ScatterMean {
   void forward(const Eigen::MatrixXd& M, Eigen::Ref<Eigen::MatrixXd> Y) const;
   // dY: rows x n; dM(:, k) += dY(:, index[k]) / count[index[k]] (dM: rows x E, accumulated).
   void backward(const Eigen::Ref<const Eigen::MatrixXd>& dY, Eigen::MatrixXd& dM) const;
+  // Bytes this map holds (its index and counts).
+  std::size_t bytes() const { return index_.capacity() * sizeof(int) + inverse_count_.size() * sizeof(double); }
 
  private:
   std::vector<int> index_;

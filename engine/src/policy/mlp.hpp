@@ -38,6 +38,13 @@ class Mlp {
   const Eigen::MatrixXd& value(int k) const { return values_[static_cast<size_t>(k)]; }
   Eigen::MatrixXd& input() { return values_.front(); }
   const Eigen::MatrixXd& output() const { return values_.back(); }
+  // Exchanges every value(k) with `other` (resized to layer_count() + 1
+  // first; O(1)): a caller that keeps forwards for their backward
+  // (StriderPolicy::keep_forward).
+  void swap_values(std::vector<Eigen::MatrixXd>& other) {
+    other.resize(values_.size());
+    values_.swap(other);
+  }
 
   // Layers [begin, end) (end < 0: to the last), each output activated unless it
   // is the MLP's output; reads value(begin), returns value(end).

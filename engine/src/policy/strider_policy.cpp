@@ -62,15 +62,37 @@ EdgeStage edge_stage(nn::Mlp& embed, std::vector<std::unique_ptr<nn::Mlp>>& upda
   return {&mlp, mlp.layer_count() >= 2};
 }
 
-}  // namespace
+// The columns of every per-edge matrix for `edges` edges after a forward
+// whose matrices had `capacity` columns: unchanged unless the edges no longer
+// fit or fill less than half of them (then the next multiple of 64).
+int padded_capacity(int edges, int capacity) {
+  return edges > capacity || edges < capacity / 2 ? (edges + 63) / 64 * 64 : capacity;
+}
 
-// The last forward's topology, per-stage edge means, and backward scratch
-// (kept between calls: per-edge blocks are too large to allocate each time).
-struct StriderPolicy::Workspace {
+// Whether a and b have the same shape and the same numbers, bit for bit (as ==).
+template <class A, class B>
+bool same_numbers(const A& a, const B& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() && (a.array() == b.array()).all();
+}
+
+std::size_t bytes_of(const Eigen::MatrixXd& m) { return static_cast<std::size_t>(m.size()) * sizeof(double); }
+std::size_t bytes_of(const std::vector<Eigen::MatrixXd>& values) {
+  std::size_t total = 0;
+  for (const Eigen::MatrixXd& m : values) total += bytes_of(m);
+  return total;
+}
+std::size_t bytes_of(const nn::BatchNorm::Activations& a) {
+  return bytes_of(a.normalised) + (a.inv_std.size() + a.mean.size() + a.var.size()) * sizeof(double);
+}
+
+// What backward() reads of the last forward besides the MLPs' values and the
+// batch norm's: the graph it ran on (inputs, to tell whether a later forward
+// would compute the same), its topology and the per-stage edge means.
+struct ForwardValues {
   bool ready = false;
   int nodes = 0;
-  int edge_capacity = 0;                   // columns of every per-edge matrix (>= the edge count)
   std::vector<int> sender, receiver;
+  Eigen::MatrixXd node_features, edge_features;  // F x N, 4 x E: the graph's
   nn::ScatterMean to_receiver, to_sender;  // edges -> nodes: means over edges into / out of a node
   Eigen::VectorXd has_in, has_out;         // N: 1 where a node has edges in / out
 
@@ -79,6 +101,24 @@ struct StriderPolicy::Workspace {
     Eigen::MatrixXd in, out;                // means of e: H x N
   };
   std::vector<Means> means;                // per stage
+
+  std::size_t bytes() const {
+    std::size_t total = (sender.capacity() + receiver.capacity()) * sizeof(int) + bytes_of(node_features) +
+                        bytes_of(edge_features) + to_receiver.bytes() + to_sender.bytes() +
+                        (has_in.size() + has_out.size()) * sizeof(double);
+    for (const Means& m : means) {
+      total += bytes_of(m.hidden_in) + bytes_of(m.hidden_out) + bytes_of(m.in) + bytes_of(m.out);
+    }
+    return total;
+  }
+};
+
+}  // namespace
+
+// The last forward's values (ForwardValues) and the scratch of forward and
+// backward (kept between calls: per-edge blocks are too large to allocate each time).
+struct StriderPolicy::Workspace : ForwardValues {
+  int edge_capacity = 0;                   // columns of every per-edge matrix (>= the edge count)
   Eigen::MatrixXd project;                 // H x N: W_u h or W_v h of an edge update
   Eigen::MatrixXd composed;                // W_e W of a deferred stage and the next edge update
   Eigen::VectorXd composed_bias;
@@ -88,7 +128,26 @@ struct StriderPolicy::Workspace {
   Eigen::MatrixXd outer;                      // D a^T of an edge block's backward
 };
 
-StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed) : config_(config) {
+// One forward kept for its backward (keep_forward), or a spent one whose
+// buffers wait for the next keep_forward.
+struct StriderPolicy::KeptForward {
+  long ticket = kNotKept;                      // kNotKept: spent
+  long parameters_version = 0;                 // StriderPolicy::parameters_version_ when kept
+  int edge_capacity = 0;                       // columns of its per-edge matrices
+  Eigen::VectorXd running_mean, running_var;   // eval mode: the statistics it normalised with
+  ForwardValues values;
+  nn::BatchNorm::Activations norm;
+  std::vector<std::vector<Eigen::MatrixXd>> mlp_values;  // per MLP, in mlps() order
+
+  std::size_t bytes() const {
+    std::size_t total = values.bytes() + bytes_of(norm) + (running_mean.size() + running_var.size()) * sizeof(double);
+    for (const std::vector<Eigen::MatrixXd>& v : mlp_values) total += bytes_of(v);
+    return total;
+  }
+};
+
+StriderPolicy::StriderPolicy(const PolicyConfig& config, std::uint64_t seed)
+    : config_(config), kept_forward_budget_(kDefaultKeptForwardBytes) {
   config_.validate();
   const PolicyArchitecture& a = config_.architecture;
   const int h = a.width;
@@ -172,7 +231,9 @@ Eigen::Matrix3Xd StriderPolicy::forward(const Graph& graph, bool training) {
   w.has_in = w.to_receiver.has_edges();
   w.has_out = w.to_sender.has_edges();
   w.means.resize(static_cast<size_t>(steps) + 1);
-  if (e > w.edge_capacity || e < w.edge_capacity / 2) w.edge_capacity = (e + 63) / 64 * 64;
+  w.node_features = graph.node_features;
+  w.edge_features = graph.edge_features;
+  w.edge_capacity = padded_capacity(e, w.edge_capacity);
   const double* p = params_.data();
   const nn::Concat around_node({h, h, h});  // [h_v | mean of edges into v | mean of edges out of v]
 
@@ -202,9 +263,14 @@ Eigen::Matrix3Xd StriderPolicy::forward(const Graph& graph, bool training) {
   around_node.part(z, 0) = *nodes;
   around_node.part(z, 1) = w.means[static_cast<size_t>(steps)].in;
   around_node.part(z, 2) = w.means[static_cast<size_t>(steps)].out;
-  Eigen::Matrix3Xd mu = config_.displacement_scale * config_.output_gain * displacement_->forward(p);
-  if (config_.architecture.center_mu && n > 0) mu.colwise() -= mu.rowwise().mean();
+  displacement_->forward(p);
   w.ready = true;
+  return mean_displacement();
+}
+
+Eigen::Matrix3Xd StriderPolicy::mean_displacement() const {
+  Eigen::Matrix3Xd mu = config_.displacement_scale * config_.output_gain * displacement_->output();
+  if (config_.architecture.center_mu && mu.cols() > 0) mu.colwise() -= mu.rowwise().mean();
   return mu;
 }
 
@@ -381,6 +447,7 @@ void StriderPolicy::set_parameters(const Eigen::VectorXd& values) {
                      std::to_string(params_.size()) + " parameters");
   }
   params_ = values;
+  ++parameters_version_;
 }
 
 const Eigen::VectorXd& StriderPolicy::running_mean() const { return norm_->running_mean; }
@@ -408,6 +475,104 @@ void StriderPolicy::set_variance(double variance) {
   changed.variance = variance;
   changed.validate();
   config_ = changed;
+}
+
+// [SECTION] keeping forwards
+// keep_forward swaps the last forward's values into a pool entry and the
+// entry's old buffers (a spent forward's) into the model, so neither
+// allocates once the pool has grown; forward_again swaps them back.
+
+std::vector<nn::Mlp*> StriderPolicy::mlps() {
+  std::vector<nn::Mlp*> all{node_embed_.get(), edge_embed_.get(), displacement_.get()};
+  for (auto& mlp : node_update_) all.push_back(mlp.get());
+  for (auto& mlp : edge_update_) all.push_back(mlp.get());
+  return all;
+}
+
+void StriderPolicy::swap_forward_state(KeptForward& kept) {
+  std::swap(static_cast<ForwardValues&>(*work_), kept.values);
+  norm_->swap_activations(kept.norm);
+  const std::vector<nn::Mlp*> all = mlps();
+  kept.mlp_values.resize(all.size());
+  for (std::size_t k = 0; k < all.size(); ++k) all[k]->swap_values(kept.mlp_values[k]);
+}
+
+StriderPolicy::KeptForward* StriderPolicy::slot_for_forward(std::size_t bytes) {
+  std::size_t held = 0;
+  KeptForward* spent = nullptr;   // a spent entry, or one of parameters since changed
+  KeptForward* oldest = nullptr;  // else the oldest kept forward
+  for (const auto& kept : kept_) {
+    held += kept->bytes();
+    if (kept->ticket == kNotKept || kept->parameters_version != parameters_version_) {
+      spent = kept.get();
+    } else if (!oldest || kept->ticket < oldest->ticket) {
+      oldest = kept.get();
+    }
+  }
+  auto fits = [&](const KeptForward* replaced) {
+    return held - (replaced ? replaced->bytes() : 0) + bytes <= kept_forward_budget_;
+  };
+  if (spent && fits(spent)) return spent;
+  if (fits(nullptr)) return kept_.emplace_back(std::make_unique<KeptForward>()).get();
+  if (oldest && fits(oldest)) return oldest;
+  return nullptr;
+}
+
+long StriderPolicy::keep_forward() {
+  Workspace& w = *work_;
+  if (!w.ready) return kNotKept;
+  std::size_t bytes = w.ForwardValues::bytes() + bytes_of(norm_->activations());
+  for (nn::Mlp* mlp : mlps()) {
+    for (int k = 0; k <= mlp->layer_count(); ++k) bytes += bytes_of(mlp->value(k));
+  }
+  KeptForward* kept = slot_for_forward(bytes);
+  if (!kept) return kNotKept;
+  swap_forward_state(*kept);
+  w.ready = false;  // the model now holds a spent forward's buffers
+  kept->ticket = next_ticket_++;
+  kept->parameters_version = parameters_version_;
+  kept->edge_capacity = w.edge_capacity;
+  kept->running_mean = norm_->running_mean;
+  kept->running_var = norm_->running_var;
+  return kept->ticket;
+}
+
+Eigen::Matrix3Xd StriderPolicy::forward_again(long ticket, const System& system, const Evaluation& evaluation,
+                                              bool training) {
+  KeptForward* kept = nullptr;
+  for (const auto& entry : kept_) {
+    if (ticket != kNotKept && entry->ticket == ticket) kept = entry.get();
+  }
+  // forward(system, ...) is forward(graph) of this graph; the kept values are
+  // what forward(graph) would compute when everything it reads is the same.
+  const Graph& graph = builder_->build(system, evaluation.per_atom, evaluation.forces);
+  if (!kept) return forward(graph, training);
+  kept->ticket = kNotKept;
+  const ForwardValues& v = kept->values;
+  const bool same = v.ready && kept->parameters_version == parameters_version_ && kept->norm.training == training &&
+                    (training || (same_numbers(kept->running_mean, norm_->running_mean) &&
+                                  same_numbers(kept->running_var, norm_->running_var))) &&
+                    padded_capacity(graph.edges(), work_->edge_capacity) == kept->edge_capacity &&
+                    v.nodes == graph.nodes && v.sender == graph.sender && v.receiver == graph.receiver &&
+                    same_numbers(v.node_features, graph.node_features) &&
+                    same_numbers(v.edge_features, graph.edge_features);
+  if (!same) return forward(graph, training);
+  swap_forward_state(*kept);
+  work_->edge_capacity = kept->edge_capacity;
+  norm_->repeat_running_update();  // what the forward added to the running statistics (training mode)
+  ++reused_forwards_;
+  return mean_displacement();
+}
+
+void StriderPolicy::set_kept_forward_budget(std::size_t bytes) {
+  kept_forward_budget_ = bytes;
+  kept_.clear();
+}
+
+std::size_t StriderPolicy::kept_forward_bytes() const {
+  std::size_t total = 0;
+  for (const auto& kept : kept_) total += kept->bytes();
+  return total;
 }
 
 }  // namespace strider

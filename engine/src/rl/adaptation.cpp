@@ -48,6 +48,7 @@ bool AdaptSession::step() {
   rollout_settings.steps = settings_.steps;
   rollout_settings.sample = true;
   rollout_settings.batch_statistics = settings_.batch_statistics;
+  rollout_settings.keep_forwards = true;  // for the gradient that follows
   // A fresh evaluator per epoch: results depend on the epoch's start only.
   Evaluator evaluator(make_potential(settings_.system, settings_.potential));
   try {

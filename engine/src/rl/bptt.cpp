@@ -34,8 +34,9 @@
 // through the edge geometry (grad_positions) and through the per-atom energies
 // (c = dL/dU, N numbers), which the potential turns into positions by
 //   d/dx (c . U(x)) = -weighted_forces(x; c).
-// Cost: T forward and backward passes of the network (as the other
-// estimators) and T - 1 weighted-force passes of the potential.
+// Cost: T backward passes of the network, after the rollout's T forwards
+// (which the model keeps for them, PolicyModel::keep_forward, or else runs
+// again: as the other estimators), and T - 1 weighted-force passes of the potential.
 //
 // [SECTION] the feature set forces
 // Its node features add the forces F(x_m) and the previous action a_{m-1},
@@ -109,7 +110,8 @@ double bptt_gradient(PolicyModel& model, const Episode& episode, Evaluator& eval
   StateGradient grad_state;
   for (int t = episode.steps() - 1; t >= 0; --t) {
     const std::size_t k = static_cast<std::size_t>(t);
-    check_same_mean(model.forward(episode.state(t), episode.evaluations[k], episode.batch_statistics),
+    check_same_mean(model.forward_again(episode.kept_forward(t), episode.state(t), episode.evaluations[k],
+                                        episode.batch_statistics),
                     episode.mu[k], t);
     if (t == 0) {  // x_0 is given: only the parameters' part
       model.backward(sweep.grad_mu());

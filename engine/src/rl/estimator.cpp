@@ -44,17 +44,27 @@ double accumulate_gradient(PolicyModel& model, const Episode& episode, Estimator
   const std::vector<Eigen::Matrix3Xd> grad_mu = estimator == Estimator::reinforce
                                                     ? reinforce_mu_gradients(episode, baseline, gamma)
                                                     : pathwise_mu_gradients(episode, gamma);
-  // Every step again (same parameters and mode as the rollout, so the same mu_t), in one call.
-  std::vector<System> states;
-  std::vector<const Evaluation*> evaluations;
-  std::vector<Eigen::Matrix3Xd> weighted;
-  for (int t = 0; t < T; ++t) {
-    states.push_back(episode.state(t));
-    evaluations.push_back(&episode.evaluations[static_cast<std::size_t>(t)]);
-    weighted.push_back(weight * grad_mu[static_cast<std::size_t>(t)]);
+  std::vector<Eigen::Matrix3Xd> mus;
+  if (!episode.kept_forwards.empty()) {
+    // The rollout kept its forwards: each step's back (or computed again), then its backward.
+    for (int t = 0; t < T; ++t) {
+      const std::size_t k = static_cast<std::size_t>(t);
+      mus.push_back(model.forward_again(episode.kept_forward(t), episode.state(t), episode.evaluations[k],
+                                        episode.batch_statistics));
+      model.backward(weight * grad_mu[k]);
+    }
+  } else {
+    // Every step again (same parameters and mode as the rollout, so the same mu_t), in one call.
+    std::vector<System> states;
+    std::vector<const Evaluation*> evaluations;
+    std::vector<Eigen::Matrix3Xd> weighted;
+    for (int t = 0; t < T; ++t) {
+      states.push_back(episode.state(t));
+      evaluations.push_back(&episode.evaluations[static_cast<std::size_t>(t)]);
+      weighted.push_back(weight * grad_mu[static_cast<std::size_t>(t)]);
+    }
+    mus = model.forward_backward(states, evaluations, episode.batch_statistics, weighted);
   }
-  const std::vector<Eigen::Matrix3Xd> mus =
-      model.forward_backward(states, evaluations, episode.batch_statistics, weighted);
   // The recomputed means must be the rollout's: same parameters, same states.
   for (int t = 0; t < T; ++t) {
     check_same_mean(mus[static_cast<std::size_t>(t)], episode.mu[static_cast<std::size_t>(t)], t);

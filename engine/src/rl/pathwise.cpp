@@ -21,7 +21,10 @@
 // one backward sweep over the episode. With d a_t / d theta = d mu_t / d theta,
 //   d D^t / d theta_t = G_t . d mu_t / d theta,
 // and the loss to MINIMISE, L = -sum_t D^t (each step credited with its own
-// return), has dL / d mu_t = -G_t.
+// return), has dL / d mu_t = -G_t. Cost: no evaluation beyond the rollout's
+// (the forces are its own) and T backward passes of the network, after the
+// rollout's T forwards (which the model keeps for them,
+// PolicyModel::keep_forward, or else runs again).
 //
 // [SECTION] why each step's own return
 // This is the reparameterised estimate of the same quantity the reinforce

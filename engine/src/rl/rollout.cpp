@@ -1,4 +1,5 @@
 // Policy rollouts: T steps of a = mu + sqrt(alpha) z from one structure.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -12,6 +13,11 @@ std::vector<double> Episode::energies() const {
   out.reserve(evaluations.size());
   for (const Evaluation& e : evaluations) out.push_back(e.energy);
   return out;
+}
+
+long Episode::kept_forward(int t) const {
+  return t >= 0 && t < static_cast<int>(kept_forwards.size()) ? kept_forwards[static_cast<std::size_t>(t)]
+                                                               : PolicyModel::kNotKept;
 }
 
 System Episode::state(int t) const {
@@ -75,7 +81,13 @@ Episode rollout(PolicyModel& model, const System& start, Evaluator& evaluator, c
   System state = start;
   for (int t = 0; t < settings.steps; ++t) {
     Eigen::Matrix3Xd mu = model.forward(state, episode.evaluations.back(), settings.batch_statistics);
+    if (settings.keep_forwards) episode.kept_forwards.push_back(model.keep_forward());
     take_step(episode, state, std::move(mu), evaluator, settings, random, t);
+  }
+  // A model that kept nothing (the default) leaves its estimators their batched forward_backward.
+  if (std::all_of(episode.kept_forwards.begin(), episode.kept_forwards.end(),
+                  [](long ticket) { return ticket == PolicyModel::kNotKept; })) {
+    episode.kept_forwards.clear();
   }
   episode.evaluations_used = evaluator.evaluations() - evaluations_before;
   return episode;

@@ -94,6 +94,7 @@ EpochRecord Trainer::train_epoch() {
   rollout_settings.steps = settings_.steps;
   rollout_settings.sample = true;
   rollout_settings.batch_statistics = settings_.batch_statistics;
+  rollout_settings.keep_forwards = true;  // each episode's gradient follows its rollout
   const bool reinforce = settings_.estimator == Estimator::reinforce;
 
   EpochRecord record;
