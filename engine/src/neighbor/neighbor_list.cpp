@@ -417,12 +417,12 @@ void NeighborList::build_cells(const System& system) {
   // Rows by atom: atom i's row is the row of its sorted slot. Atoms that came
   // sorted (the evaluator sorts them by spatial_order before each build) have
   // their rows in atom order already: the buffers become the list, with no
-  // copy (at 32 000 atoms the list is 13 MB).
+  // copy (at 32 000 atoms the list is 13 MB), and keep their length (entries
+  // past first_.back() are unused), so that no later build zeroes or
+  // reallocates them.
   bool sorted = true;
   for (int p = 0; p < n && sorted; ++p) sorted = packed_[p].atom == p;
   if (sorted) {
-    row_partner_.resize(used);
-    row_image_.resize(used);
     partner_.swap(row_partner_);
     image_.swap(row_image_);
     first_.swap(row_first_);
