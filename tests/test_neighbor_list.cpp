@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../engine/src/neighbor/cell_curve.hpp"
 #include "strider/error.hpp"
 #include "strider/neighbor_list.hpp"
 #include "support.hpp"
@@ -58,7 +59,90 @@ void check_random_walk(System system, double cutoff, double skin, double step, i
   CHECK(list.builds() < moves + 1);  // and the skin saved rebuilds
 }
 
+// The atoms of `system` in the order `order` (atom p of the result is atom
+// order[p]).
+System permuted(const System& system, const std::vector<int>& order) {
+  System out = system;
+  for (size_t p = 0; p < order.size(); ++p) {
+    out.positions.col(p) = system.positions.col(order[p]);
+    out.species[p] = system.species[order[p]];
+  }
+  return out;
+}
+
+// Morton key of cell (x, y, z) by interleaving bits, z the most significant
+// of each triple.
+long interleaved(int x, int y, int z) {
+  long key = 0;
+  for (int b = 0; b < 16; ++b) {
+    key |= ((x >> b) & 1L) << (3 * b) | ((y >> b) & 1L) << (3 * b + 1) | ((z >> b) & 1L) << (3 * b + 2);
+  }
+  return key;
+}
+
 }  // namespace
+
+TEST_CASE("cells are ranked along the Morton curve of interleaved bits") {
+  for (const std::array<int, 3>& dims : {std::array<int, 3>{8, 8, 8}, {3, 5, 6}, {1, 13, 2}, {21, 21, 21}}) {
+    const std::vector<int> rank = morton_cell_ranks(dims);
+    // The cells sorted by their interleaved keys must be the cells in rank order.
+    std::vector<std::pair<long, int>> keyed;
+    for (int z = 0, c = 0; z < dims[2]; ++z)
+      for (int y = 0; y < dims[1]; ++y)
+        for (int x = 0; x < dims[0]; ++x, ++c) keyed.push_back({interleaved(x, y, z), c});
+    std::sort(keyed.begin(), keyed.end());
+    REQUIRE(rank.size() == keyed.size());
+    for (size_t r = 0; r < keyed.size(); ++r) REQUIRE(rank[keyed[r].second] == static_cast<int>(r));
+  }
+  // A full power-of-two grid: the rank is the key itself.
+  const std::vector<int> rank = morton_cell_ranks({8, 8, 8});
+  CHECK(rank[(5 * 8 + 3) * 8 + 6] == interleaved(6, 3, 5));
+}
+
+TEST_CASE("neighbour list built on atoms in spatial order matches the oracle through rebuilds") {
+  // The evaluator's way: before each build the atoms are put in the list's
+  // spatial order (the build then takes its rows as they come), every other
+  // build left unsorted (rows copied by atom), as the atoms walk.
+  System system = test::random_system(300, Box::orthorhombic({7.0, 8.0, 9.0}), 0, 0.8, 0.2, 30);
+  NeighborList list(2.5, 0.3);
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> noise(-0.06, 0.06);
+  int sorted_builds = 0;
+  for (int move = 0; move <= 40; ++move) {
+    if (list.needs_build(system)) {
+      if (list.builds() % 2 == 0) {
+        system = permuted(system, list.spatial_order(system));
+        ++sorted_builds;
+      }
+      list.build(system);
+    } else {
+      REQUIRE(list.follow(system));
+    }
+    REQUIRE(list.pairs() == list.first().back());
+    REQUIRE(listed_pairs(system, list, 2.5) == oracle_pairs(system, 2.5));
+    for (int i = 0; i < system.size(); ++i) system.positions.col(i) += Eigen::Vector3d(noise(rng), noise(rng), noise(rng));
+  }
+  CHECK(sorted_builds >= 2);
+  CHECK(list.builds() > sorted_builds);
+}
+
+TEST_CASE("following the atoms folds wraps into the box and refuses a move past half the skin") {
+  System system = test::random_system(80, Box::cubic(6.0), 0, 0.8, 0.2, 32);
+  NeighborList list(2.5, 0.3);
+  CHECK_FALSE(list.follow(system));  // never built
+  list.build(system);
+  // Atom 0 wrapped across a face (a jump of one box length) and atom 1 moved
+  // less than skin/2: the list follows.
+  system.positions(0, 0) += 6.0;
+  system.positions(1, 1) += 0.14;
+  REQUIRE(list.follow(system));
+  CHECK(listed_pairs(system, list, 2.5) == oracle_pairs(system, 2.5));
+  system.positions(2, 2) += 0.16;  // past skin/2
+  CHECK(list.needs_build(system));
+  CHECK_FALSE(list.follow(system));
+  CHECK(list.update(system));
+  CHECK(listed_pairs(system, list, 2.5) == oracle_pairs(system, 2.5));
+}
 
 TEST_CASE("neighbour list matches the oracle in a box larger than twice the cutoff") {
   System system = test::random_system(120, Box::cubic(7.0), 0, 0.8, 0.2, 1);

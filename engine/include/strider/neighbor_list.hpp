@@ -30,7 +30,13 @@ class NeighborList {
   // into the box does not count), if the atom count or box changed, or if
   // never built.
   bool needs_build(const System& system) const;
-  // Rebuilds if needs_build(system). Returns true on a rebuild.
+  // Brings the list up to date for `system` without a build when it can: one
+  // pass that checks every atom's move against skin/2 and folds wraps into
+  // the box into the wrap shifts (wrapping is no move). Returns true when the
+  // list is valid for `system`; false when needs_build(system), and then the
+  // list must be built before it is used again.
+  bool follow(const System& system);
+  // Rebuilds if needs_build(system), else follows it. Returns true on a rebuild.
   bool update(const System& system);
   // Rebuilds unconditionally. Throws InputError for a non-finite coordinate
   // or box, a periodic box so much smaller than cutoff + skin that each atom
@@ -44,15 +50,15 @@ class NeighborList {
   static constexpr long kMaxPairs = 1L << 26;
 
   // The atoms of `system` ordered by the cells a build would sort them into
-  // (cells in z, y, x order, atom order within a cell): neighbours in space
-  // become neighbours in memory. The identity for an infinite cutoff. Same
-  // errors as build.
+  // (cells along a Morton curve, atom order within a cell): neighbours in
+  // space become neighbours in memory. The identity for an infinite cutoff.
+  // Same errors as build.
   std::vector<int> spatial_order(const System& system) const;
 
   double cutoff() const { return cutoff_; }
   double skin() const { return skin_; }
   int atoms() const { return static_cast<int>(first_.size()) - 1; }
-  int pairs() const { return static_cast<int>(partner_.size()); }
+  int pairs() const { return first_.back(); }
   int builds() const { return builds_; }
 
   // Pairs of atom i are partner()[k], image()[k] for k in [first()[i], first()[i+1]).
@@ -75,10 +81,14 @@ class NeighborList {
     std::array<int, 3> dims{};         // cells along each axis
     std::array<int, 3> reach_cells{};  // cells a pair within reach can be apart
     std::array<int, 3> layers{};       // periodic images a pair can be apart
-    // Index of the cell holding the (wrapped) position y.
-    int cell_of(const Eigen::Vector3d& y) const;
+    // Position on the Morton curve of cell (z * dims[1] + y) * dims[0] + x.
+    std::vector<int> rank;
+    // Rank of the cell holding the (wrapped) position y.
+    int rank_of(const Eigen::Vector3d& y) const;
   };
   Grid make_grid(const Box& box, const Eigen::Vector3d& low, const Eigen::Vector3d& high, int n) const;
+  // Built before, for as many atoms in the same box as `system`.
+  bool same_layout(const System& system) const;
   void build_all_pairs(const System& system);
   void build_cells(const System& system);
 
@@ -98,9 +108,9 @@ class NeighborList {
   Eigen::Matrix3Xd reference_;
   Box reference_box_;
   // Scratch kept between builds so a rebuild allocates nothing new.
-  std::vector<Packed> packed_;
+  std::vector<Packed> packed_, candidates_;
   std::vector<int> cell_first_, atom_cell_, row_first_, row_partner_, row_image_;
-  std::vector<int> axis_cell_, axis_shift_, image_index_, near_cell_, near_image_;
+  std::vector<int> axis_cell_, axis_shift_, image_index_, curve_cell_, candidate_image_;
   std::vector<std::array<int, 3>> stencil_;
 };
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "cell_curve.hpp"
 #include "strider/error.hpp"
 
 namespace strider {
@@ -79,11 +80,13 @@ Eigen::Vector3d displacement(const System& system, const Eigen::Matrix3Xd& refer
 
 }  // namespace
 
+bool NeighborList::same_layout(const System& system) const {
+  return builds_ > 0 && system.size() == atoms() && system.box.lo == reference_box_.lo &&
+         system.box.length == reference_box_.length && system.box.periodic == reference_box_.periodic;
+}
+
 bool NeighborList::needs_build(const System& system) const {
-  if (builds_ == 0 || system.size() != atoms() || system.box.lo != reference_box_.lo ||
-      system.box.length != reference_box_.length || system.box.periodic != reference_box_.periodic) {
-    return true;
-  }
+  if (!same_layout(system)) return true;
   if (!std::isfinite(cutoff_)) return false;
   const double limit2 = 0.25 * skin_ * skin_;
   Eigen::Vector3d jumps;
@@ -94,24 +97,30 @@ bool NeighborList::needs_build(const System& system) const {
   return false;
 }
 
-bool NeighborList::update(const System& system) {
-  if (needs_build(system)) {
-    build(system);
-    return true;
-  }
-  if (std::isfinite(cutoff_)) {
+bool NeighborList::follow(const System& system) {
+  if (!same_layout(system)) return false;
+  if (!std::isfinite(cutoff_)) return true;
+  const double limit2 = 0.25 * skin_ * skin_;
+  Eigen::Vector3d jumps;
+  for (int i = 0; i < system.size(); ++i) {
+    // NaN: a build, which reports the bad coordinate.
+    if (!(displacement(system, reference_, i, jumps).squaredNorm() <= limit2)) return false;
     // An atom wrapped back into the box since the build jumped by box lengths
     // along periodic axes: fold the jump into its wrap shift (x + wrap stays
     // continuous, so the listed pair offsets stay right). Optimisers and MD
     // wrap every step; without this every face crossing would force a rebuild.
-    Eigen::Vector3d jumps;
-    for (int i = 0; i < system.size(); ++i) {
-      displacement(system, reference_, i, jumps);
+    if (jumps.x() != 0.0 || jumps.y() != 0.0 || jumps.z() != 0.0) {
       wrap_.col(i) -= jumps;
       reference_.col(i) += jumps;
     }
   }
-  return false;
+  return true;
+}
+
+bool NeighborList::update(const System& system) {
+  if (follow(system)) return false;
+  build(system);
+  return true;
 }
 
 void NeighborList::build(const System& system) {
@@ -120,11 +129,11 @@ void NeighborList::build(const System& system) {
   reference_ = system.positions;
   reference_box_ = system.box;
   wrap_.setZero(3, n);
-  first_.assign(1, 0);
-  partner_.clear();
-  image_.clear();
+  first_.assign(1, 0);  // no pairs until the build completes
   if (n == 0) {
     images_.setZero(3, 1);
+    partner_.clear();
+    image_.clear();
   } else if (std::isfinite(cutoff_)) {
     build_cells(system);
   } else {
@@ -142,6 +151,7 @@ void NeighborList::build_all_pairs(const System& system) {
                      " pairs, more than the " + std::to_string(kMaxPairs) + " a neighbour list may hold");
   }
   images_.setZero(3, 1);
+  partner_.clear();
   partner_.reserve(static_cast<size_t>(pairs));
   for (int i = 0; i < n; ++i) {
     for (int j = i + 1; j < n; ++j) partner_.push_back(j);
@@ -199,16 +209,17 @@ NeighborList::Grid NeighborList::make_grid(const Box& box, const Eigen::Vector3d
     grid.reach_cells[a] = static_cast<int>(reach_count);
     grid.layers[a] = static_cast<int>(layer_count);
   }
+  grid.rank = morton_cell_ranks(grid.dims);
   return grid;
 }
 
-int NeighborList::Grid::cell_of(const Eigen::Vector3d& y) const {
+int NeighborList::Grid::rank_of(const Eigen::Vector3d& y) const {
   std::array<int, 3> c{};
   for (int a = 0; a < 3; ++a) {
     const double k = std::floor((y[a] - origin[a]) / cell_width[a]);
     c[a] = static_cast<int>(std::clamp(k, 0.0, dims[a] - 1.0));
   }
-  return (c[2] * dims[1] + c[1]) * dims[0] + c[0];
+  return rank[(static_cast<size_t>(c[2]) * dims[1] + c[1]) * dims[0] + c[0]];
 }
 
 std::vector<int> NeighborList::spatial_order(const System& system) const {
@@ -224,7 +235,7 @@ std::vector<int> NeighborList::spatial_order(const System& system) const {
   const Grid grid = make_grid(system.box, wrapped.rowwise().minCoeff(), wrapped.rowwise().maxCoeff(), n);
   std::vector<int> cell(n), first(static_cast<size_t>(grid.dims[0]) * grid.dims[1] * grid.dims[2] + 1, 0);
   for (int i = 0; i < n; ++i) {
-    cell[i] = grid.cell_of(wrapped.col(i));
+    cell[i] = grid.rank_of(wrapped.col(i));
     ++first[cell[i] + 1];
   }
   for (size_t c = 1; c < first.size(); ++c) first[c] += first[c - 1];
@@ -233,11 +244,12 @@ std::vector<int> NeighborList::spatial_order(const System& system) const {
 }
 
 // A grid of cells over the box (periodic axes) and over the atoms' extent
-// (free axes); the atoms are sorted by cell so that a cell's atoms lie
-// together in memory. Each pair is found once, from the cell whose offset to
-// the other is positive in the "half stencil"; a periodic axis wraps a cell
-// offset into a cell of the grid plus an image shift, which also covers
-// boxes smaller than the reach (an offset of several whole boxes).
+// (free axes); the atoms are sorted by the cells' ranks on a Morton curve so
+// that a cell's atoms, and nearby cells' atoms, lie together in memory. Each
+// pair is found once, from the cell whose offset to the other is positive in
+// the "half stencil"; a periodic axis wraps a cell offset into a cell of the
+// grid plus an image shift, which also covers boxes smaller than the reach
+// (an offset of several whole boxes).
 void NeighborList::build_cells(const System& system) {
   const int n = system.size();
   const Box& box = system.box;
@@ -312,13 +324,14 @@ void NeighborList::build_cells(const System& system) {
         if (gap2 < reach2 * (1.0 + 1e-9)) stencil_.push_back(o);
       }
 
-  // Counting sort of the atoms by cell; within a cell in atom order.
+  // Counting sort of the atoms by cell rank; within a cell in atom order.
+  // cell_first_ and the sorted slots go by rank, cell indices by (x, y, z).
   const long cells = static_cast<long>(dims[0]) * dims[1] * dims[2];
   cell_first_.assign(static_cast<size_t>(cells) + 1, 0);
   atom_cell_.resize(n);
   for (int i = 0; i < n; ++i) {
     const Eigen::Vector3d y = system.positions.col(i) + wrap_.col(i);
-    const int c = grid.cell_of(y);
+    const int c = grid.rank_of(y);
     atom_cell_[i] = c;
     ++cell_first_[c + 1];
   }
@@ -333,69 +346,88 @@ void NeighborList::build_cells(const System& system) {
     }
   }
 
-  // Pairs in sorted order: row p of sorted atom p; then copied into rows by
-  // atom. row_partner_ and row_image_ are buffers whose first `used` entries
-  // hold pairs; they only grow (a rebuild reuses them).
+  // Pairs in sorted order: row p of sorted atom p; then rows by atom.
+  // row_partner_ and row_image_ are buffers whose first `used` entries hold
+  // pairs; they grow as needed and are kept, or swapped with the list's own
+  // storage, between builds (a rebuild allocates nothing new).
   row_first_.assign(1, 0);
+  row_image_.resize(row_partner_.size());
   size_t used = 0;
   const double* shift_table = images_.data();
-  // Appends the atoms of sorted slots [begin, end) within reach of `a` seen
-  // through `image`; branch-free (about half the candidates are kept, too
-  // many for the branch predictor): every candidate is written, only the
-  // kept ones advance the count.
-  auto add_pairs = [&](const Packed& a, int begin, int end, int image) {
-    if (used + (end - begin) > row_partner_.size()) {
-      row_partner_.resize(std::max(2 * row_partner_.size(), used + (end - begin)));
-      row_image_.resize(row_partner_.size());
-    }
-    const double* s = shift_table + 3 * image;
-    const double ax = a.x - s[0], ay = a.y - s[1], az = a.z - s[2];
-    int* partner = row_partner_.data() + used;
-    int* partner_image = row_image_.data() + used;
-    int count = 0;
-    for (int q = begin; q < end; ++q) {
-      const Packed& b = packed_[q];
-      const double dx = b.x - ax, dy = b.y - ay, dz = b.z - az;
-      partner[count] = b.atom;
-      partner_image[count] = image;
-      count += dx * dx + dy * dy + dz * dz < reach2;
-    }
-    used += count;
-  };
-  for (int cz = 0; cz < dims[2]; ++cz)
-    for (int cy = 0; cy < dims[1]; ++cy)
-      for (int cx = 0; cx < dims[0]; ++cx) {
-        const int c = (cz * dims[1] + cy) * dims[0] + cx;
-        // This cell's neighbour cells and their image shifts, once per cell.
-        near_cell_.clear();
-        near_image_.clear();
-        const size_t bx = axis_base[0] + static_cast<size_t>(cx) * (2 * reach_cells[0] + 1) + reach_cells[0];
-        const size_t by = axis_base[1] + static_cast<size_t>(cy) * (2 * reach_cells[1] + 1) + reach_cells[1];
-        const size_t bz = axis_base[2] + static_cast<size_t>(cz) * (2 * reach_cells[2] + 1) + reach_cells[2];
-        for (const std::array<int, 3>& o : stencil_) {
-          const int nx = axis_cell_[bx + o[0]], ny = axis_cell_[by + o[1]], nz = axis_cell_[bz + o[2]];
-          if (nx < 0 || ny < 0 || nz < 0) continue;
-          near_cell_.push_back((nz * dims[1] + ny) * dims[0] + nx);
-          const size_t slot =
-              (static_cast<size_t>(axis_shift_[bz + o[2]]) * side[1] + axis_shift_[by + o[1]]) * side[0] +
-              axis_shift_[bx + o[0]];
-          near_image_.push_back(image_index_[slot]);
-        }
-        for (int p = cell_first_[c]; p < cell_first_[c + 1]; ++p) {
-          const Packed& a = packed_[p];
-          add_pairs(a, p + 1, cell_first_[c + 1], 0);
-          for (size_t k = 0; k < near_cell_.size(); ++k) {
-            add_pairs(a, cell_first_[near_cell_[k]], cell_first_[near_cell_[k] + 1], near_image_[k]);
-            if (static_cast<long>(used) > kMaxPairs) {
-              throw InputError("more than " + std::to_string(kMaxPairs) + " atom pairs lie within the interaction range " +
-                               number(reach) + " (cutoff + skin): the structure is far too dense or its box too small");
-            }
-          }
-          row_first_.push_back(static_cast<int>(used));
-        }
+  // Cells in rank order, so that rows come in sorted-slot order.
+  curve_cell_.resize(static_cast<size_t>(cells));
+  for (long c = 0; c < cells; ++c) curve_cell_[grid.rank[c]] = static_cast<int>(c);
+  for (long r = 0; r < cells; ++r) {
+    const int cell = curve_cell_[r];
+    const int cx = cell % dims[0], cy = cell / dims[0] % dims[1], cz = cell / dims[0] / dims[1];
+    // The candidates of this cell's atoms, gathered once per cell: the cell's
+    // own atoms, then the atoms of its half-stencil cells, each seen through
+    // its image shift (position + shift) with that image's index.
+    const int begin = cell_first_[r], end = cell_first_[r + 1];
+    candidates_.assign(packed_.begin() + begin, packed_.begin() + end);
+    candidate_image_.assign(static_cast<size_t>(end - begin), 0);
+    const size_t bx = axis_base[0] + static_cast<size_t>(cx) * (2 * reach_cells[0] + 1) + reach_cells[0];
+    const size_t by = axis_base[1] + static_cast<size_t>(cy) * (2 * reach_cells[1] + 1) + reach_cells[1];
+    const size_t bz = axis_base[2] + static_cast<size_t>(cz) * (2 * reach_cells[2] + 1) + reach_cells[2];
+    for (const std::array<int, 3>& o : stencil_) {
+      const int nx = axis_cell_[bx + o[0]], ny = axis_cell_[by + o[1]], nz = axis_cell_[bz + o[2]];
+      if (nx < 0 || ny < 0 || nz < 0) continue;
+      const int near = grid.rank[(static_cast<size_t>(nz) * dims[1] + ny) * dims[0] + nx];
+      const size_t slot =
+          (static_cast<size_t>(axis_shift_[bz + o[2]]) * side[1] + axis_shift_[by + o[1]]) * side[0] +
+          axis_shift_[bx + o[0]];
+      const int image = image_index_[slot];
+      const double* s = shift_table + 3 * image;
+      for (int q = cell_first_[near]; q < cell_first_[near + 1]; ++q) {
+        const Packed& b = packed_[q];
+        candidates_.push_back({b.x + s[0], b.y + s[1], b.z + s[2], b.atom});
+        candidate_image_.push_back(image);
       }
+    }
+    // Atom p of the cell against the candidates after it in the cell and all
+    // of the neighbour cells'; branch-free (about half the candidates are
+    // kept, too many for the branch predictor): every candidate is written,
+    // only the kept ones advance the count.
+    for (int p = begin; p < end; ++p) {
+      const Packed& a = packed_[p];
+      const size_t first = static_cast<size_t>(p - begin) + 1, last = candidates_.size();
+      if (used + (last - first) > row_partner_.size()) {
+        row_partner_.resize(std::max(2 * row_partner_.size(), used + (last - first)));
+        row_image_.resize(row_partner_.size());
+      }
+      int* partner = row_partner_.data() + used;
+      int* partner_image = row_image_.data() + used;
+      int count = 0;
+      for (size_t q = first; q < last; ++q) {
+        const Packed& b = candidates_[q];
+        const double dx = b.x - a.x, dy = b.y - a.y, dz = b.z - a.z;
+        partner[count] = b.atom;
+        partner_image[count] = candidate_image_[q];
+        count += dx * dx + dy * dy + dz * dz < reach2;
+      }
+      used += count;
+      if (static_cast<long>(used) > kMaxPairs) {
+        throw InputError("more than " + std::to_string(kMaxPairs) + " atom pairs lie within the interaction range " +
+                         number(reach) + " (cutoff + skin): the structure is far too dense or its box too small");
+      }
+      row_first_.push_back(static_cast<int>(used));
+    }
+  }
 
-  // Rows by atom: atom i's row is the row of its sorted slot.
+  // Rows by atom: atom i's row is the row of its sorted slot. Atoms that came
+  // sorted (the evaluator sorts them by spatial_order before each build) have
+  // their rows in atom order already: the buffers become the list, with no
+  // copy (at 32 000 atoms the list is 13 MB), and keep their length (entries
+  // past first_.back() are unused), so that no later build zeroes or
+  // reallocates them.
+  bool sorted = true;
+  for (int p = 0; p < n && sorted; ++p) sorted = packed_[p].atom == p;
+  if (sorted) {
+    partner_.swap(row_partner_);
+    image_.swap(row_image_);
+    first_.swap(row_first_);
+    return;
+  }
   std::vector<int>& slot_of = atom_cell_;  // reused: sorted slot of each atom
   for (int p = 0; p < n; ++p) slot_of[packed_[p].atom] = p;
   first_.resize(static_cast<size_t>(n) + 1);

@@ -51,14 +51,12 @@ void Evaluator::prepare(const System& system) {
     }
   };
   gather();
-  if (sorted_list_.needs_build(sorted_)) {
+  if (!sorted_list_.follow(sorted_)) {
     const std::vector<int> cells = sorted_list_.spatial_order(sorted_);
     const std::vector<int> previous = order_;
     for (int p = 0; p < n; ++p) order_[p] = previous[cells[p]];
     gather();
     sorted_list_.build(sorted_);
-  } else {
-    sorted_list_.update(sorted_);
   }
 }
 
