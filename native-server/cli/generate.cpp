@@ -43,7 +43,7 @@ const CommandSpec generate_spec{
       options.push_back({"--n", "N", "atoms (csh: the count GCMC stops at; 0: run to saturation): " +
                                          per_system([&](const DatasetSettings& d) { return number(d.atoms); })});
       options.push_back({"--count", "K", "structures (default 100)"});
-      options.push_back({"--seed", "S", "seed (default 1); the same seed gives the same files, byte for byte"});
+      options.push_back({"--seed", "S", "seed (default 1); the same seed and strider build give the same files, byte for byte (MD is chaotic: another build or version that rounds one sum differently gives other structures)"});
       options.push_back({"--temperature", "T", "NVT temperature, the system's unit: " +
                                                    per_system([&](const DatasetSettings& d) { return number(d.temperature); })});
       options.push_back({"--interval", "I", "MD steps between structures (default 1000; csh: unused)"});
