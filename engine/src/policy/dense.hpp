@@ -8,6 +8,7 @@
 // that runs it, so the AVX-512, AVX2 and portable variants (the widest the CPU
 // has runs) and the WebAssembly build (the portable variant in 128-bit SIMD)
 // compute the same numbers.
+#include <Eigen/Core>
 #include <cstddef>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct View {
   const double* data;
   std::ptrdiff_t row_stride, col_stride;
 };
+
+// The view of an Eigen matrix (column-major, leading dimension its rows), and
+// the view of its transpose.
+inline View view_of(const Eigen::MatrixXd& m) { return {m.data(), 1, m.rows()}; }
+inline View transpose_of(const Eigen::MatrixXd& m) { return {m.data(), m.rows(), 1}; }
 
 // C (m x n, column j at c + j * ldc) += A (m x k) B (k x n).
 void multiply_add(int m, int n, int k, View a, View b, double* c, std::ptrdiff_t ldc);

@@ -7,15 +7,6 @@
 
 namespace strider::nn {
 
-namespace {
-
-using dense::View;
-
-View columns_of(const Eigen::MatrixXd& m) { return {m.data(), 1, m.rows()}; }
-View rows_of(const Eigen::MatrixXd& m) { return {m.data(), m.rows(), 1}; }  // m^T
-
-}  // namespace
-
 // Every product below is dense::multiply_add (the same bits on every CPU). W
 // (out x in, row-major) starts at params + offset_; its columns [first, first
 // + count) are the view {W + first, in_, 1}, their transpose {W + first, 1, in_}.
@@ -39,7 +30,7 @@ void Linear::forward_columns(const double* params, int first, int count, const E
     Y.setZero();
   }
   const int n = static_cast<int>(X.cols());
-  dense::multiply_add(out_, n, count, {params + offset_ + first, in_, 1}, columns_of(X), Y.data(), out_);
+  dense::multiply_add(out_, n, count, {params + offset_ + first, in_, 1}, dense::view_of(X), Y.data(), out_);
 }
 
 void Linear::backward_columns(const double* params, double* grad, int first, int count, const Eigen::MatrixXd& X,
@@ -49,11 +40,11 @@ void Linear::backward_columns(const double* params, double* grad, int first, int
   }
   const int n = static_cast<int>(X.cols());
   // dW^T (count x out, column-major with leading dimension in) += X dY^T.
-  dense::multiply_add(count, out_, n, columns_of(X), rows_of(dY), grad + offset_ + first, in_);
+  dense::multiply_add(count, out_, n, dense::view_of(X), dense::transpose_of(dY), grad + offset_ + first, in_);
   if (with_bias) Eigen::Map<Eigen::VectorXd>(grad + offset_ + out_ * in_, out_) += dY.rowwise().sum();
   if (dX) {
     dX->setZero(count, n);
-    dense::multiply_add(count, n, out_, {params + offset_ + first, 1, in_}, columns_of(dY), dX->data(), count);
+    dense::multiply_add(count, n, out_, {params + offset_ + first, 1, in_}, dense::view_of(dY), dX->data(), count);
   }
 }
 

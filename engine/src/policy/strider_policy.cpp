@@ -317,7 +317,7 @@ void StriderPolicy::edge_update_forward(int step, const Eigen::MatrixXd& nodes) 
     pre.colwise() = w.composed_bias;
     const Eigen::MatrixXd& a = before.values();  // pre += composed a, by dense::multiply_add (as every layer)
     nn::dense::multiply_add(h, static_cast<int>(a.cols()), static_cast<int>(a.rows()),
-                            {w.composed.data(), 1, w.composed.rows()}, {a.data(), 1, a.rows()}, pre.data(), h);
+                            nn::dense::view_of(w.composed), nn::dense::view_of(a), pre.data(), h);
   } else {
     first.forward_columns(p, 0, h, before.values(), pre, true);
   }
@@ -430,15 +430,15 @@ void StriderPolicy::edge_update_backward(int step, const Eigen::MatrixXd& d_valu
   const Eigen::MatrixXd& a = before.values();
   const int edges = static_cast<int>(w.d_pre.cols()), hidden = static_cast<int>(a.rows());
   w.outer.setZero(h, hidden);  // D a^T
-  nn::dense::multiply_add(h, hidden, edges, {w.d_pre.data(), 1, h}, {a.data(), hidden, 1}, w.outer.data(), h);
+  nn::dense::multiply_add(h, hidden, edges, nn::dense::view_of(w.d_pre), nn::dense::transpose_of(a), w.outer.data(), h);
   first.weight(g).leftCols(h).noalias() += w.outer * last.weight(p).transpose();
   first.weight(g).leftCols(h).noalias() += d_sum * last.bias(p).transpose();
   first.bias(g) += d_sum;
   last.weight(g).noalias() += edge_block.transpose() * w.outer;
   last.bias(g).noalias() += edge_block.transpose() * d_sum;
   w.composed.noalias() = edge_block * last.weight(p);
-  nn::dense::multiply_add(hidden, edges, h, {w.composed.data(), h, 1}, {w.d_pre.data(), 1, h}, d_values_before.data(),
-                          hidden);
+  nn::dense::multiply_add(hidden, edges, h, nn::dense::transpose_of(w.composed), nn::dense::view_of(w.d_pre),
+                          d_values_before.data(), hidden);
 }
 
 void StriderPolicy::set_parameters(const Eigen::VectorXd& values) {
