@@ -7,6 +7,10 @@ evaluations, cached in the work folder, so a stopped run continues. Methods:
   policy-kick-K     a uniform kick of size K, then 15 sampled steps of the trained policy, then L-BFGS
   untrained-kick-K  the same with an untrained policy of the same architecture (the control:
                     what the learned weights add over a random network's moves)
+  adaptive-lr-L     one Gaussian move around the trained policy's mean (spread S / sqrt(3), the uniform
+                    move's), the policy learning on the target by REINFORCE at Adam rate L as the search
+                    runs (--proposal adaptive); L = 0 is the control without learning
+  untrained-adaptive-lr-L  the same starting from the untrained policy
 The table gives the mean over targets and seeds of the best minimum found, and how often each
 method beat plain basin hopping on the same (target, seed).
 """
@@ -44,6 +48,7 @@ def main():
     ap.add_argument("--kicks", default="0.4", help="comma-separated kick sizes for the policy proposal")
     ap.add_argument("--random-steps", default="", help="comma-separated other step sizes of plain basin hopping"
                     " (the control for a policy that only changes how far a hop goes)")
+    ap.add_argument("--adaptive-lrs", default="", help="comma-separated learning rates of the adaptive proposal")
     ap.add_argument("--work", required=True)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", help="write the table (Markdown) and the runs (JSON) next to this path (.md/.json)")
@@ -58,13 +63,17 @@ def main():
         methods[f"policy-kick-{k}"] = ["--proposal", "policy", "--model", a.model, "--step", k]
         if a.untrained:
             methods[f"untrained-kick-{k}"] = ["--proposal", "policy", "--model", a.untrained, "--step", k]
+    for lr in [x for x in a.adaptive_lrs.split(",") if x]:
+        methods[f"adaptive-lr-{lr}"] = ["--proposal", "adaptive", "--model", a.model, "--proposal-lr", lr]
+        if a.untrained and float(lr) > 0:
+            methods[f"untrained-adaptive-lr-{lr}"] = ["--proposal", "adaptive", "--model", a.untrained, "--proposal-lr", lr]
     jobs = []
     for m, opts in methods.items():
         for t in a.targets:
             name = os.path.splitext(os.path.basename(t))[0]
             for s in range(1, a.seeds + 1):
                 cmd = [a.strider, "search", t, "--budget", str(a.budget), "--seed", str(s), "--json", *opts]
-                jobs.append((m, name, s, os.path.join(a.work, f"{m}-{name}-s{s}.json"), cmd))
+                jobs.append((m, name, s, os.path.join(a.work, f"{m}-{name}-s{s}-budget-{a.budget}.json"), cmd))
     with ThreadPoolExecutor(a.jobs) as pool:
         results = list(pool.map(lambda j: (j[0], j[1], j[2], run_cached(j[3], j[4])), jobs))
     energy = {(m, t, s): d["final_energy"] for m, t, s, d in results}

@@ -232,6 +232,12 @@ check "search --proposal policy stays in budget and reports its proposal" $PY -c
 assert o["proposal"]=="policy" and o["policy_steps"]==3 and o["hops"]>=1 and o["evaluations"]<=620 and o["final_energy"]<o["initial_energy"]' "$WORK/psearch.json"
 refuses "search: --proposal policy without --model" "go together" search "$WORK/gen1/002.xyz" --proposal policy
 refuses "search: unknown proposal" "unknown proposal" search "$WORK/gen1/002.xyz" --proposal swap
+"$STRIDER" search "$WORK/gen1/002.xyz" --proposal adaptive --model "$WORK/p.weights" --proposal-lr 0.01 \
+  --budget 600 --seed 2 --json >"$WORK/asearch.json"
+check "search --proposal adaptive stays in budget and learns from every finished hop" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
+assert o["proposal"]=="adaptive" and o["proposal_lr"]==0.01 and o["hops"]>=3 and o["evaluations"]<=620 and o["final_energy"]<o["initial_energy"]
+assert 1<=o["policy_updates"]<=o["hops"]-2, o' "$WORK/asearch.json"
+refuses "search: --proposal-lr without --proposal adaptive" "is for --proposal adaptive" search "$WORK/gen1/002.xyz" --proposal-lr 0.1
 refuses "search: a policy of another system" "differs from the policy" search "$REFS/lj-cluster13.xyz" --system lj --proposal policy --model "$WORK/p.weights"
 "$STRIDER" adapt "$WORK/p.weights" "$WORK/gen1/002.xyz" --epochs 3 --seeds 2 --steps 3 --out "$WORK/adapted.xyz" --json >"$WORK/adapt.json"
 check "adapt --json reports initial_energy, final_energy, evaluations" $PY -c 'import json,sys; o=json.load(open(sys.argv[1]));
