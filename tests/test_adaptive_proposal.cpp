@@ -51,6 +51,7 @@ TEST_CASE("an adaptive proposal moves every coordinate by the policy's mean plus
   Random random(7), same(7);
   proposal.propose(trial, evaluator, random);
   CHECK(evaluator.evaluations() == 1);
+  CHECK(proposal.last_mean_move() == Approx(model.theta().norm()));
   for (int i = 0; i < start.size(); ++i)
     for (int a = 0; a < 3; ++a) {
       const double expected = model.theta()[a] + noise * same.normal();  // drawn atom by atom, x y z

@@ -79,21 +79,22 @@ def main():
     energy = {(m, t, s): d["final_energy"] for m, t, s, d in results}
     lines = [f"Budget {a.budget} energy evaluations per run; {len(a.targets)} targets x {a.seeds} seeds; "
              f"L-BFGS local minimisation; policy {os.path.basename(a.model)}.", "",
-             "| method | mean best minimum | std over runs | wins against random (same target, seed) | hops per run |",
-             "| --- | --- | --- | --- | --- |"]
+             "| method | mean best minimum | std over runs | wins against random (same target, seed) | hops per run | accepted hops |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for m in methods:
         es = [energy[(m, t, s)] for mm, t, s, _ in results if mm == m]
         hops = statistics.mean(d["hops"] for mm, _, _, d in results if mm == m)
+        accepted = statistics.mean(d["accepted"] / d["hops"] for mm, _, _, d in results if mm == m)
         wins = sum(energy[(m, t, s)] < energy[("random", t, s)] - 1e-9 for mm, t, s, _ in results if mm == m)
         lines.append(f"| {m} | {statistics.mean(es):.3f} | {statistics.stdev(es):.3f} | "
-                     f"{'-' if m == 'random' else f'{wins}/{len(es)}'} | {hops:.1f} |")
+                     f"{'-' if m == 'random' else f'{wins}/{len(es)}'} | {hops:.1f} | {100 * accepted:.0f}% |")
     table = "\n".join(lines)
     print(table)
     if a.out:
         with open(a.out + ".md", "w") as f:
             f.write(table + "\n\nCommand: `" + a.command + "`\n")
         with open(a.out + ".json", "w") as f:
-            json.dump([{"method": m, "target": t, "seed": s, **d} for m, t, s, d in results], f, indent=1)
+            json.dump([{**d, "method": m, "target": t, "seed": s, "search_method": d["method"]} for m, t, s, d in results], f, indent=1)
 
 
 if __name__ == "__main__":

@@ -210,6 +210,7 @@ int run_search(const ParsedArgs& args) {
       if (adaptive) {
         out["proposal_lr"] = learned->learning_rate;
         out["policy_updates"] = adaptive->updates();
+        out["last_policy_move_rms"] = adaptive->last_mean_move();
       } else {
         out["policy_steps"] = learned->steps;
       }

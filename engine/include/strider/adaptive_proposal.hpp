@@ -36,6 +36,9 @@ class AdaptiveProposal {
   HopProposal as_hop_proposal();
 
   long updates() const { return moments_.steps; }
+  // Root mean square over the atoms of |mu| at the last proposal (length unit): how far the
+  // policy's own part of the move reaches, to see what learning did to it.
+  double last_mean_move() const { return last_mean_move_; }
 
  private:
   PolicyModel& model_;
@@ -44,6 +47,7 @@ class AdaptiveProposal {
   Eigen::Matrix3Xd last_noise_;  // z of the last proposal (empty: none pending)
   long rewards_seen_ = 0;
   double reward_mean_ = 0.0, reward_variance_ = 0.0;
+  double last_mean_move_ = 0.0;
 };
 
 }  // namespace strider

@@ -21,6 +21,7 @@ void AdaptiveProposal::propose(System& trial, Evaluator& evaluator, Random& rand
   const Evaluation evaluation = evaluator.evaluate(trial);
   const Eigen::Matrix3Xd mu = model_.forward(trial, evaluation, true);
   const int n = trial.size();
+  last_mean_move_ = std::sqrt(mu.squaredNorm() / n);
   last_noise_.resize(3, n);
   for (int i = 0; i < n; ++i)
     for (int a = 0; a < 3; ++a) last_noise_(a, i) = random.normal();
