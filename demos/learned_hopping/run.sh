@@ -13,7 +13,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 system=lj-binary; strider="$root/build/strider"; model=""; targets=""; args=()
-cmdline="demos/learned_hopping/run.sh $*"
+cmdline="demos/learned_hopping/run.sh$(printf " %q" "$@")"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --system) system="$2"; shift 2;;
