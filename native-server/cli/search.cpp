@@ -157,7 +157,7 @@ int run_search(const ParsedArgs& args) {
   BasinHoppingOptions options;
   options.temperature = args.number("--temperature").value_or(defaults.temperature);
   if (options.temperature < 0.0) throw InputError("--temperature must be >= 0");
-  double kick = 0.0;
+  double kick = 0.0;  // --proposal policy: the kick before the policy's steps; adaptive: the Gaussian spread
   std::optional<AdaptiveProposal> adaptive;
   if (learned && learned->name == "adaptive") {
     kick = positive_option(args, "--step", defaults.step / std::sqrt(3.0));
