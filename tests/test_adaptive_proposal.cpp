@@ -136,6 +136,7 @@ TEST_CASE("an adaptive proposal refuses bad settings and learning without a prop
   CHECK_THROWS_AS(AdaptiveProposal(model, {std::nan(""), 1e-3}), InputError);
   CHECK_THROWS_AS(AdaptiveProposal(model, {0.1, -1.0}), InputError);
   CHECK_THROWS_AS(AdaptiveProposal(model, {0.1, 1e-3, 1.0}), InputError);
+  CHECK_THROWS_AS(AdaptiveProposal(model, {0.1, 1e-3, 0.95, 0.0}), InputError);
   AdaptiveProposal proposal(model, {0.1, 1e-3});
   CHECK_THROWS_AS(proposal.learn(-1.0), std::logic_error);
 }

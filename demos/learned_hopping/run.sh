@@ -7,8 +7,8 @@
 # with --model and without the ablation.
 #   demos/learned_hopping/run.sh [--system lj-binary|sw-si|csh] [--model WEIGHTS] [--targets DIR] [--seeds K] [--budget EVALS]
 #                                [--kicks a,b] [--random-steps a,b] [--adaptive-lrs a,b] [--jobs J] [--strider BIN]
-# Results: demos/learned_hopping/results/<system>[-<model name>].{md,json}; scratch (resumable):
-# demos/learned_hopping/work/<system>[-<model name>]/.
+# Results: demos/learned_hopping/results/<system>[-<model name>][-<targets folder name>].{md,json}; scratch
+# (resumable): demos/learned_hopping/work/<same name>/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
     --model) model="$(realpath "$2")"; shift 2;;
     --targets) targets="$(realpath "$2")"; shift 2;;
     --seeds|--budget|--kicks|--random-steps|--adaptive-lrs|--jobs) args+=("$1" "$2"); shift 2;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0;;
     *) echo "run.sh: unknown option $1" >&2; exit 2;;
   esac
 done

@@ -8,7 +8,7 @@
 // with advantage A = (r - b) / s, reward r = -(E_trial_min - E_current_min),
 // b and s the running mean and standard deviation of earlier rewards
 // (exponential averages). A hop whose relaxed energy is not finite teaches
-// nothing. Adam (rl_training.hpp) with value clipping at 0.1 applies the step.
+// nothing. Adam (rl_training.hpp) after value clipping (settings.clip) applies the step.
 #include "strider/basin_hopping.hpp"
 #include "strider/policy_model.hpp"
 #include "strider/rl_training.hpp"
@@ -19,6 +19,7 @@ struct AdaptiveProposalSettings {
   double noise = 0.23;          // standard deviation of z's coordinates (length unit)
   double learning_rate = 1e-3;  // Adam's; 0 keeps the policy fixed (the control)
   double decay = 0.95;          // of the reward's running mean and variance, per hop
+  double clip = 0.1;            // each gradient component clipped into [-clip, clip] before Adam (paper Table 5)
 };
 
 class AdaptiveProposal {

@@ -1,6 +1,7 @@
 #include "strider/adaptive_proposal.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "strider/error.hpp"
 
@@ -15,6 +16,7 @@ AdaptiveProposal::AdaptiveProposal(PolicyModel& model, const AdaptiveProposalSet
     throw InputError("the adaptive proposal's learning rate must be a finite number >= 0");
   }
   if (!(settings.decay > 0.0 && settings.decay < 1.0)) throw InputError("the reward average's decay must be in (0, 1)");
+  if (!(settings.clip > 0.0)) throw InputError("the adaptive proposal's gradient clip must be > 0");
 }
 
 void AdaptiveProposal::propose(System& trial, Evaluator& evaluator, Random& random) {
@@ -25,8 +27,8 @@ void AdaptiveProposal::propose(System& trial, Evaluator& evaluator, Random& rand
   last_noise_.resize(3, n);
   for (int i = 0; i < n; ++i)
     for (int a = 0; a < 3; ++a) last_noise_(a, i) = random.normal();
-  const Eigen::Matrix3Xd action = mu + settings_.noise * last_noise_;
-  for (int i = 0; i < n; ++i) trial.positions.col(i) = trial.box.wrap(trial.positions.col(i) + action.col(i));
+  trial.positions += mu + settings_.noise * last_noise_;
+  wrap_positions(trial);
 }
 
 void AdaptiveProposal::learn(double rise) {
@@ -49,7 +51,7 @@ void AdaptiveProposal::learn(double rise) {
   model_.zero_gradient();
   model_.backward((-advantage / settings_.noise) * noise);  // the forward of propose(): nothing ran the model since
   Eigen::VectorXd gradient = model_.gradient();
-  rl::clip_gradient(gradient, rl::Clipping::value, 0.1);
+  rl::clip_gradient(gradient, rl::Clipping::value, settings_.clip);
   Eigen::VectorXd parameters = model_.parameters();
   rl::adam_step(parameters, gradient, moments_, rl::AdamSettings{settings_.learning_rate});
   model_.set_parameters(parameters);
