@@ -83,7 +83,9 @@ def fire_options(fire_result):
 def adapt_seed(strider, model, target, seed, epochs, estimator, options, folder):
     """One seed of the policy's adaptation to one target (`strider adapt --seeds 1 --seed K`), cached at
     folder/seed-K.json with its curve (seed-K.csv) and lowest structure (seed-K.xyz). A seed that strider
-    aborts (exit status 1, e.g. a non-finite coordinate) is a result: {"failed": true, "error": ...}."""
+    aborts (exit status 1 with its "internal error" message, e.g. a non-finite coordinate) is a result:
+    {"failed": true, "error": ...}; any other exit status 1 (not strider, a crash before it ran) raises and
+    caches nothing."""
     os.makedirs(folder, exist_ok=True)
     base = os.path.join(folder, f"seed-{seed}")
     def compute():
@@ -91,6 +93,8 @@ def adapt_seed(strider, model, target, seed, epochs, estimator, options, folder)
                "--seeds", "1", "--seed", str(seed), "--curve", base + ".csv", "--out", base + ".xyz", "--json", *options]
         p, dt = run(cmd, ok=(0, 1))
         if p.returncode == 1:
+            if "strider adapt: internal error:" not in p.stderr:
+                raise RuntimeError(f"{shlex.join(cmd)} -> exit status 1 without strider's error: {p.stderr.strip()}")
             return {"seed": seed, "failed": True, "error": p.stderr.strip(), "wall_seconds": dt, "command": shlex.join(cmd)}
         d = last_json_line(p)
         d.update(seed=seed, failed=False, wall_seconds=dt, curve_file=base + ".csv", out_file=base + ".xyz", command=shlex.join(cmd))
