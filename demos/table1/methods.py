@@ -22,8 +22,10 @@ FIRE_STABLE_NAME = "stable preset"
 FIRE_STABLE = ["--optimizer", "fire", "--preset", "stable"]
 # strider minimize's default step count (the paper's): 1000, 2000 for csh.
 PAPER_STEPS = {"csh": 2000}
-# The random move of a FIRE restart: every coordinate uniformly in [-S, S] (basin hopping's default step).
-RESTART_STEP = {"lj-binary": 0.4, "sw-si": 0.4, "csh": 10.0}
+# The random move of a FIRE restart: every coordinate of the target uniformly in [-S, S]. Large enough that
+# FIRE descends to another minimum, small enough that no two atoms land on each other: basin hopping's
+# steps (0.4 sigma, 10 Angstrom on csh) did that in a liquid, and FIRE then diverged on 95-99 % of restarts.
+RESTART_STEP = {"lj-binary": 0.05, "sw-si": 0.4, "csh": 0.1}
 
 
 def stem(path):
@@ -152,9 +154,10 @@ def basin_hopping(strider, system, target, budget, folder):
 def fire_restarts(strider, system, target, budget, fire, seed, folder):
     """FIRE (options `fire`, the paper's step count per run) from the target, then from the target with
     every coordinate moved uniformly in [-S, S] (RESTART_STEP), until `budget` energy evaluations are
-    spent; the best final energy is kept. A diverged run is charged its full step count. Cached in folder."""
+    spent; the best final energy is kept. A diverged run is charged its full step count. Cached in folder
+    under a name with the restart step (a result of another step is not reused)."""
     os.makedirs(folder, exist_ok=True)
-    base = os.path.join(folder, stem(target))
+    base = os.path.join(folder, f"{stem(target)}-restart-step-{RESTART_STEP[system]:g}")
     def compute():
         rng = random.Random(seed)
         left, runs, wall = budget, [], 0.0
@@ -184,7 +187,7 @@ def fire_restarts(strider, system, target, budget, fire, seed, folder):
             if best is not None:
                 curve.append([used, best])
         return {"final_energy": best, "evaluations": used, "budget": budget, "restarts": len(runs),
-                "diverged_runs": sum(r["diverged"] for r in runs), "fire_options": fire, "wall_seconds": wall,
+                "diverged_runs": sum(r["diverged"] for r in runs), "restart_step": RESTART_STEP[system], "fire_options": fire, "wall_seconds": wall,
                 "runs": runs, "curve": curve}
     return cached(base + ".json", compute)
 

@@ -208,7 +208,8 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
                      for tg in targets if per["policy"][tg]["failed_seeds"]),
            "- Equal budget: `strider search --method basin-hopping --budget B` (local L-BFGS) and FIRE with restarts (FIRE as in the row above "
            f"from the target, then from the target with every coordinate moved uniformly in ±{M.RESTART_STEP[system]}, the paper's step count per "
-           "run, best kept; a diverged run is charged its full step count) with B = the policy's evaluations on that target."
+           f"run, best kept; a diverged run is charged its full step count; {sum(per['fire-restarts'][tg].get('diverged_runs', 0) for tg in targets)} "
+           f"of {sum(per['fire-restarts'][tg].get('restarts', 0) for tg in targets)} runs diverged) with B = the policy's evaluations on that target."
            + (" Basin hopping's first local minimisation is not cut by the budget; it spent more on: " + ", ".join(over) + "." if over else ""),
            "- The paper's numbers are on the authors' data, not ours: compare the ordering of methods, not the values digit by digit.", ""]
     s = summary["policy"]

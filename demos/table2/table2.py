@@ -155,7 +155,9 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
           f"({P['large_targets']} at N >= {LARGE_N}; T = 2.0 liquids at density 1.2).",
           f"- Classical: `strider minimize` with the paper's presets and 1000 steps; FIRE with the paper's preset where it converges, "
           f"with `--preset stable` (dt_max 0.02) where it diverges (the FIRE rows below say on how many targets). Basin hopping "
-          "(`strider search`, L-BFGS) and FIRE with restarts get the policy's own number of energy evaluations (all seeds) on each target.",
+          "(`strider search`, L-BFGS) and FIRE with restarts get the policy's own number of energy evaluations (all seeds) on each target; FIRE with restarts "
+          f"runs FIRE from the target moved uniformly by ±{M.RESTART_STEP['lj-binary']} again and again "
+          f"({sum(d.get('diverged_runs', 0) for d in per['fire-restarts'].values())} of {sum(d.get('restarts', 0) for d in per['fire-restarts'].values())} runs diverged).",
           f"- Wall time of this call: {wall:.0f} s with {a.jobs} jobs in parallel.", "",
           "Mean final energy per atom (epsilon; lower is better):", "",
           "| N | targets | epochs × seeds | start | " + " | ".join(labels[m] for m in order) + " |", "| --- " * (len(order) + 4) + "|"]
