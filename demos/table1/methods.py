@@ -151,6 +151,18 @@ def basin_hopping(strider, system, target, budget, folder):
     return cached(base + ".json", compute)
 
 
+def restart_seed(index, n_atoms=0):
+    """The seed of FIRE with restarts on a table's index-th target (Table 2: among its targets of n_atoms)."""
+    return 12345 + 1000 * n_atoms + index
+
+
+def restart_counts(results):
+    """(diverged runs, runs) of FIRE with restarts over results, any iterable (a target it did not run on
+    counts none)."""
+    results = list(results)
+    return sum(r.get("diverged_runs", 0) for r in results), sum(r.get("restarts", 0) for r in results)
+
+
 def fire_restarts(strider, system, target, budget, fire, seed, folder):
     """FIRE (options `fire`, the paper's step count per run) from the target, then from the target with
     every coordinate moved uniformly in [-S, S] (RESTART_STEP), until `budget` energy evaluations are

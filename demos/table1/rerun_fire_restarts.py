@@ -45,21 +45,21 @@ def main():
 
     def job(i):  # as table1.py: the same budget, FIRE variant and seed
         fire = M.fire_options(rep["raw"]["fire"][stems[i]])
-        return M.fire_restarts(a.strider, system, targets[i], budgets[i], fire, 12345 + i, os.path.join(work, "fire-restarts"))
+        return M.fire_restarts(a.strider, system, targets[i], budgets[i], fire, M.restart_seed(i), os.path.join(work, "fire-restarts"))
     with cf.ThreadPoolExecutor(a.jobs) as pool:
         new = list(pool.map(job, range(len(stems))))
     log(f"{name}: {len(new)} targets rerun")
 
     old_raw, old_summary = rep["raw"]["fire-restarts"], rep["summary"]["fire-restarts"]
+    old_diverged, old_restarts = M.restart_counts(old_raw[s] for s in stems)
     rep["fire_restarts_earlier_rule"] = dict(old_summary, restart_step="basin hopping's step",
-                                             diverged_runs=sum(old_raw[s].get("diverged_runs", 0) for s in stems),
-                                             restarts=sum(old_raw[s].get("restarts", 0) for s in stems))
+                                             diverged_runs=old_diverged, restarts=old_restarts)
     rep["raw"]["fire-restarts"] = dict(zip(stems, new))
     rep["summary"]["fire-restarts"] = M.summarize(new)
     rerun = {"command": "demos/table1/rerun_fire_restarts.py " + " ".join(sys.argv[1:]), "commit": git_head(),
              "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-             "restart_step": M.RESTART_STEP[system], "diverged_runs": sum(d["diverged_runs"] for d in new),
-             "restarts": sum(d["restarts"] for d in new)}
+             "restart_step": M.RESTART_STEP[system]}
+    rerun["diverged_runs"], rerun["restarts"] = M.restart_counts(new)
     rep["fire_restarts_rerun"] = rerun
     write_json_atomically(a.result, rep)
 

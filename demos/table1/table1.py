@@ -108,7 +108,7 @@ def main():
         m, tg = job
         if m == "basin-hopping":
             return M.basin_hopping(S, system, tg, budget[tg], os.path.join(mdir, m))
-        return M.fire_restarts(S, system, tg, budget[tg], M.fire_options(per["fire"][tg]), 12345 + targets.index(tg), os.path.join(mdir, m))
+        return M.fire_restarts(S, system, tg, budget[tg], M.fire_options(per["fire"][tg]), M.restart_seed(targets.index(tg)), os.path.join(mdir, m))
     for (m, tg), d in zip(eq_jobs, run_all(pool, equal_budget, eq_jobs, "equal-budget baselines")):
         per.setdefault(m, {})[tg] = d
     M.mark_unbudgeted(per, targets)
@@ -175,6 +175,7 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
     over = [f"{M.stem(tg)} ({per['basin-hopping'][tg]['evaluations']} > {budget[tg]})" for tg in targets
             if per["basin-hopping"][tg]["evaluations"] > budget[tg] + 1]
     diverged_fire = [t for t, v in fire_variant.items() if v != "paper preset"]
+    restarts_diverged, restarts = M.restart_counts(per["fire-restarts"][tg] for tg in targets)
     md = [f"# Table 1 reproduction: {system}, scale `{a.scale}`, {label}{reduced}", "",
           f"- Command: `{a.command}`",
           f"- Date: {out['date_utc']}; machine: {out['machine']}; {out['strider_version']}; commit {head}",
@@ -208,8 +209,8 @@ def report(a, S, P, method, name, targets, per, seeds_of, trained, model, budget
                      for tg in targets if per["policy"][tg]["failed_seeds"]),
            "- Equal budget: `strider search --method basin-hopping --budget B` (local L-BFGS) and FIRE with restarts (FIRE as in the row above "
            f"from the target, then from the target with every coordinate moved uniformly in ±{M.RESTART_STEP[system]}, the paper's step count per "
-           f"run, best kept; a diverged run is charged its full step count; {sum(per['fire-restarts'][tg].get('diverged_runs', 0) for tg in targets)} "
-           f"of {sum(per['fire-restarts'][tg].get('restarts', 0) for tg in targets)} runs diverged) with B = the policy's evaluations on that target."
+           f"run, best kept; a diverged run is charged its full step count; {restarts_diverged} of {restarts} runs diverged) with B = the "
+           "policy's evaluations on that target."
            + (" Basin hopping's first local minimisation is not cut by the budget; it spent more on: " + ", ".join(over) + "." if over else ""),
            "- The paper's numbers are on the authors' data, not ours: compare the ordering of methods, not the values digit by digit.", ""]
     s = summary["policy"]

@@ -93,7 +93,7 @@ def main():
         folder, b = os.path.join(mdir, m, str(n)), budget[key(n, tg)]
         if m == "basin-hopping":
             return M.basin_hopping(S, "lj-binary", tg, b, folder)
-        return M.fire_restarts(S, "lj-binary", tg, b, M.fire_options(per["fire"][key(n, tg)]), 12345 + 1000 * n + targets[n].index(tg), folder)
+        return M.fire_restarts(S, "lj-binary", tg, b, M.fire_options(per["fire"][key(n, tg)]), M.restart_seed(targets[n].index(tg), n), folder)
     for (m, n, tg), d in zip(ejobs, run_all(pool, equal_budget, ejobs, "equal-budget baselines")):
         per.setdefault(m, {})[key(n, tg)] = d
     M.mark_unbudgeted(per, [key(n, tg) for n, tg in all_targets])
@@ -111,6 +111,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
     order = M.LOCAL + ["policy"] + M.EQUAL_BUDGET
     labels = M.labels(method)
     label = labels["policy"]
+    restarts_diverged, restarts = M.restart_counts(per["fire-restarts"].values())
     table = {}
     for n in sizes:
         ks = [key(n, tg) for tg in targets[n]]
@@ -157,7 +158,7 @@ def report(a, S, P, method, name, sizes, targets, key, per, seeds_of, epochs, n_
           f"with `--preset stable` (dt_max 0.02) where it diverges (the FIRE rows below say on how many targets). Basin hopping "
           "(`strider search`, L-BFGS) and FIRE with restarts get the policy's own number of energy evaluations (all seeds) on each target; FIRE with restarts "
           f"runs FIRE from the target moved uniformly by ±{M.RESTART_STEP['lj-binary']} again and again "
-          f"({sum(d.get('diverged_runs', 0) for d in per['fire-restarts'].values())} of {sum(d.get('restarts', 0) for d in per['fire-restarts'].values())} runs diverged).",
+          f"({restarts_diverged} of {restarts} runs diverged).",
           f"- Wall time of this call: {wall:.0f} s with {a.jobs} jobs in parallel.", "",
           "Mean final energy per atom (epsilon; lower is better):", "",
           "| N | targets | epochs × seeds | start | " + " | ".join(labels[m] for m in order) + " |", "| --- " * (len(order) + 4) + "|"]
